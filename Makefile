@@ -1,0 +1,52 @@
+# Liaoning Textile Directory: `make run` and `make test` do all the set-up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV := DJANGO_DEBUG=1
+
+.PHONY: run test lint format check-migrations messages bench reset-db db-stop clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12 is needed (see .python-version)"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || bash scripts/apt-install.sh gettext
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+run: $(VENV)/.installed messages
+	$(DEV) bash scripts/run.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-migrations: $(VENV)/.installed
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+
+test: $(VENV)/.installed messages lint check-migrations
+	bash scripts/ensure-browser.sh
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed messages
+	$(DEV) $(PY) bench/run.py $(BENCH_ARGS)
+
+db-stop:
+	$(PY) -m directory.db stop
+
+reset-db: $(VENV)/.installed
+	$(PY) -m directory.db stop
+	rm -rf var/pg
+
+clean: db-stop
+	rm -rf $(VENV) var

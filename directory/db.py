@@ -1,0 +1,134 @@
+"""The database the app talks to.
+
+With ``DATABASE_URL`` set, that server is used as it is. Without it, an embedded
+PostgreSQL from the ``pgserver`` package runs with its data in ``var/pg`` of the
+checkout. The embedded server is shared by every process of the checkout (web server,
+task worker, tests, management commands) and is stopped explicitly by
+``python -m directory.db stop`` (``make run`` does it on Ctrl-C): no process "owns" it,
+so a killed process never leaves it half-managed.
+
+Two failure modes of pgserver are handled here: a server orphaned by a SIGKILLed
+owner is simply reused, and after a crash of the postmaster (a dead pid in
+``postmaster.pid``, or a socket that refuses connections for a moment) the server is
+restarted and connections are retried until it answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("EMBEDDED_PG_DIR", BASE_DIR / "var" / "pg"))
+DB_NAME = "directory"
+CONNECT_TIMEOUT_S = 30.0
+
+logger = logging.getLogger(__name__)
+
+
+def _can_connect(host: str, dbname: str = "postgres") -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            host=host, dbname=dbname, user="postgres", connect_timeout=2
+        ) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _postmaster_alive(pgdata: Path) -> bool:
+    """Whether postmaster.pid names a live postgres process."""
+    import psutil
+
+    pidfile = pgdata / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().split("\n", 1)[0])
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        return "postgres" in psutil.Process(pid).name()
+    except psutil.Error:
+        return False
+
+
+def _start(pgdata: Path) -> Path:
+    """Start (or attach to) the embedded server and return its socket directory."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron): harmless here.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    if (pgdata / "postmaster.pid").exists() and not _postmaster_alive(pgdata):
+        # The postmaster died (kill -9, machine reset): a stale pid file would make
+        # pgserver believe a reused pid is our server. PostgreSQL recovers on start.
+        (pgdata / "postmaster.pid").unlink(missing_ok=True)
+    # cleanup_mode=None: never stopped by an exiting process; `stop()` does it.
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    # The pid list only serves pgserver's reference counting, which we do not use;
+    # keep it from growing with every command.
+    server.global_process_id_list.get_and_remove(os.getpid())
+    return Path(server.get_postmaster_info().socket_dir)
+
+
+def ensure_embedded() -> dict[str, str]:
+    """Make sure the embedded server runs and the app database exists.
+
+    Returns Django ``DATABASES['default']`` connection settings.
+    """
+    import psycopg
+
+    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    while True:
+        try:
+            host = str(_start(DATA_DIR))
+            if _can_connect(host):
+                break
+        except Exception as exc:  # pgserver raises assorted errors while recovering
+            logger.warning("embedded PostgreSQL not ready yet: %s", exc)
+            host = ""
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"The embedded PostgreSQL in {DATA_DIR} did not start; see "
+                f"{DATA_DIR / 'log'}"
+            )
+        time.sleep(0.5)
+
+    with psycopg.connect(host=host, dbname="postgres", user="postgres") as conn:
+        conn.autocommit = True
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]
+        ).fetchone()
+        if not exists:
+            # Another process may create it meanwhile.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return {"NAME": DB_NAME, "USER": "postgres", "HOST": host, "PORT": ""}
+
+
+def stop() -> None:
+    """Stop the embedded server if it runs (fast shutdown: sessions are ended)."""
+    from pgserver._commands import pg_ctl
+
+    if not _postmaster_alive(DATA_DIR):
+        return
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=user)
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "start"
+    if command == "start":
+        print(ensure_embedded()["HOST"])  # noqa: T201
+    elif command == "stop":
+        stop()
+    else:
+        sys.exit("usage: python -m directory.db [start|stop]")

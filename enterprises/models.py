@@ -1,0 +1,356 @@
+"""Enterprises, their certifications, photos and the users who may edit them."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import BilingualName
+from enterprises.choices import (
+    EXPORT_MARKET_CHOICES,
+    BusinessModel,
+    Certification,
+    Datum,
+    EmployeeBand,
+    MembershipRole,
+    RegistrationStatus,
+    RevenueBand,
+    Sector,
+    Source,
+    Visibility,
+)
+from enterprises.uscc import validate_uscc_format
+
+
+def _labels(choices: list[tuple[str, str]], values: list[str]) -> list[str]:
+    labels = dict(choices)
+    return [str(labels.get(v, v)) for v in values]
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def visible_to(self, user):
+        """Entries the user may see: staff see all, others the published ones
+        and the ones they are a member of."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        if user.is_authenticated:
+            return self.filter(
+                models.Q(published=True) | models.Q(memberships__user=user)
+            ).distinct()
+        return self.published()
+
+    def editable_by(self, user):
+        """Entries the user may propose changes to (staff: all)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(memberships__user=user)
+
+
+class Enterprise(BilingualName):
+    # Identity
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    former_names = ArrayField(
+        models.CharField(max_length=200),
+        verbose_name=_("former names"),
+        default=list,
+        blank=True,
+    )
+    uscc = models.CharField(
+        _("Unified Social Credit Code"),
+        max_length=18,
+        null=True,
+        blank=True,
+        validators=[validate_uscc_format],
+    )
+    uscc_check_override = models.BooleanField(
+        _("accept a failing USCC check character"),
+        default=False,
+        help_text=_("Some early real codes fail the check; staff may accept them."),
+    )
+    registration_status = models.CharField(
+        _("registration status"),
+        max_length=20,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.ACTIVE,
+    )
+    founded_year = models.PositiveSmallIntegerField(
+        _("founded"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1800), MaxValueValidator(2100)],
+    )
+    # Location
+    region = models.ForeignKey(
+        "directory.Region",
+        verbose_name=_("county or district"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+    )
+    city = models.ForeignKey(
+        "directory.Region",
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    address = models.CharField(_("address (Chinese)"), max_length=300, blank=True)
+    address_en = models.CharField(_("address (English)"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    datum = models.CharField(
+        _("coordinate datum"), max_length=5, choices=Datum.choices, blank=True
+    )
+    # Business
+    clusters = models.ManyToManyField(
+        "clusters.Cluster",
+        verbose_name=_("clusters"),
+        blank=True,
+        related_name="enterprises",
+    )
+    business_models = ArrayField(
+        models.CharField(max_length=20, choices=BusinessModel.choices),
+        verbose_name=_("business models"),
+        default=list,
+        blank=True,
+    )
+    sectors = ArrayField(
+        models.CharField(max_length=20, choices=Sector.choices),
+        verbose_name=_("sectors"),
+        default=list,
+        blank=True,
+    )
+    products = models.CharField(_("products (Chinese)"), max_length=500, blank=True)
+    products_en = models.CharField(_("products (English)"), max_length=500, blank=True)
+    processes = models.CharField(_("processes"), max_length=500, blank=True)
+    monthly_capacity = models.CharField(
+        _("monthly capacity"), max_length=100, blank=True
+    )
+    moq = models.CharField(_("minimum order quantity"), max_length=100, blank=True)
+    lead_time_days = models.PositiveSmallIntegerField(
+        _("lead time (days)"), null=True, blank=True
+    )
+    description = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    # Export
+    is_exporter = models.BooleanField(_("exporter"), default=False)
+    export_markets = ArrayField(
+        models.CharField(max_length=2, choices=EXPORT_MARKET_CHOICES),
+        verbose_name=_("export markets"),
+        default=list,
+        blank=True,
+    )
+    export_share = models.PositiveSmallIntegerField(
+        _("export share (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    # Size
+    employee_band = models.CharField(
+        _("employees"), max_length=10, choices=EmployeeBand.choices, blank=True
+    )
+    revenue_band = models.CharField(
+        _("annual revenue"), max_length=10, choices=RevenueBand.choices, blank=True
+    )
+    # Contacts
+    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=60, blank=True)
+    contact_visibility = models.CharField(
+        _("who sees the phone and email"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.STAFF,
+    )
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    # Meta
+    published = models.BooleanField(_("published"), default=False)
+    source = models.CharField(
+        _("source"),
+        max_length=10,
+        choices=Source.choices,
+        default=Source.STAFF_VERIFIED,
+    )
+    field_sources = models.JSONField(
+        _("source of each value"),
+        default=dict,
+        blank=True,
+        help_text=_('Field name to source, e.g. {"products": "self"}.'),
+    )
+    survey_year = models.PositiveSmallIntegerField(
+        _("survey year"), null=True, blank=True
+    )
+    last_confirmed_on = models.DateField(_("last confirmed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    # Search: maintained by enterprises.services from the fields above.
+    search_vector = SearchVectorField(null=True, editable=False)
+    facets = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, editable=False
+    )
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=models.Q(uscc__isnull=False),
+                name="enterprise_uscc_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(export_share__isnull=True)
+                | models.Q(export_share__lte=100),
+                name="enterprise_export_share_percent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="enterprise_coordinates_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True) | ~models.Q(datum=""),
+                name="enterprise_coordinates_have_datum",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="enterprise_search_gin"),
+            GinIndex(fields=["facets"], name="enterprise_facets_gin"),
+            models.Index(fields=["published", "id"], name="enterprise_published_id"),
+            models.Index(fields=["name"], name="enterprise_name"),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("enterprises:enterprise-detail", args=[self.pk])
+
+    @property
+    def sector_labels(self) -> list[str]:
+        return _labels(Sector.choices, self.sectors)
+
+    @property
+    def business_model_labels(self) -> list[str]:
+        return _labels(BusinessModel.choices, self.business_models)
+
+    @property
+    def export_market_labels(self) -> list[str]:
+        return _labels(EXPORT_MARKET_CHOICES, self.export_markets)
+
+
+class EnterpriseCertification(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="certifications",
+    )
+    scheme = models.CharField(
+        _("certification"), max_length=20, choices=Certification.choices
+    )
+    certificate_no = models.CharField(
+        _("certificate number"), max_length=80, blank=True
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["scheme"]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "scheme"], name="certification_once_per_scheme"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="certification_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_scheme_display()
+
+
+class EnterprisePhoto(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    image = models.ImageField(_("image"), upload_to="photos/")
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class EnterpriseMembership(models.Model):
+    """A user who may propose changes to an enterprise's profile."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=MembershipRole.choices,
+        default=MembershipRole.EDITOR,
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "enterprise"], name="membership_once_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=models.Q(role="owner"),
+                name="membership_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.enterprise}"

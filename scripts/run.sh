@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `make run`: database, migrations, demo data on first run, task worker, web server.
+# Ctrl-C stops everything this script started, the embedded database included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+pids=()
+stop_all() {
+    trap - INT TERM EXIT
+    echo
+    echo "Stopping..."
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ -z "${DATABASE_URL:-}" ]; then $PY -m directory.db stop || true; fi
+}
+trap stop_all INT TERM EXIT
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    echo "Starting the embedded PostgreSQL (var/pg)..."
+    $PY -m directory.db start >/dev/null
+fi
+$PY manage.py migrate --noinput -v 0
+$PY manage.py seed_demo --if-empty --enterprises "${DEMO_ENTERPRISES:-10000}"
+
+$PY manage.py db_worker --queue-name default --no-reload &
+pids+=($!)
+$PY manage.py runserver --noreload "$HOST:$PORT" &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+    if $PY - "$HOST" "$PORT" <<'PYEOF' 2>/dev/null; then break; fi
+import sys, urllib.request
+urllib.request.urlopen(f"http://{sys.argv[1]}:{sys.argv[2]}/healthz", timeout=1)
+PYEOF
+    sleep 0.2
+done
+cat <<MSG
+
+  Liaoning Textile Directory is running on http://$HOST:$PORT/
+  Demo logins (password liaoning-demo-2026):
+    demo-staff       staff: everything, admin at http://$HOST:$PORT/admin/
+    demo-enterprise  owner of one demo enterprise
+  Press Ctrl-C to stop the server, the task worker and the database.
+
+MSG
+wait -n "${pids[@]}"

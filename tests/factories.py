@@ -1,0 +1,69 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from clusters.models import Cluster
+from enterprises.models import Enterprise, EnterpriseMembership
+from enterprises.services import enterprise_reindex
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-2026")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+
+class ClusterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cluster
+
+    slug = factory.Sequence(lambda n: f"cluster-{n}")
+    name = factory.Sequence(lambda n: f"测试集群{n}")
+    name_en = factory.Sequence(lambda n: f"Test cluster {n}")
+    region_id = "211481"
+    specialty = "泳装"
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    """An enterprise, indexed for search like one saved through the services."""
+
+    class Meta:
+        model = Enterprise
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    name_en = factory.Sequence(lambda n: f"Test Enterprise {n} Co., Ltd.")
+    region_id = "211481"
+    city_id = factory.LazyAttribute(lambda e: e.region_id[:4] + "00")
+    published = True
+
+    @factory.post_generation
+    def clusters(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.clusters.set(extracted)
+
+    @factory.post_generation
+    def reindex(obj, create, extracted, **kwargs):
+        if create:
+            enterprise_reindex(enterprise=obj)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EnterpriseMembership
+
+    user = factory.SubFactory(UserFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    role = "owner"
