@@ -18,7 +18,7 @@ class Programme(BilingualName):
         )
         BEAUTIFUL_MOTHER = (
             "beautiful_mother",
-            _("\u201cBeautiful mother\u201d employment"),
+            _("“Beautiful mother” employment"),
         )
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)

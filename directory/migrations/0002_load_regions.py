@@ -4,19 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from directory.regions_data import REGIONS
+    from directory.regions import load_regions
 
-    Region = apps.get_model("directory", "Region")
-    for code, name, name_en, level, parent in REGIONS:  # parents come first
-        Region.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "name_en": name_en,
-                "level": level,
-                "parent_id": parent,
-            },
-        )
+    load_regions(apps.get_model("directory", "Region"))
 
 
 def unload(apps, schema_editor):

@@ -34,3 +34,9 @@ def console_errors(page):
     )
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Browse as the branch's users do: a Chinese browser.
+    return {**browser_context_args, "locale": "zh-CN"}

@@ -5,7 +5,7 @@ from tests.factories import ClusterFactory, EnterpriseFactory
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -23,7 +23,9 @@ def test_home_in_chinese_then_english_and_back(live_server, page, console_errors
     expect(page.locator('[data-figure="clusters"]')).to_have_text("1")
 
     # The choice persists across pages.
-    page.get_by_role("link", name="Clusters").click()
+    page.get_by_role("navigation", name="Sections").get_by_role(
+        "link", name="Clusters"
+    ).click()
     expect(page.locator("h1")).to_have_text("Industrial clusters")
 
     page.get_by_role("button", name="中文").click()

@@ -1,0 +1,1 @@
+"""Search: Chinese/English text processing for the directory's search box."""

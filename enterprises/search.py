@@ -1,0 +1,419 @@
+"""Enterprise search: one implementation for the pages, the API and exports.
+
+SQL here is assembled from constant fragments only; every value is a bound parameter.
+
+A :class:`Search` is parsed from query parameters (the URL holds the whole state) and
+turns into SQL against the ``search_vector`` and ``facets`` columns (both GIN):
+
+* the text query is a tsquery built in Python (:mod:`directory.search.text`);
+* a facet filter is array containment (``facets @> '{se:swimwear}'``), several values
+  of one facet are ORed (``facets && ...``), facets are ANDed;
+* facet counts come from one ``unnest(facets)`` aggregate per query, exact up to
+  ``EXACT_LIMIT`` matches; above that, the total and the counts are estimated from a
+  block sample of the table and labelled as estimates;
+* ranking: exact name, then name prefix, then text rank. For broad result sets
+  (more than ``EXACT_LIMIT``) ranking every match would cost too much: the exact and
+  prefix name matches are pinned first and the rest follow by id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.search.text import normalize
+from directory.search.text import query as build_tsquery
+from enterprises.indexing import FACETS
+from enterprises.models import Enterprise
+
+EXACT_LIMIT = 10_000
+SAMPLE_ROWS = 20_000
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+PINNED_LIMIT = 50
+MAX_QUERY_CHARS = 200
+MAX_VALUES_PER_FACET = 20
+
+PARAM_TO_FACET = {param: code for code, param in FACETS.items()}
+VALUE_RE = re.compile(r"^[A-Za-z0-9_+\-]{1,40}$")
+UPDATED_PRESETS = {"30d": 30, "90d": 90, "1y": 365, "2y": 730}
+
+SORTS = {
+    "relevance": _("Relevance"),
+    "name": _("Name"),
+    "-updated": _("Recently updated"),
+    "-founded": _("Newest founded"),
+    "founded": _("Oldest founded"),
+}
+SORT_ORDER = {
+    "name": ["name", "id"],
+    "-updated": ["-updated_at", "-id"],
+    "-founded": ["-founded_year", "id"],
+    "founded": ["founded_year", "id"],
+}
+
+TABLE = Enterprise._meta.db_table
+
+
+@dataclass
+class Search:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet code -> values
+    updated_since: dt.date | None = None
+    updated_param: str = ""
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    errors: list[str] = field(default_factory=list)
+
+    # --- parsing ---------------------------------------------------------------
+
+    @classmethod
+    def from_params(cls, params: QueryDict) -> Search:
+        """Parse query parameters; bad values are dropped with a message."""
+        search = cls()
+        search.q = " ".join((params.get("q") or "").split())[:MAX_QUERY_CHARS]
+        for param, code in PARAM_TO_FACET.items():
+            values = []
+            for raw in params.getlist(param)[:MAX_VALUES_PER_FACET]:
+                for value in raw.split(","):
+                    value = value.strip()
+                    if not value:
+                        continue
+                    if VALUE_RE.match(value):
+                        values.append(value)
+                    else:
+                        search.errors.append(str(_("Ignored an invalid filter value.")))
+            if values:
+                search.filters[code] = list(dict.fromkeys(values))
+        updated = (params.get("updated") or "").strip()
+        if updated:
+            if updated in UPDATED_PRESETS:
+                search.updated_since = timezone.localdate() - dt.timedelta(
+                    days=UPDATED_PRESETS[updated]
+                )
+                search.updated_param = updated
+            else:
+                try:
+                    search.updated_since = dt.date.fromisoformat(updated)
+                    search.updated_param = updated
+                except ValueError:
+                    search.errors.append(
+                        str(_("“Updated since” must be a date (YYYY-MM-DD)."))
+                    )
+        sort = params.get("sort") or ""
+        if sort in SORTS:
+            search.sort = sort
+        elif sort:
+            search.errors.append(str(_("Unknown sort order; sorted by relevance.")))
+        if search.sort == "relevance" and not search.q:
+            search.sort = "-updated" if not sort else search.sort
+        search.page = _positive_int(params.get("page"), 1, 100_000)
+        search.page_size = _positive_int(
+            params.get("page_size"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+        )
+        return search
+
+    @cached_property
+    def tsquery(self) -> str | None:
+        return build_tsquery(self.q) if self.q else None
+
+    @cached_property
+    def normalized_q(self) -> str:
+        return normalize(self.q) if self.q else ""
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.q)
+
+    @property
+    def matches_nothing(self) -> bool:
+        """A query with no searchable token (only punctuation) matches nothing."""
+        return bool(self.q) and self.tsquery is None
+
+    # --- SQL -----------------------------------------------------------------
+
+    def where(
+        self, user, *, table: str = TABLE, exclude_facet: str | None = None
+    ) -> tuple[str, list]:
+        """The WHERE condition (SQL, params) for this search as seen by ``user``."""
+        parts: list[str] = []
+        params: list = []
+        if not (user.is_authenticated and user.is_staff):
+            if user.is_authenticated:
+                parts.append(
+                    f"({table}.published OR {table}.id IN (SELECT enterprise_id FROM "
+                    "enterprises_enterprisemembership WHERE user_id = %s))"
+                )
+                params.append(user.pk)
+            else:
+                parts.append(f"{table}.published")
+        if self.matches_nothing:
+            parts.append("FALSE")
+        elif self.tsquery:
+            parts.append(f"{table}.search_vector @@ %s::tsquery")
+            params.append(self.tsquery)
+        required: list[str] = []
+        for code, values in self.filters.items():
+            if code == exclude_facet:
+                continue
+            keys = [f"{code}:{v}" for v in values]
+            if len(keys) == 1:
+                required.append(keys[0])
+            else:
+                parts.append(f"{table}.facets && %s::varchar[]")
+                params.append(keys)
+        if required:
+            parts.append(f"{table}.facets @> %s::varchar[]")
+            params.append(required)
+        if self.updated_since:
+            parts.append(f"{table}.updated_at >= %s")
+            params.append(
+                dt.datetime.combine(
+                    self.updated_since,
+                    dt.time.min,
+                    tzinfo=timezone.get_current_timezone(),
+                )
+            )
+        return (" AND ".join(parts) or "TRUE"), params
+
+    def queryset(self, user) -> QuerySet[Enterprise]:
+        """Matching enterprises, unordered (callers order or stream them)."""
+        sql, params = self.where(user)
+        return Enterprise.objects.extra(where=[sql], params=params)  # noqa: S610
+
+    def _tier_sql(self) -> tuple[str, list]:
+        nq = self.normalized_q
+        like = _like_prefix(nq)
+        return (
+            f"CASE WHEN {TABLE}.name = %s OR lower({TABLE}.name_en) = %s THEN 0 "
+            f"WHEN {TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s "
+            f"OR {TABLE}.short_name LIKE %s THEN 1 ELSE 2 END",
+            [nq, nq, like, like, like],
+        )
+
+    def ordered(self, user, *, broad: bool) -> QuerySet[Enterprise]:
+        queryset = self.queryset(user)
+        if self.sort != "relevance" or not self.tsquery:
+            return queryset.order_by(*SORT_ORDER.get(self.sort, ["-updated_at", "-id"]))
+        if broad:
+            return queryset.order_by("id")
+        tier_sql, tier_params = self._tier_sql()
+        return queryset.annotate(
+            tier=RawSQL(tier_sql, tier_params),
+            rank=RawSQL(
+                f"ts_rank_cd({TABLE}.search_vector, %s::tsquery)", [self.tsquery]
+            ),
+        ).order_by("tier", "-rank", "id")
+
+    def pinned(self, user) -> list[int]:
+        """Ids of exact and prefix name matches, for broad relevance-sorted results."""
+        nq = self.normalized_q
+        if not nq:
+            return []
+        tier_sql, tier_params = self._tier_sql()
+        like = _like_prefix(nq)
+        queryset = (
+            self.queryset(user)
+            .extra(  # noqa: S610
+                where=[f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)"],
+                params=[like, like],
+            )
+            .annotate(tier=RawSQL(tier_sql, tier_params))
+            .order_by("tier", "name", "id")
+        )
+        return list(queryset.values_list("id", flat=True)[:PINNED_LIMIT])
+
+    # --- URL state -------------------------------------------------------------
+
+    def params(self, **changes) -> QueryDict:
+        """The query parameters of this search, with changes (value None removes)."""
+        out = QueryDict(mutable=True)
+        if self.q:
+            out["q"] = self.q
+        for code, values in self.filters.items():
+            out.setlist(FACETS[code], values)
+        if self.updated_param:
+            out["updated"] = self.updated_param
+        if self.sort not in ("relevance", "-updated") or (
+            self.sort == "-updated" and self.q
+        ):
+            out["sort"] = self.sort
+        if self.page_size != DEFAULT_PAGE_SIZE:
+            out["page_size"] = str(self.page_size)
+        for key, value in changes.items():
+            if value is None:
+                out.pop(key, None)
+            elif isinstance(value, list):
+                out.setlist(key, value)
+            else:
+                out[key] = str(value)
+        return out
+
+    def is_selected(self, code: str, value: str) -> bool:
+        return value in self.filters.get(code, [])
+
+
+def _positive_int(raw, default: int, maximum: int) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, 1), maximum)
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# --- Executing a search -------------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Result:
+    search: Search
+    total: int
+    estimated: bool
+    rows: list[Enterprise]
+    facets: dict[str, list[FacetValue]]
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.search.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.search.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.search.page > 1
+
+
+def capped_count(where_sql: str, params: list, cap: int = EXACT_LIMIT) -> int:
+    """Count matches, stopping after ``cap + 1``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {where_sql} "  # noqa: S608
+            f"LIMIT {int(cap) + 1}) AS capped",
+            params,
+        )
+        return cursor.fetchone()[0]
+
+
+def _sample_percent() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE]
+        )
+        row = cursor.fetchone()
+    total = max(float(row[0]) if row else 0.0, 1.0)
+    return min(100.0, max(0.01, 100.0 * SAMPLE_ROWS / total))
+
+
+def facet_counts(
+    where_sql: str, params: list, *, sample_percent: float | None = None
+) -> tuple[dict[str, int], int]:
+    """Counts per facet key (and the number of matching rows) for a condition.
+
+    With ``sample_percent``, counted over a repeatable block sample and scaled up.
+    """
+    source = TABLE
+    if sample_percent is not None and sample_percent < 100:
+        source = f"{TABLE} TABLESAMPLE SYSTEM ({sample_percent:.4f}) REPEATABLE (7)"
+    sql = (
+        f"WITH matched AS (SELECT facets FROM {source} WHERE {where_sql}) "  # noqa: S608
+        "SELECT key, count(*) FROM matched, unnest(matched.facets) AS key GROUP BY key "
+        "UNION ALL SELECT NULL, count(*) FROM matched"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    scale = 100.0 / sample_percent if sample_percent and sample_percent < 100 else 1.0
+    counts: dict[str, int] = {}
+    total = 0
+    for key, count in rows:
+        if key is None:
+            total = round(count * scale)
+        else:
+            counts[key] = round(count * scale)
+    return counts, total
+
+
+def run(search: Search, user, *, with_facets: bool = True) -> Result:
+    """Execute a search: the page of rows, the total and the facet counts."""
+    where_sql, params = search.where(user)
+    exact_total = capped_count(where_sql, params)
+    broad = exact_total > EXACT_LIMIT
+    sample = _sample_percent() if broad else None
+    counts: dict[str, int] = {}
+    total = exact_total
+    if with_facets or broad:
+        counts, sampled_total = facet_counts(where_sql, params, sample_percent=sample)
+        if broad:
+            total = max(sampled_total, EXACT_LIMIT + 1)
+        # A facet with a selected value counts its alternatives without its own
+        # filter, so another value can be added to the selection.
+        for code in search.filters if with_facets else ():
+            sql, p = search.where(user, exclude_facet=code)
+            own, _t = facet_counts(
+                sql, p, sample_percent=_sample_percent() if broad else None
+            )
+            for key in list(counts):
+                if key.startswith(code + ":"):
+                    del counts[key]
+            counts.update({k: v for k, v in own.items() if k.startswith(code + ":")})
+
+    rows = _page_rows(search, user, broad=broad, total=total)
+    facets: dict[str, list[FacetValue]] = {}
+    for key, count in counts.items():
+        code, _sep, value = key.partition(":")
+        facets.setdefault(code, []).append(
+            FacetValue(value, count, search.is_selected(code, value))
+        )
+    for code, values in search.filters.items():  # keep selected values visible
+        present = {f.value for f in facets.get(code, [])}
+        for value in values:
+            if value not in present:
+                facets.setdefault(code, []).append(FacetValue(value, 0, True))
+    for values in facets.values():
+        values.sort(key=lambda f: (-f.count, f.value))
+    return Result(search, total, broad, rows, facets if with_facets else {})
+
+
+def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterprise]:
+    size = search.page_size
+    offset = (min(search.page, max(1, -(-total // size))) - 1) * size
+    base = search.ordered(user, broad=broad).select_related("region", "city")
+    if broad and search.sort == "relevance" and search.tsquery:
+        pinned = search.pinned(user)
+        rest = base.exclude(id__in=pinned) if pinned else base
+        ids: Sequence[int]
+        if offset < len(pinned):
+            ids = pinned[offset : offset + size]
+            more = size - len(ids)
+            head = list(
+                Enterprise.objects.filter(id__in=ids).select_related("region", "city")
+            )
+            head.sort(key=lambda e: ids.index(e.id))
+            return head + (list(rest[:more]) if more else [])
+        offset -= len(pinned)
+        return list(rest[offset : offset + size])
+    return list(base[offset : offset + size])
