@@ -1,9 +1,168 @@
-"""Writes to enterprises that touch more than one row or keep derived data current."""
+"""Writes to enterprises. Every published change goes through `enterprise_update`,
+which validates, saves, records the change (who, when, old/new, why, origin) and keeps
+the search index current."""
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
+from clusters.models import Cluster
+from enterprises.choices import Source
 from enterprises.indexing import IndexData, facet_keys, search_document
-from enterprises.models import Enterprise
+from enterprises.models import ChangeRecord, Enterprise
+
+# Fields `enterprise_update` may change. "clusters" takes a list of cluster slugs.
+UPDATABLE_FIELDS = frozenset(
+    {
+        "name", "name_en", "short_name", "former_names", "uscc", "uscc_check_override",
+        "registration_status", "founded_year", "region", "address", "address_en",
+        "latitude", "longitude", "datum", "business_models", "sectors", "products",
+        "products_en", "processes", "monthly_capacity", "moq", "lead_time_days",
+        "description", "description_en", "is_exporter", "export_markets",
+        "export_share", "employee_band", "revenue_band", "contact_person",
+        "contact_phone", "contact_email", "wechat", "contact_visibility", "website",
+        "published", "survey_year", "last_confirmed_on", "clusters",
+    }
+)  # fmt: skip
+ORIGIN_SOURCE = {
+    ChangeRecord.Origin.STAFF: Source.STAFF_VERIFIED,
+    ChangeRecord.Origin.CHANGE_REQUEST: Source.SELF_REPORTED,
+    ChangeRecord.Origin.SELF_SERVICE: Source.SELF_REPORTED,
+    ChangeRecord.Origin.IMPORT: Source.IMPORT,
+    ChangeRecord.Origin.API: Source.STAFF_VERIFIED,
+}
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def jsonable(value: Any) -> Any:
+    """A field value as stored in history (JSON)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def field_value(enterprise: Enterprise, field: str) -> Any:
+    """The current value of an updatable field, JSON-safe."""
+    if field == "clusters":
+        return sorted(enterprise.clusters.values_list("slug", flat=True))
+    if field == "region":
+        return enterprise.region_id
+    return jsonable(getattr(enterprise, field))
+
+
+def _set(enterprise: Enterprise, field: str, value: Any) -> None:
+    if field == "region":
+        enterprise.region_id = value
+        enterprise.city_id = str(value)[:4] + "00" if value else None
+    else:
+        setattr(enterprise, field, value)
+
+
+@transaction.atomic
+def enterprise_update(
+    *,
+    actor: User | None,
+    enterprise: Enterprise,
+    changes: dict[str, Any],
+    origin: str,
+    reason: str = "",
+    reference: str = "",
+) -> ChangeRecord | None:
+    """Apply field changes to an enterprise and record them.
+
+    Returns the change record, or None when nothing actually changed. Raises
+    ValidationError (nothing is saved) for unknown fields or invalid values.
+    """
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    diff: dict[str, dict[str, Any]] = {}
+    for field, new in changes.items():
+        old = field_value(enterprise, field)
+        new_json = jsonable(sorted(new) if field == "clusters" else new)
+        if old != new_json:
+            diff[field] = {"old": old, "new": new_json}
+    if not diff:
+        return None
+    cluster_slugs = diff.pop("clusters", None)
+    for field in diff:
+        _set(enterprise, field, changes[field])
+    enterprise.full_clean(exclude=["city", "logo"])
+    source = ORIGIN_SOURCE.get(origin)
+    if source:
+        enterprise.field_sources = {
+            **enterprise.field_sources,
+            **dict.fromkeys(
+                list(diff) + (["clusters"] if cluster_slugs else []), source
+            ),
+        }
+    update_fields = set(diff)
+    if "region" in update_fields:
+        update_fields.add("city")
+    enterprise.save(update_fields=[*update_fields, "field_sources", "updated_at"])
+    if cluster_slugs is not None:
+        clusters = list(Cluster.objects.filter(slug__in=cluster_slugs["new"]))
+        if len(clusters) != len(set(cluster_slugs["new"])):
+            raise ValidationError(_("Unknown cluster."))
+        enterprise.clusters.set(clusters)
+        diff["clusters"] = cluster_slugs
+    record = ChangeRecord.objects.create(
+        enterprise=enterprise,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        origin=origin,
+        reason=reason,
+        reference=reference,
+        changes=diff,
+    )
+    enterprise_reindex(enterprise=enterprise)
+    return record
+
+
+@transaction.atomic
+def change_record_revert(
+    *, actor: User, record: ChangeRecord, reason: str = ""
+) -> ChangeRecord | None:
+    """Put back the old values of a recorded change (itself recorded)."""
+    enterprise = Enterprise.objects.get(pk=record.enterprise_id)
+    for field, values in record.changes.items():
+        if field_value(enterprise, field) != values["new"]:
+            raise ValidationError(
+                _("“%(field)s” has changed again since; revert the later change first.")
+                % {"field": Enterprise._meta.get_field(field).verbose_name}
+            )
+    old = {field: values["old"] for field, values in record.changes.items()}
+    for field in ("latitude", "longitude"):
+        if old.get(field) is not None:
+            old[field] = Decimal(old[field])
+    for field in ("last_confirmed_on",):
+        if old.get(field):
+            old[field] = dt.date.fromisoformat(old[field])
+    revert = enterprise_update(
+        actor=actor,
+        enterprise=enterprise,
+        changes=old,
+        origin=ChangeRecord.Origin.REVERT,
+        reason=reason,
+        reference=f"change-record:{record.pk}",
+    )
+    if revert is not None:
+        revert.reverts = record
+        revert.save(update_fields=["reverts"])
+    return revert
 
 
 def index_data_for(enterprise: Enterprise) -> IndexData:
