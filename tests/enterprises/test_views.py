@@ -1,0 +1,146 @@
+"""Directory pages: visibility tiers in the HTML, query counts, htmx fragments."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from enterprises.models import EnterpriseMembership
+from tests.factories import EnterpriseFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = {
+    "contact_person": "王经理",
+    "contact_phone": "13900001111",
+    "contact_email": "boss@example.com",
+    "monthly_capacity": "80000 件",
+    "export_share": 65,
+}
+
+
+@pytest.fixture
+def profile():
+    return EnterpriseFactory(
+        name="兴城保密泳装有限公司",
+        is_exporter=True,
+        contact_visibility="staff",
+        **SECRET,
+    )
+
+
+def _html(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("url_kind", ["detail", "search"])
+def test_visitor_sees_public_fields_only(client, profile, url_kind):
+    url = profile.get_absolute_url() if url_kind == "detail" else "/enterprises/?q=保密"
+    html = _html(client, url)
+    assert profile.name in html
+    for value in ("王经理", "13900001111", "boss@example.com", "80000 件"):
+        assert value not in html
+
+
+def test_member_tier_sees_member_fields_not_staff_contacts(client, profile):
+    client.force_login(UserFactory())
+    html = _html(client, profile.get_absolute_url())
+    assert "王经理" in html and "80000 件" in html and "65%" in html
+    assert "13900001111" not in html and "boss@example.com" not in html
+    search_html = _html(client, "/enterprises/?q=保密")
+    assert "王经理" in search_html and "13900001111" not in search_html
+
+
+def test_staff_and_own_members_see_everything(client, profile):
+    client.force_login(StaffFactory())
+    html = _html(client, profile.get_absolute_url())
+    assert "13900001111" in html and "boss@example.com" in html
+    assert "13900001111" in _html(client, "/enterprises/?q=保密")
+    owner = UserFactory()
+    EnterpriseMembership.objects.create(user=owner, enterprise=profile, role="owner")
+    client.force_login(owner)
+    assert "13900001111" in _html(client, profile.get_absolute_url())
+
+
+def test_published_contacts_are_public(client):
+    e = EnterpriseFactory(contact_phone="13700002222", contact_visibility="public")
+    assert "13700002222" in _html(client, e.get_absolute_url())
+
+
+def test_unpublished_entry_is_404_for_others_visible_to_staff_and_members(client):
+    draft = EnterpriseFactory(published=False)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    member = UserFactory()
+    EnterpriseMembership.objects.create(user=member, enterprise=draft)
+    client.force_login(member)
+    assert client.get(draft.get_absolute_url()).status_code == 200
+    client.force_login(StaffFactory())
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("user_kind", ["anonymous", "member", "staff"])
+def test_list_page_runs_a_constant_number_of_queries(client, user_kind):
+    EnterpriseFactory.create_batch(60, products="泳装", sectors=["swimwear"])
+    if user_kind == "member":
+        client.force_login(UserFactory())
+    elif user_kind == "staff":
+        client.force_login(StaffFactory())
+    small = _queries(client, "/enterprises/?q=泳装&page_size=5&sector=swimwear")
+    large = _queries(client, "/enterprises/?q=泳装&page_size=50&sector=swimwear")
+    assert small == large
+    assert large <= 12
+
+
+def test_related_list_pages_have_constant_queries(client):
+    from clusters.models import Cluster
+
+    EnterpriseFactory.create_batch(3)
+    cluster = Cluster.objects.create(
+        slug="c1", name="集群", region_id="211481", specialty="泳装"
+    )
+    first = _queries(client, "/clusters/")
+    Cluster.objects.create(slug="c2", name="集群2", region_id="211481", specialty="袜")
+    assert _queries(client, "/clusters/") == first
+    assert client.get(cluster.get_absolute_url()).status_code == 200
+
+
+def test_htmx_request_gets_the_results_fragment(client):
+    EnterpriseFactory(name="兴城片段泳装有限公司")
+    response = client.get("/enterprises/?q=片段", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="search-body"')
+    assert "兴城片段泳装有限公司" in html and "<html" not in html
+    # A history restore (back button without cache) gets the whole page.
+    response = client.get(
+        "/enterprises/?q=片段",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_typeahead_suggests_names(client):
+    e = EnterpriseFactory(name="大杨提示服饰有限公司")
+    html = _html(client, "/enterprises/typeahead/?q=大杨")
+    assert e.name in html and e.get_absolute_url() in html
+    assert _html(client, "/enterprises/typeahead/?q=%21%21").strip() == ""
+
+
+def test_unknown_filter_value_is_reported_and_page_still_works(client):
+    html = _html(client, "/enterprises/?sector=%3Cx%3E&updated=notadate")
+    assert 'role="alert"' in html
+    assert "<x>" not in html
+
+
+def test_url_holds_the_state_for_paging(client):
+    EnterpriseFactory.create_batch(25, products="泳装", sectors=["swimwear"])
+    html = _html(client, "/enterprises/?q=泳装&sector=swimwear&page_size=10")
+    assert "page=2" in html and "q=%E6%B3%B3%E8%A3%85" in html
