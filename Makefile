@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format check-migrations messages bench reset-db db-stop clean
+.PHONY: run test lint format check-migrations messages bench bench-reset reset-db db-stop clean venv
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12 is needed (see .python-version)"'
@@ -36,13 +36,21 @@ check-migrations: $(VENV)/.installed
 
 test: $(VENV)/.installed messages lint check-migrations
 	bash scripts/ensure-browser.sh
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+	@# Stop the embedded database afterwards unless it was already running.
+	@running=$$($(PY) -m directory.db status); \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ "$$running" = "stopped" ] && [ -z "$$DATABASE_URL" ]; then $(PY) -m directory.db stop; fi; \
+	exit $$status
 
 bench: $(VENV)/.installed messages
 	$(DEV) $(PY) bench/run.py $(BENCH_ARGS)
 
 db-stop:
 	$(PY) -m directory.db stop
+
+bench-reset: $(VENV)/.installed
+	EMBEDDED_PG_DIR=var/bench-pg $(PY) -m directory.db stop
+	rm -rf var/bench-pg
 
 reset-db: $(VENV)/.installed
 	$(PY) -m directory.db stop

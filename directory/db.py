@@ -54,7 +54,9 @@ def _postmaster_alive(pgdata: Path) -> bool:
     except (FileNotFoundError, ValueError):
         return False
     try:
-        return "postgres" in psutil.Process(pid).name()
+        process = psutil.Process(pid)
+        # A killed postmaster may linger as a zombie when nothing reaps it.
+        return process.status() != psutil.STATUS_ZOMBIE and "postgres" in process.name()
     except psutil.Error:
         return False
 
@@ -67,9 +69,13 @@ def _start(pgdata: Path) -> Path:
         import pgserver
 
     if (pgdata / "postmaster.pid").exists() and not _postmaster_alive(pgdata):
-        # The postmaster died (kill -9, machine reset): a stale pid file would make
-        # pgserver believe a reused pid is our server. PostgreSQL recovers on start.
-        (pgdata / "postmaster.pid").unlink(missing_ok=True)
+        # The postmaster died (kill -9, machine reset). Its pid file and socket lock
+        # may name a zombie or a reused pid, which would block a restart: remove
+        # them. PostgreSQL replays its WAL on start, so committed data is kept.
+        for stale in ("postmaster.pid", ".s.PGSQL.5432.lock", ".s.PGSQL.5432"):
+            (pgdata / stale).unlink(missing_ok=True)
+    # Never reuse a handle from an earlier failed attempt in this process.
+    pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
     # cleanup_mode=None: never stopped by an exiting process; `stop()` does it.
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     # The pid list only serves pgserver's reference counting, which we do not use;
@@ -130,5 +136,7 @@ if __name__ == "__main__":
         print(ensure_embedded()["HOST"])  # noqa: T201
     elif command == "stop":
         stop()
+    elif command == "status":
+        print("running" if _postmaster_alive(DATA_DIR) else "stopped")  # noqa: T201
     else:
-        sys.exit("usage: python -m directory.db [start|stop]")
+        sys.exit("usage: python -m directory.db [start|stop|status]")

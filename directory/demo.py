@@ -641,7 +641,13 @@ TABLES = {
     ),
 }
 # Indexes dropped during a large load and rebuilt after (much faster than upkeep).
-BULK_INDEXES = ["enterprise_search_gin", "enterprise_facets_gin", "enterprise_name"]
+BULK_INDEXES = [
+    "enterprise_search_gin",
+    "enterprise_facets_gin",
+    "enterprise_name",
+    "enterprise_name_prefix",
+    "enterprise_name_en_prefix",
+]
 
 
 def _jobs(count: int) -> Iterator[tuple[int, int]]:

@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -241,6 +242,15 @@ class Enterprise(BilingualName):
             GinIndex(fields=["facets"], name="enterprise_facets_gin"),
             models.Index(fields=["published", "id"], name="enterprise_published_id"),
             models.Index(fields=["name"], name="enterprise_name"),
+            # Exact and prefix name matches rank first (search, typeahead).
+            models.Index(
+                OpClass("name", name="varchar_pattern_ops"),
+                name="enterprise_name_prefix",
+            ),
+            models.Index(
+                OpClass(Lower("name_en"), name="varchar_pattern_ops"),
+                name="enterprise_name_en_prefix",
+            ),
         ]
 
     def get_absolute_url(self) -> str:
