@@ -82,6 +82,7 @@ def test_unpublished_entry_is_404_for_others_visible_to_staff_and_members(client
 
 
 def _queries(client, url) -> int:
+    client.get("/")  # warm the per-process caches (demo flag, regions)
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
