@@ -104,6 +104,11 @@ else:
             **ensure_embedded(),
         }
     }
+# Broad searches build large bitmaps: 4 MB (PostgreSQL's default) makes them lossy.
+if env.str("DB_WORK_MEM", default="32MB"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c work_mem=" + env.str("DB_WORK_MEM", default="32MB")
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DATABASES["default"].setdefault("TEST", {"NAME": env.str("TEST_DB_NAME", default="")})
