@@ -708,6 +708,10 @@ def seed(*, enterprises: int, seed: int, workers: int = 2, progress=None) -> dic
         )
         bulk = enterprises >= 50_000
         with connection.cursor() as cursor:
+            # Check foreign keys row by row as COPY goes instead of queueing a
+            # deferred trigger event per row (memory), which would also forbid
+            # building the indexes below in the same transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if bulk:
                 for index in BULK_INDEXES:
                     cursor.execute(f'DROP INDEX IF EXISTS "{index}"')
@@ -728,9 +732,6 @@ def seed(*, enterprises: int, seed: int, workers: int = 2, progress=None) -> dic
                 if progress:
                     progress(done, enterprises)
             if bulk:
-                # Fire the deferred foreign-key checks of the COPYs first: an index
-                # cannot be built on a table with pending trigger events.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 _recreate_indexes(cursor)
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('enterprises_enterprise', 'id'), "
