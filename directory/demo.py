@@ -26,6 +26,7 @@ from enterprises.indexing import IndexData, facet_keys, search_document
 from enterprises.uscc import ALPHABET, check_character
 
 CHUNK = 5_000
+BULK_THRESHOLD = 50_000  # rows above which indexes are dropped and rebuilt
 DEMO_USERS = ("demo-staff", "demo-enterprise")
 STAFF_GROUP = "Staff"
 STAFF_APPS = (
@@ -662,7 +663,14 @@ def has_content() -> bool:
     return Cluster.objects.exists() or Enterprise.objects.exists()
 
 
-def seed(*, enterprises: int, seed: int, workers: int = 2, progress=None) -> dict:
+def seed(
+    *,
+    enterprises: int,
+    seed: int,
+    workers: int = 2,
+    progress=None,
+    bulk: bool | None = None,
+) -> dict:
     """Load the demo data into an empty directory. Returns counts."""
     from clusters.models import Cluster
     from enterprises.models import Enterprise
@@ -706,7 +714,8 @@ def seed(*, enterprises: int, seed: int, workers: int = 2, progress=None) -> dic
             ],
             today=today,
         )
-        bulk = enterprises >= 50_000
+        if bulk is None:
+            bulk = enterprises >= BULK_THRESHOLD
         with connection.cursor() as cursor:
             # Check foreign keys row by row as COPY goes instead of queueing a
             # deferred trigger event per row (memory), which would also forbid

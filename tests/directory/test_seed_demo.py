@@ -87,3 +87,18 @@ def test_seed_demo_refuses_a_database_with_content_and_if_empty_skips():
         call_command("seed_demo", enterprises=10, seed=3, workers=1)
     call_command("seed_demo", enterprises=10, seed=3, workers=1, if_empty=True)
     assert Enterprise.objects.count() == 10
+
+
+def test_bulk_load_path_rebuilds_the_indexes():
+    from django.db import connection
+
+    from directory import demo
+
+    demo.seed(enterprises=120, seed=5, workers=1, bulk=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'enterprises_enterprise'"
+        )
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert set(demo.BULK_INDEXES) <= indexes
+    assert Enterprise.objects.count() == 120
