@@ -97,7 +97,8 @@ def test_bulk_load_path_rebuilds_the_indexes():
     demo.seed(enterprises=120, seed=5, workers=1, bulk=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'enterprises_enterprise'"
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s",
+            ["enterprises_enterprise"],
         )
         indexes = {row[0] for row in cursor.fetchall()}
     assert set(demo.BULK_INDEXES) <= indexes
