@@ -22,6 +22,10 @@ def region_names() -> dict[str, str]:
     }
 
 
+def region_levels() -> dict[str, str]:
+    return {code: r[2] for code, r in _all_regions().items()}
+
+
 def cities() -> list[tuple[str, str]]:
     names = region_names()
     return [(c, names[c]) for c, r in _all_regions().items() if r[2] == "city"]

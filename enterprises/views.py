@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -72,8 +73,42 @@ def typeahead(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "enterprises/typeahead.html",
-        {"suggestions": suggestions, "search": search},
+        {
+            "suggestions": suggestions,
+            "search": search,
+            "clusters": _matching_clusters(search.normalized_q),
+            "places": _matching_places(search.normalized_q),
+        },
     )
+
+
+def _matching_clusters(text: str) -> list:
+    from clusters.models import Cluster
+
+    if not text:
+        return []
+    return list(
+        Cluster.objects.filter(
+            Q(name__contains=text) | Q(name_en__icontains=text)
+        ).order_by("slug")[:3]
+    )
+
+
+def _matching_places(text: str) -> list[tuple[str, str, str]]:
+    """(URL parameter, code, name) of cities and counties whose name matches."""
+    from directory.regions import region_levels, region_names
+
+    if not text or len(text) > 20:
+        return []
+    names = region_names()
+    levels = region_levels()
+    found = []
+    for code, name in names.items():
+        if levels[code] == "province":
+            continue
+        if text in name or text in name.lower():
+            found.append(("city" if levels[code] == "city" else "county", code, name))
+    return found[:3]
 
 
 @login_not_required

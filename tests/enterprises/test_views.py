@@ -145,3 +145,14 @@ def test_url_holds_the_state_for_paging(client):
     EnterpriseFactory.create_batch(25, products="泳装", sectors=["swimwear"])
     html = _html(client, "/enterprises/?q=泳装&sector=swimwear&page_size=10")
     assert "page=2" in html and "q=%E6%B3%B3%E8%A3%85" in html
+
+
+def test_typeahead_suggests_clusters_and_places(client):
+    from tests.factories import ClusterFactory
+
+    cluster = ClusterFactory(name="兴城泳装产业集群")
+    html = _html(client, "/enterprises/typeahead/?q=兴城")
+    assert f"?cluster={cluster.slug}" in html
+    assert "?county=211481" in html  # 兴城市, a county-level city
+    assert "?city=211400" not in html
+    assert "?city=211400" in _html(client, "/enterprises/typeahead/?q=葫芦岛")
