@@ -61,13 +61,19 @@ def _postmaster_alive(pgdata: Path) -> bool:
         return False
 
 
-def _start(pgdata: Path) -> Path:
-    """Start (or attach to) the embedded server and return its socket directory."""
+def _pgserver():
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron): harmless here.
         warnings.simplefilter("ignore")
         import pgserver
+        import pgserver._commands
 
+    return pgserver
+
+
+def _start(pgdata: Path) -> Path:
+    """Start (or attach to) the embedded server and return its socket directory."""
+    pgserver = _pgserver()
     if (pgdata / "postmaster.pid").exists() and not _postmaster_alive(pgdata):
         # The postmaster died (kill -9, machine reset). Its pid file and socket lock
         # may name a zombie or a reused pid, which would block a restart: remove
@@ -122,10 +128,9 @@ def ensure_embedded() -> dict[str, str]:
 
 def stop() -> None:
     """Stop the embedded server if it runs (fast shutdown: sessions are ended)."""
-    from pgserver._commands import pg_ctl
-
     if not _postmaster_alive(DATA_DIR):
         return
+    pg_ctl = _pgserver()._commands.pg_ctl
     user = "pgserver" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=user)
 
