@@ -110,7 +110,7 @@
               data: items,
             }],
           }, { replaceMerge: ["series"] });
-          el.dataset.figure = figure;
+          el.dataset.shade = figure;
         }
 
         render();
