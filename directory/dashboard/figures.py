@@ -83,7 +83,10 @@ def headline_figures(data: dict) -> list[Figure]:
         ),
         Figure("enterprises", _("enterprises"), total, search_url()),
         Figure(
-            "colleges", _("colleges"), data["colleges"], reverse("colleges:college-list")
+            "colleges",
+            _("colleges"),
+            data["colleges"],
+            reverse("colleges:college-list"),
         ),
         Figure(
             "markets",
@@ -169,7 +172,11 @@ def health_figures(agg: Aggregate) -> list[Figure]:
 # they do, their pending rows are counted here and linked to the review queue.
 PENDING_REVIEW_MODELS = (
     ("claims", ("Claim",), _("pending claims")),
-    ("change_requests", ("ChangeRequest", "ProfileChangeRequest"), _("pending change requests")),
+    (
+        "change_requests",
+        ("ChangeRequest", "ProfileChangeRequest"),
+        _("pending change requests"),
+    ),
 )
 REVIEW_URL_NAMES = ("review:queue", "review:index", "review:review-list", "review")
 

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from enterprises.health import INCOMPLETE_BELOW, completeness_sql, stale_before
+from enterprises.health import (
+    INCOMPLETE_BELOW,
+    completeness_sql,
+    stale_before,
+    stale_sql,
+)
 from enterprises.search import TABLE, Search
 
 EXPORTER_KEY = "ex:yes"
@@ -56,42 +61,57 @@ class Aggregate:
 
 
 def aggregate(search: Search, user) -> Aggregate:
-    """All facet counts of the enterprises ``search`` finds for ``user``, exactly."""
+    """All facet counts of the enterprises ``search`` finds for ``user``, exactly.
+
+    Two parallel scans: the ``unnest(facets)`` counts, and per city (for the map)
+    plus in total the exporters, high-quality manufacturers, stale and incomplete
+    profiles. Exporters and high-quality counts per key are kept for cities only:
+    computing them for every unnested key would double the cost.
+    """
     where_sql, where_params = search.where(user)
-    sql = (
-        f"WITH m AS MATERIALIZED (SELECT {TABLE}.facets, "  # noqa: S608
-        f"{TABLE}.facets @> %s::varchar[] AS ex, "
-        f"{TABLE}.facets @> %s::varchar[] AS hq, "
-        f"({TABLE}.last_confirmed_on IS NULL OR {TABLE}.last_confirmed_on < %s) "
-        "AS stale, "
-        f"{completeness_sql(TABLE)} < %s AS incomplete "
-        f"FROM {TABLE} WHERE {where_sql}) "
-        "SELECT key, count(*), count(*) FILTER (WHERE ex), "
-        "count(*) FILTER (WHERE hq), 0, 0 "
-        "FROM m, unnest(m.facets) AS key GROUP BY key "
-        "UNION ALL SELECT NULL, count(*), count(*) FILTER (WHERE ex), "
-        "count(*) FILTER (WHERE hq), count(*) FILTER (WHERE stale), "
-        "count(*) FILTER (WHERE incomplete) FROM m"
+    by_key = (
+        f"SELECT key, count(*) FROM {TABLE}, unnest({TABLE}.facets) AS key "  # noqa: S608
+        f"WHERE {where_sql} GROUP BY key"
     )
-    params = [
-        [EXPORTER_KEY],
-        [HIGH_QUALITY_KEY],
-        stale_before(),
-        INCOMPLETE_BELOW,
-        *where_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    by_city = (
+        f"SELECT {TABLE}.city_id, count(*), "  # noqa: S608
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {stale_sql(TABLE)}), "
+        f"count(*) FILTER (WHERE {completeness_sql(TABLE)} < %s) "
+        f"FROM {TABLE} WHERE {where_sql} "
+        f"GROUP BY GROUPING SETS (({TABLE}.city_id), ())"
+    )
     result = Aggregate(total=Counts(), stale=0, incomplete=0)
-    for key, count, exporters, high_quality, stale, incomplete in rows:
-        counts = Counts(count, exporters, high_quality)
-        if key is None:
-            result.total = counts
-            result.stale = stale
-            result.incomplete = incomplete
-        else:
-            result.keys[key] = counts
+    with connection.cursor() as cursor:
+        cursor.execute(by_key, where_params)
+        for key, count in cursor.fetchall():
+            result.keys[key] = Counts(count)
+        cursor.execute(
+            by_city,
+            [
+                [EXPORTER_KEY],
+                [HIGH_QUALITY_KEY],
+                stale_before(),
+                INCOMPLETE_BELOW,
+                *where_params,
+            ],
+        )
+        for (
+            city,
+            count,
+            exporters,
+            high_quality,
+            stale,
+            incomplete,
+        ) in cursor.fetchall():
+            counts = Counts(count, exporters, high_quality)
+            if city is None:
+                result.total = counts
+                result.stale = stale
+                result.incomplete = incomplete
+            else:
+                result.keys[f"ci:{city}"] = counts
     return result
 
 

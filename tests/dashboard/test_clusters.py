@@ -19,9 +19,11 @@ def test_cluster_page_has_its_own_figures_and_charts(client, staff, known):
         assert f'data-chart="{name}"' in html
         assert f'href="/clusters/swim/charts/{name}.csv"' in html
     # Figures link to the cluster's search and match it.
-    url = re.search(
-        r'href="([^"]+)" data-figure-link="exporters"', html
-    ).group(1).replace("&amp;", "&")
+    url = (
+        re.search(r'href="([^"]+)" data-figure-link="exporters"', html)
+        .group(1)
+        .replace("&amp;", "&")
+    )
     assert url == "/enterprises/?cluster=swim&exporter=yes"
     assert search_total(client, url) == 2
 
@@ -43,9 +45,7 @@ def test_compare_two_clusters_side_by_side(client, staff, known):
     assert cells == ["3", "1"]
     high = re.findall(r'data-figure="high_quality"><a href="[^"]+">(\d+)<', html)
     assert high == ["0", "1"]
-    sectors = re.search(
-        r'data-compare="sector">(.*?)</tbody>', html, re.S
-    ).group(1)
+    sectors = re.search(r'data-compare="sector">(.*?)</tbody>', html, re.S).group(1)
     row = re.search(r'data-code="swimwear">(.*?)</tr>', sectors, re.S).group(1)
     assert re.findall(r">(\d+)</a>", row) == ["3", "0"]
     assert "data-compare-error" not in html
@@ -55,7 +55,9 @@ def test_compare_more_than_five_says_so(client, staff, known):
     for i in range(5):
         ClusterFactory(slug=f"extra-{i}")
     client.force_login(staff)
-    query = "&".join(f"c={s}" for s in ["swim", "suits"] + [f"extra-{i}" for i in range(5)])
+    query = "&".join(
+        f"c={s}" for s in ["swim", "suits"] + [f"extra-{i}" for i in range(5)]
+    )
     html = client.get("/clusters/compare/?" + query).content.decode()
     assert "data-compare-error" in html
     assert len(re.findall(r'<th scope="col" data-cluster=', html)) == 5
