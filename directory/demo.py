@@ -741,6 +741,9 @@ def seed(
                 if progress:
                     progress(done, enterprises)
             if bulk:
+                # Fire the deferred foreign-key checks of the COPYs first: an index
+                # cannot be built on a table with pending trigger events.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 _recreate_indexes(cursor)
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('enterprises_enterprise', 'id'), "

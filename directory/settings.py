@@ -151,6 +151,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# ECharts and the Liaoning map come from npm (package.json), see staticfinders.py.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "directory.staticfinders.NpmFinder",
+]
 
 # Content-Security-Policy: everything from this origin, scripts with a nonce.
 SECURE_CSP = {

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", views.login_not_required(set_language), name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", views.me, name="me"),
+    path("dashboard/", include("directory.dashboard.urls")),
     path("admin/", admin.site.urls),
     path("clusters/", include("clusters.urls")),
     path("enterprises/", include("enterprises.urls")),

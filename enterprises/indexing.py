@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from enterprises.choices import EXPORT_MARKETS, BusinessModel, Certification, Sector
+from enterprises.uscc import check_ok, is_well_formed, normalize_uscc
 
 # facet code -> URL parameter
 FACETS = {
@@ -27,6 +28,7 @@ FACETS = {
     "pr": "programme",
     "fy": "founded",
     "ex": "exporter",
+    "uw": "uscc_warning",  # data health: the USCC check character fails (not shown)
 }
 
 
@@ -37,6 +39,7 @@ class IndexData:
     short_name: str = ""
     former_names: list[str] = field(default_factory=list)
     uscc: str | None = None
+    uscc_check_override: bool = False
     products: str = ""
     products_en: str = ""
     processes: str = ""
@@ -85,6 +88,12 @@ def _labels_both(kind: str, codes: list[str]) -> list[str]:
     return [w for code in codes if code in words for w in words[code]]
 
 
+def uscc_check_fails(uscc: str) -> bool:
+    """A well-formed code whose check character does not match (a warning)."""
+    code = normalize_uscc(uscc)
+    return is_well_formed(code) and not check_ok(code)
+
+
 def facet_keys(data: IndexData) -> list[str]:
     keys = [f"cl:{slug}" for slug, _zh, _en in data.clusters]
     if data.city_code:
@@ -104,6 +113,8 @@ def facet_keys(data: IndexData) -> list[str]:
     if data.founded_year:
         keys.append(f"fy:{data.founded_year // 10 * 10}")
     keys.append("ex:yes" if data.is_exporter else "ex:no")
+    if data.uscc and not data.uscc_check_override and uscc_check_fails(data.uscc):
+        keys.append("uw:yes")
     return list(dict.fromkeys(keys))
 
 

@@ -33,6 +33,12 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.search.text import normalize
 from directory.search.text import query as build_tsquery
+from enterprises.health import (
+    INCOMPLETE_BELOW,
+    completeness_sql,
+    stale_before,
+    stale_sql,
+)
 from enterprises.indexing import FACETS
 from enterprises.models import Enterprise
 
@@ -47,6 +53,9 @@ MAX_VALUES_PER_FACET = 20
 PARAM_TO_FACET = {param: code for code, param in FACETS.items()}
 VALUE_RE = re.compile(r"^[A-Za-z0-9_+\-]{1,40}$")
 UPDATED_PRESETS = {"30d": 30, "90d": 90, "1y": 365, "2y": 730}
+# Data-health switches (staff dashboard links): ?stale=1, ?incomplete=1.
+HEALTH_PARAMS = ("stale", "incomplete")
+TRUE_VALUES = ("1", "yes", "true", "on")
 
 SORTS = {
     "relevance": _("Relevance"),
@@ -72,6 +81,8 @@ class Search:
     updated_since: dt.date | None = None
     updated_param: str = ""
     sort: str = "relevance"
+    stale: bool = False  # not confirmed in 12 months (enterprises.health)
+    incomplete: bool = False  # completeness score under INCOMPLETE_BELOW
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     errors: list[str] = field(default_factory=list)
@@ -111,6 +122,12 @@ class Search:
                     search.errors.append(
                         str(_("“Updated since” must be a date (YYYY-MM-DD)."))
                     )
+        for name in HEALTH_PARAMS:
+            value = (params.get(name) or "").strip().lower()
+            if value in TRUE_VALUES:
+                setattr(search, name, True)
+            elif value:
+                search.errors.append(str(_("Ignored an invalid filter value.")))
         sort = params.get("sort") or ""
         if sort in SORTS:
             search.sort = sort
@@ -176,6 +193,12 @@ class Search:
         if required:
             parts.append(f"{table}.facets @> %s::varchar[]")
             params.append(required)
+        if self.stale:
+            parts.append(stale_sql(table))
+            params.append(stale_before())
+        if self.incomplete:
+            parts.append(f"{completeness_sql(table)} < %s")
+            params.append(INCOMPLETE_BELOW)
         if self.updated_since:
             parts.append(f"{table}.updated_at >= %s")
             params.append(
@@ -245,6 +268,9 @@ class Search:
             out.setlist(FACETS[code], values)
         if self.updated_param:
             out["updated"] = self.updated_param
+        for name in HEALTH_PARAMS:
+            if getattr(self, name):
+                out[name] = "1"
         if self.sort not in ("relevance", "-updated") or (
             self.sort == "-updated" and self.q
         ):

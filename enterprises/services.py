@@ -179,6 +179,7 @@ def index_data_for(enterprise: Enterprise) -> IndexData:
         short_name=enterprise.short_name,
         former_names=list(enterprise.former_names),
         uscc=enterprise.uscc,
+        uscc_check_override=enterprise.uscc_check_override,
         products=enterprise.products,
         products_en=enterprise.products_en,
         processes=enterprise.processes,

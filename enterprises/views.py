@@ -36,6 +36,9 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "sorts": SORTS.items(),
         "updated_presets": UPDATED_PRESETS,
         "query_string": search.params().urlencode(),
+        "health_clear_url": search.params(
+            stale=None, incomplete=None, uscc_warning=None, page=None
+        ).urlencode(),
         "prev_url": search.params(page=search.page - 1).urlencode()
         if result.has_previous
         else "",

@@ -1,0 +1,1 @@
+"""Staff dashboard: headline figures, charts, the map of Liaoning, data health."""

@@ -1,0 +1,243 @@
+"""The dashboard's figures: computed from the data, cached briefly, linked to lists."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.cache import cache
+from django.core.exceptions import FieldError
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clusters.models import Cluster, Designation
+from colleges.models import College
+from directory.dashboard.charts import search_url
+from directory.dashboard.stats import (
+    EXPORTER_KEY,
+    HIGH_QUALITY_KEY,
+    Aggregate,
+    aggregate,
+    updated_per_month,
+)
+from enterprises.facets import Labeller
+from enterprises.search import Search
+from markets.models import Market
+
+# Live computation of the whole table takes longer than the page's budget at a
+# million enterprises, so the figures are kept this long and the page says when
+# they were computed.
+CACHE_SECONDS = 60
+CACHE_KEY = "directory:dashboard:v1"
+PROCESSING_KEY = "bm:processing"
+
+
+@dataclass
+class Figure:
+    key: str
+    label: object
+    value: int
+    url: str
+    share: float | None = None  # percent of the enterprises (or of the exporters)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def dashboard_data(user) -> dict:
+    """Everything the dashboard counts (for staff: every enterprise), cached."""
+    data = cache.get(CACHE_KEY)
+    if data is None:
+        started = time.perf_counter()
+        search = Search()
+        data = {
+            "aggregate": aggregate(search, user),
+            "months": updated_per_month(search, user),
+            "clusters": Cluster.objects.count(),
+            "colleges": College.objects.count(),
+            "markets": Market.objects.count(),
+            "national_towns": Designation.objects.filter(
+                kind=Designation.Kind.NATIONAL_TOWN, cluster__isnull=False
+            ).count(),
+            "computed_at": timezone.now(),
+        }
+        data["seconds"] = time.perf_counter() - started
+        cache.set(CACHE_KEY, data, CACHE_SECONDS)
+    return data
+
+
+def headline_figures(data: dict) -> list[Figure]:
+    agg: Aggregate = data["aggregate"]
+    total = agg.total.enterprises
+    processing = agg.count(PROCESSING_KEY)
+    exporters = agg.count(EXPORTER_KEY)
+    return [
+        Figure(
+            "clusters",
+            _("industrial clusters"),
+            data["clusters"],
+            reverse("clusters:cluster-list"),
+        ),
+        Figure("enterprises", _("enterprises"), total, search_url()),
+        Figure(
+            "colleges",
+            _("colleges"),
+            data["colleges"],
+            reverse("colleges:college-list"),
+        ),
+        Figure(
+            "markets",
+            _("professional markets"),
+            data["markets"],
+            reverse("markets:market-list"),
+        ),
+        Figure(
+            "processing",
+            _("processing / manufacturing enterprises"),
+            processing,
+            search_url(model="processing"),
+            _percent(processing, total),
+        ),
+        Figure(
+            "exporters",
+            _("exporters"),
+            exporters,
+            search_url(exporter="yes"),
+            _percent(exporters, total),
+        ),
+        Figure(
+            "high_quality",
+            _("high-quality manufacturing enterprises"),
+            agg.count(HIGH_QUALITY_KEY),
+            search_url(designation="high_quality"),
+        ),
+        Figure(
+            "national_towns",
+            _("national industrial cities and towns"),
+            data["national_towns"],
+            reverse("clusters:cluster-list") + "?designation=national_town",
+        ),
+    ]
+
+
+def market_figures(agg: Aggregate, labeller: Labeller) -> list[Figure]:
+    """Exporters per export market, with their share of all exporters."""
+    exporters = agg.count(EXPORTER_KEY)
+    values = agg.values("mk")
+    return [
+        Figure(
+            f"market-{code}",
+            labeller.label("mk", code),
+            counts.enterprises,
+            search_url(market=code),
+            _percent(counts.enterprises, exporters),
+        )
+        for code, counts in sorted(
+            values.items(), key=lambda item: (-item[1].enterprises, item[0])
+        )
+    ]
+
+
+def health_figures(agg: Aggregate) -> list[Figure]:
+    return [
+        Figure(
+            "stale",
+            _("profiles not confirmed in 12 months"),
+            agg.stale,
+            search_url(stale="1"),
+            _percent(agg.stale, agg.total.enterprises),
+        ),
+        Figure(
+            "incomplete",
+            _("incomplete profiles"),
+            agg.incomplete,
+            search_url(incomplete="1"),
+            _percent(agg.incomplete, agg.total.enterprises),
+        ),
+        Figure(
+            "uscc_warnings",
+            _("USCC warnings (check character fails)"),
+            agg.count("uw:yes"),
+            search_url(uscc_warning="yes"),
+        ),
+        *pending_reviews(),
+    ]
+
+
+# --- Hook: the review queue (claims and change requests) ---------------------------
+# Those models are built in another issue. Until they exist, nothing is shown; once
+# they do, their pending rows are counted here and linked to the review queue.
+PENDING_REVIEW_MODELS = (
+    ("claims", ("Claim",), _("pending claims")),
+    (
+        "change_requests",
+        ("ChangeRequest", "ProfileChangeRequest"),
+        _("pending change requests"),
+    ),
+)
+REVIEW_URL_NAMES = ("review:queue", "review:index", "review:review-list", "review")
+
+
+def _model(names: tuple[str, ...]):
+    for name in names:
+        try:
+            return apps.get_model("enterprises", name)
+        except LookupError:
+            continue
+    return None
+
+
+def _review_url() -> str:
+    for name in REVIEW_URL_NAMES:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return "/review/"
+
+
+def pending_reviews() -> list[Figure]:
+    figures = []
+    for key, names, label in PENDING_REVIEW_MODELS:
+        model = _model(names)
+        if model is None:
+            continue
+        try:
+            count = model.objects.filter(status="pending").count()
+        except (FieldError, ValueError):
+            continue
+        figures.append(Figure(key, label, count, _review_url()))
+    return figures
+
+
+def scope_figures(agg: Aggregate, base: Search) -> list[Figure]:
+    """Headline figures of a subset (a cluster), linked to the subset's search."""
+    total = agg.total.enterprises
+    processing = agg.count(PROCESSING_KEY)
+    exporters = agg.count(EXPORTER_KEY)
+    return [
+        Figure("enterprises", _("enterprises"), total, search_url(base)),
+        Figure(
+            "processing",
+            _("processing / manufacturing enterprises"),
+            processing,
+            search_url(base, model="processing"),
+            _percent(processing, total),
+        ),
+        Figure(
+            "exporters",
+            _("exporters"),
+            exporters,
+            search_url(base, exporter="yes"),
+            _percent(exporters, total),
+        ),
+        Figure(
+            "high_quality",
+            _("high-quality manufacturing enterprises"),
+            agg.count(HIGH_QUALITY_KEY),
+            search_url(base, designation="high_quality"),
+        ),
+    ]
