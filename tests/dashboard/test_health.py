@@ -87,7 +87,7 @@ def test_migration_sql_tags_failing_codes(known):
     from django.db import connection
 
     migration = importlib.import_module(
-        "enterprises.migrations.0003_uscc_warning_facet"
+        "enterprises.migrations.0004_uscc_warning_facet"
     )
     with connection.cursor() as cursor:
         cursor.execute(migration.BACKWARD)

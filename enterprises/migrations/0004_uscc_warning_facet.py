@@ -31,6 +31,6 @@ WHERE 'uw:yes' = ANY(facets)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("enterprises", "0001_initial")]
+    dependencies = [("enterprises", "0003_name_prefix_indexes")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
