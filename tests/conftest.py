@@ -47,6 +47,7 @@ def _is_transactional(request) -> bool:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for store in caches.all():
+        store.clear()

@@ -42,6 +42,10 @@ class Command(BaseCommand):
                 "The directory already has data. Use a fresh database "
                 "(e.g. `make reset-db`) to load the demo data again."
             ) from exc
+        # Let the task worker compute the dashboard's figures before anyone asks.
+        from directory.tasks import refresh_dashboard
+
+        refresh_dashboard.enqueue()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {enterprises:,} enterprises "
