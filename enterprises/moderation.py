@@ -74,7 +74,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -493,7 +497,10 @@ def field_label(field: str) -> str:
         return _("certifications")
     if field == "photos":
         return _("photos")
-    return str(Enterprise._meta.get_field(field).verbose_name)
+    try:
+        return str(Enterprise._meta.get_field(field).verbose_name)
+    except FieldDoesNotExist:
+        return field
 
 
 # Claims -----------------------------------------------------------------------------
@@ -640,7 +647,7 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
-    link = site_url.rstrip("/") + reverse("enterprises:invitation-accept", args=[token])
+    link = site_url.rstrip("/") + reverse("invitation-accept", args=[token])
     _after_commit_mail(
         _("You are invited to keep %(name)s's profile current")
         % {"name": enterprise.name},
