@@ -228,43 +228,43 @@ class EnterpriseProfileForm(forms.ModelForm):
     with the proposed ones; `proposed_values()` gives the JSON-safe result."""
 
     business_models = forms.MultipleChoiceField(
-        label=_("business models"),
+        label=_("Business models"),
         choices=BusinessModel.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     sectors = forms.MultipleChoiceField(
-        label=_("sectors"),
+        label=_("Sectors"),
         choices=Sector.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     export_markets = forms.MultipleChoiceField(
-        label=_("export markets"),
+        label=_("Export markets"),
         choices=EXPORT_MARKET_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     former_names = SimpleArrayField(
         forms.CharField(max_length=200),
-        label=_("former names"),
+        label=_("Former names"),
         required=False,
         help_text=_("Separate several names with commas."),
     )
     logo = forms.FileField(
-        label=_("logo"),
+        label=_("Logo"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
         help_text=_("JPEG, PNG or WebP, at most 5 MB."),
     )
-    certifications = CertificationsField(label=_("certifications"), required=False)
+    certifications = CertificationsField(label=_("Certifications"), required=False)
     photos_add = MultipleImageField(
-        label=_("add photos"),
+        label=_("Add photos"),
         required=False,
         help_text=_("JPEG, PNG or WebP, at most 5 MB each."),
     )
     photos_remove = forms.MultipleChoiceField(
-        label=_("remove photos"),
+        label=_("Remove photos"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
