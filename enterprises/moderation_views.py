@@ -39,6 +39,7 @@ from enterprises.models import (
 )
 from enterprises.moderation import (
     LOW_RISK_FIELDS,
+    STALE_AFTER,
     change_request_decide,
     change_request_submit,
     claim_decide,
@@ -476,7 +477,7 @@ def review_stale(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "enterprises/review_stale.html",
-        {"page": page, "cutoff": today.replace(year=today.year - 1)},
+        {"page": page, "cutoff": today - STALE_AFTER},
     )
 
 
@@ -506,7 +507,7 @@ def my_account_context(user) -> dict:
         bucket = records.setdefault(record.enterprise_id, [])
         if len(bucket) < 5:
             bucket.append(record)
-    cutoff = timezone.localdate().replace(year=timezone.localdate().year - 1)
+    cutoff = timezone.localdate() - STALE_AFTER
     rows = [
         {
             "membership": m,
