@@ -126,6 +126,7 @@ LOW_RISK_FIELDS = frozenset(
 PUBLISH_EXTRAS = ("logo", "certifications", "photos")
 INVITATION_DAYS = 7
 STALE_AFTER = dt.timedelta(days=365)
+LIST_FIELDS = frozenset({"former_names", "photos_remove", *CHOICE_LIST_FIELDS})
 SCALAR_FIELDS = frozenset(CHANGE_KEYS) - {
     "former_names",
     "certifications",
@@ -303,6 +304,8 @@ def _form_input(
     for key, value in changes.items():
         if key in SCALAR_FIELDS and isinstance(value, dict | list):
             errors[key] = _("Give a single value.")
+        elif key in LIST_FIELDS and not isinstance(value, list | tuple | str):
+            errors[key] = _("Give a list of values.")
         elif key == "logo":
             if value in ("", None):
                 data["logo-clear"] = "on"

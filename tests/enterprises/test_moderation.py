@@ -391,3 +391,31 @@ def test_enterprise_rows_untouched_by_failed_decision(member):
             actor=StaffFactory(), change_request=cr, decisions={"name": (True, "")}
         )
     assert Enterprise.objects.get(pk=member.enterprise.pk).updated_at == before
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"lead_time_days": "abc"},
+        {"region": "999999"},
+        {"certifications": "not json"},
+        {"certifications": [1, 2]},
+        {"certifications": [{"scheme": "nope"}]},
+        {"latitude": "x", "longitude": "y", "datum": "wgs84"},
+        {"business_models": "processing"},
+        {"former_names": 5},
+        {"name": {"zh": "x"}},
+        {"name": ""},
+        {"logo": "http://example.com/logo.png"},
+        {"photos_add": ["not a file"]},
+        {"photos_remove": [123456]},
+        {"website": "javascript:alert(1)"},
+        {"contact_email": "not-an-email"},
+    ],
+)
+def test_malformed_values_are_validation_errors(member, changes):
+    with pytest.raises(ValidationError):
+        change_request_submit(
+            actor=member.user, enterprise=member.enterprise, changes=changes
+        )
+    assert not ChangeRequest.objects.exists()
