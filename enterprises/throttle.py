@@ -3,17 +3,21 @@
 After `MAX_FAILURES_PER_USER` failed logins for one username, or
 `MAX_FAILURES_PER_ADDRESS` from one client address, within `LOCKOUT_MINUTES`,
 further attempts are refused (even with the right password) until the window has
-passed. Production must use a cache shared by all web processes (database or
-Redis cache); the default per-process cache only limits each process.
+passed. The counters live in the "shared" cache (the database), so the limits hold
+across all web processes.
 """
 
 import hashlib
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDRESS = 20
 LOCKOUT_MINUTES = 15
+
+
+def _cache():
+    return caches["shared"]
 
 
 def _key(kind: str, value: str) -> str:
@@ -28,7 +32,7 @@ def client_address(request) -> str:
 
 
 def _count(key: str) -> int:
-    return cache.get(key, 0)
+    return _cache().get(key, 0)
 
 
 def is_locked(*, username: str, address: str) -> bool:
@@ -38,11 +42,11 @@ def is_locked(*, username: str, address: str) -> bool:
 
 
 def _bump(key: str) -> None:
-    if not cache.add(key, 1, timeout=LOCKOUT_MINUTES * 60):
+    if not _cache().add(key, 1, timeout=LOCKOUT_MINUTES * 60):
         try:
-            cache.incr(key)
+            _cache().incr(key)
         except ValueError:
-            cache.add(key, 1, timeout=LOCKOUT_MINUTES * 60)
+            _cache().add(key, 1, timeout=LOCKOUT_MINUTES * 60)
 
 
 def record_failure(*, username: str, address: str) -> None:
@@ -53,4 +57,4 @@ def record_failure(*, username: str, address: str) -> None:
 
 
 def clear(*, username: str) -> None:
-    cache.delete(_key("user", username))
+    _cache().delete(_key("user", username))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -199,50 +197,25 @@ def health_figures(agg: Aggregate) -> list[Figure]:
     ]
 
 
-# --- Hook: the review queue (claims and change requests) ---------------------------
-# Those models are built in another issue. Until they exist, nothing is shown; once
-# they do, their pending rows are counted here and linked to the review queue.
-PENDING_REVIEW_MODELS = (
-    ("claims", ("Claim",), _("pending claims")),
-    (
-        "change_requests",
-        ("ChangeRequest", "ProfileChangeRequest"),
-        _("pending change requests"),
-    ),
-)
-REVIEW_URL_NAMES = ("review:queue", "review:index", "review:review-list", "review")
-
-
-def _model(names: tuple[str, ...]):
-    for name in names:
-        try:
-            return apps.get_model("enterprises", name)
-        except LookupError:
-            continue
-    return None
-
-
-def _review_url() -> str:
-    for name in REVIEW_URL_NAMES:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return "/review/"
-
-
 def pending_reviews() -> list[Figure]:
-    figures = []
-    for key, names, label in PENDING_REVIEW_MODELS:
-        model = _model(names)
-        if model is None:
-            continue
-        try:
-            count = model.objects.filter(status="pending").count()
-        except (FieldError, ValueError):
-            continue
-        figures.append(Figure(key, label, count, _review_url()))
-    return figures
+    """Pending claims and open change requests, linked to the review queue."""
+    from enterprises.models import ChangeRequest, Claim
+
+    queue = reverse("review")
+    return [
+        Figure(
+            "claims",
+            _("pending claims"),
+            Claim.objects.filter(status=Claim.Status.PENDING).count(),
+            queue + "?kind=claims",
+        ),
+        Figure(
+            "change_requests",
+            _("pending change requests"),
+            ChangeRequest.objects.filter(status=ChangeRequest.Status.OPEN).count(),
+            queue + "?kind=changes",
+        ),
+    ]
 
 
 def scope_figures(agg: Aggregate, base: Search) -> list[Figure]:

@@ -88,8 +88,26 @@ def test_data_health_figures(client, staff, known):
     assert figure(html, "stale") == 3
     assert figure(html, "incomplete") == 5
     assert figure(html, "uscc_warnings") == 1
-    # The review queue is another issue's: no figure until its models exist.
-    assert 'data-figure="claims"' not in html
+    assert figure(html, "claims") == 0
+    assert figure(html, "change_requests") == 0
+
+
+def test_pending_reviews_are_counted_and_linked(client, staff, known):
+    from enterprises.models import EnterpriseMembership
+    from enterprises.moderation import change_request_submit
+    from tests.factories import UserFactory
+
+    owner = UserFactory()
+    EnterpriseMembership.objects.create(
+        user=owner, enterprise=known["dalian"], role="owner"
+    )
+    change_request_submit(
+        actor=owner, enterprise=known["dalian"], changes={"products": "新产品"}
+    )
+    client.force_login(staff)
+    html = client.get(URL).content.decode()
+    assert figure(html, "change_requests") == 1
+    assert link(html, "change_requests") == "/review/?kind=changes"
 
 
 def test_each_figure_links_to_the_search_it_counts(client, staff, known):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enterprises', '0002_change_record'),
+        ('enterprises', '0004_uscc_warning_facet'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
