@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", views.me, name="me"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(("directory.api", "api"))),
     path("clusters/", include("clusters.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("colleges/", include("colleges.urls")),
