@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", views.login_not_required(set_language), name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", views.me, name="me"),
+    path("me/tokens/", include("directory.token_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("directory.api", "api"))),
     path("clusters/", include("clusters.urls")),
