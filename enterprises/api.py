@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -236,6 +236,23 @@ LIST_PARAMETERS = [
 ]
 
 
+def change_request_data(change_request) -> dict | None:
+    return None
+
+
+class EnterpriseUpdateResultSerializer(serializers.Serializer):
+    enterprise = EnterpriseSerializer(
+        help_text=gettext_lazy("The enterprise as published now.")
+    )
+    change_request = serializers.DictField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The change request holding changes that wait for review (enterprise "
+            "users), or null."
+        ),
+    )
+
+
 def _member_ids(user) -> set[int]:
     if not user.is_authenticated or user.is_staff:
         return set()
@@ -256,6 +273,11 @@ class EnterpriseViewSet(
             .select_related("region", "city")
             .prefetch_related(*PREFETCH)
         )
+
+    def get_permissions(self):
+        if self.action == "partial_update":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -373,7 +395,7 @@ class EnterpriseViewSet(
 
     @extend_schema(
         request=EnterpriseUpdateSerializer,
-        responses={200: EnterpriseSerializer},
+        responses={200: EnterpriseUpdateResultSerializer},
     )
     def partial_update(self, request, *args, **kwargs):
         """Change an enterprise. Staff changes publish at once and are recorded in
@@ -396,8 +418,16 @@ class EnterpriseViewSet(
             reason=serializer.validated_data.get("reason", ""),
             reference=_api_reference(request),
         )
+        return self._result(enterprise, change_request=None)
+
+    def _result(self, enterprise, *, change_request) -> Response:
         enterprise = self.get_queryset().get(pk=enterprise.pk)
-        return Response(self.get_serializer(enterprise).data)
+        return Response(
+            {
+                "enterprise": self.get_serializer(enterprise).data,
+                "change_request": change_request_data(change_request),
+            }
+        )
 
     def _propose(self, request, enterprise, changes):
         raise exceptions.PermissionDenied(
