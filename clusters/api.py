@@ -5,12 +5,14 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from clusters.models import Cluster, Designation
-from directory.api_common import visible_enterprise_ids
+from directory.api_common import IntegerFilter, visible_enterprise_ids
 
 
 class DesignationSerializer(serializers.ModelSerializer):
-    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    enterprise = serializers.PrimaryKeyRelatedField(read_only=True)
+    cluster = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    enterprise = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Designation
@@ -76,7 +78,7 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet):
 
 class DesignationFilter(filters.FilterSet):
     cluster = filters.CharFilter(field_name="cluster__slug")
-    enterprise = filters.NumberFilter(field_name="enterprise_id")
+    enterprise = IntegerFilter(field_name="enterprise_id")
 
     class Meta:
         model = Designation

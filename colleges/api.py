@@ -24,6 +24,7 @@ class PartnershipSerializer(serializers.ModelSerializer):
 
 class CollegeSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
+    website = serializers.CharField(read_only=True)  # "" when unknown
     programmes = CollegeProgrammeSerializer(many=True, read_only=True)
     partnerships = PartnershipSerializer(
         source="visible_partnerships", many=True, read_only=True

@@ -1,6 +1,8 @@
 """Small helpers shared by the apps' API modules."""
 
+from django import forms
 from django.db.models import Q
+from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from directory.models import Region
@@ -23,3 +25,15 @@ class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region
         fields = ["code", "name", "name_en", "level", "parent"]
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole-number filter within PostgreSQL's integer range (bad input is a
+    400, never a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**31))
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)

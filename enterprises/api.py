@@ -8,19 +8,19 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from clusters.models import Cluster
 from directory.models import Region
-from directory.pagination import wants_cursor
-from enterprises.choices import Visibility
+from directory.pagination import DirectoryPagination, paginated_schema, wants_cursor
+from enterprises.choices import Datum, EmployeeBand, RevenueBand, Visibility
 from enterprises.facets import Labeller
 from enterprises.indexing import FACETS
 from enterprises.models import ChangeRecord, Enterprise, EnterpriseCertification
-from enterprises.search import MAX_QUERY_CHARS, SORTS, UPDATED_PRESETS, Search, run
+from enterprises.search import MAX_QUERY_CHARS, SORTS, Search, run
 from enterprises.services import UPDATABLE_FIELDS, enterprise_update
 from enterprises.visibility import (
     CONTACT_FIELDS,
@@ -71,6 +71,16 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     designations = EnterpriseDesignationSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     field_sources = serializers.DictField(child=serializers.CharField(), read_only=True)
+    # Blank values ("" = not given) must be valid in the schema too.
+    datum = serializers.ChoiceField(Datum.choices, allow_blank=True, read_only=True)
+    employee_band = serializers.ChoiceField(
+        EmployeeBand.choices, allow_blank=True, read_only=True
+    )
+    revenue_band = serializers.ChoiceField(
+        RevenueBand.choices, allow_blank=True, read_only=True
+    )
+    website = serializers.CharField(read_only=True)
+    contact_email = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -176,13 +186,6 @@ class EnterpriseUpdateSerializer(serializers.ModelSerializer):
         return data
 
 
-class FacetValueSerializer(serializers.Serializer):
-    value = serializers.CharField()
-    label = serializers.CharField()
-    count = serializers.IntegerField()
-    selected = serializers.BooleanField()
-
-
 LIST_PARAMETERS = [
     OpenApiParameter(
         "q",
@@ -204,11 +207,10 @@ LIST_PARAMETERS = [
     ],
     OpenApiParameter(
         "updated",
-        str,
+        {"type": "string", "pattern": r"^(30d|90d|1y|2y|\d{4}-\d{2}-\d{2})?$"},
         description=gettext_lazy(
             "Updated since: a date (YYYY-MM-DD) or 30d, 90d, 1y, 2y."
         ),
-        enum=list(UPDATED_PRESETS),
     ),
     OpenApiParameter("sort", str, enum=list(SORTS)),
     OpenApiParameter(
@@ -217,20 +219,6 @@ LIST_PARAMETERS = [
         description=gettext_lazy(
             "Comma-separated filter names whose counts to return (e.g. "
             "cluster,city), or all."
-        ),
-    ),
-    OpenApiParameter("page", int, description=gettext_lazy("Page number.")),
-    OpenApiParameter(
-        "page_size",
-        int,
-        description=gettext_lazy("Results per page (at most 100)."),
-    ),
-    OpenApiParameter(
-        "cursor",
-        str,
-        description=gettext_lazy(
-            "Cursor pagination for bulk reads in id order: send an empty cursor to "
-            "start, then follow `next`."
         ),
     ),
 ]
@@ -259,12 +247,49 @@ def _member_ids(user) -> set[int]:
     return set(user.memberships.values_list("enterprise_id", flat=True))
 
 
+FACET_VALUE_SCHEMA = {
+    "type": "object",
+    "required": ["value", "label", "count", "selected"],
+    "properties": {
+        "value": {"type": "string"},
+        "label": {"type": "string"},
+        "count": {"type": "integer"},
+        "selected": {"type": "boolean"},
+    },
+}
+
+
+class EnterprisePagination(DirectoryPagination):
+    """Documents the extra keys of the enterprise list (the list itself pages
+    through ``enterprises.search.run`` or, with a cursor, the cursor paginator)."""
+
+    def get_paginated_response_schema(self, schema):
+        return paginated_schema(
+            schema,
+            {
+                "count_estimated": {
+                    "type": "boolean",
+                    "description": "The count is an estimate (very broad searches).",
+                },
+                "facets": {
+                    "type": "object",
+                    "description": "Facet counts, per filter asked for in `facets`.",
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": FACET_VALUE_SCHEMA,
+                    },
+                },
+            },
+        )
+
+
 class EnterpriseViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Enterprises: search, read, and propose or publish changes."""
 
     serializer_class = EnterpriseSerializer
+    pagination_class = EnterprisePagination
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -285,20 +310,7 @@ class EnterpriseViewSet(
         return context
 
     @extend_schema(
-        parameters=LIST_PARAMETERS,
-        responses=inline_serializer(
-            "PaginatedEnterpriseList",
-            {
-                "count": serializers.IntegerField(required=False),
-                "count_estimated": serializers.BooleanField(required=False),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": EnterpriseSerializer(many=True),
-                "facets": serializers.DictField(
-                    child=FacetValueSerializer(many=True), required=False
-                ),
-            },
-        ),
+        parameters=LIST_PARAMETERS, responses=EnterpriseSerializer(many=True)
     )
     def list(self, request, *args, **kwargs):
         """Search enterprises with the search page's query, filters and ordering.

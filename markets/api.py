@@ -11,7 +11,9 @@ from markets.models import Market, Tenancy
 
 class MarketSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
-    cluster = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    cluster = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Market

@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
-from directory.api_common import visible_enterprise_q
+from directory.api_common import IntegerFilter, visible_enterprise_q
 from programmes.models import Award, Event, Programme
 
 
@@ -57,7 +57,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 class EventFilter(filters.FilterSet):
     programme = filters.CharFilter(field_name="programme__slug")
-    year = filters.NumberFilter(field_name="starts_on__year")
+    year = IntegerFilter(field_name="starts_on__year", min_value=1, max_value=9999)
 
     class Meta:
         model = Event
