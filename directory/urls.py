@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.login_not_required(set_language), name="set_language"),
+    path("", include("enterprises.account_urls")),  # before Django's auth views
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", views.me, name="me"),
     path("me/tokens/", include("directory.token_urls")),

@@ -35,7 +35,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def me(request: HttpRequest) -> HttpResponse:
-    memberships = request.user.memberships.select_related("enterprise").order_by(
-        "enterprise__name"
-    )
-    return render(request, "directory/me.html", {"memberships": memberships})
+    from enterprises.moderation_views import my_account_context
+
+    return render(request, "directory/me.html", my_account_context(request.user))

@@ -93,6 +93,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enterprises/enterprise_detail.html",
         {
             "enterprise": enterprise,
+            "is_member": is_member,
             "show": dict.fromkeys(show, True),
             "clusters": enterprise.clusters.all(),
             "certifications": enterprise.certifications.all(),

@@ -1,0 +1,464 @@
+"""Forms for enterprise self-service and moderation.
+
+`EnterpriseProfileForm` is the one definition of what an enterprise may change and
+how each value is validated: the edit page and the API both hand their values to
+`enterprises.moderation.change_request_submit`, which validates them with it.
+"""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.postgres.forms import SimpleArrayField
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Region
+from enterprises import throttle
+from enterprises.choices import (
+    EXPORT_MARKET_CHOICES,
+    BusinessModel,
+    Certification,
+    MembershipRole,
+    Sector,
+)
+from enterprises.models import Claim, Enterprise, EnterpriseCertification
+from enterprises.services import field_value, jsonable
+from enterprises.uploads import MAX_IMAGE_BYTES, check_proof_document, reencode_image
+
+# Model fields an enterprise user may propose changes to (DESIGN.md: Enterprise
+# profile). Anything else (published, uscc, sources, …) is staff-only.
+PROFILE_MODEL_FIELDS = (
+    "name", "name_en", "short_name", "former_names",
+    "region", "address", "address_en", "latitude", "longitude", "datum",
+    "business_models", "sectors", "products", "products_en", "processes",
+    "monthly_capacity", "moq", "lead_time_days", "description", "description_en",
+    "is_exporter", "export_markets", "export_share", "employee_band", "revenue_band",
+    "contact_person", "contact_phone", "contact_email", "wechat",
+    "contact_visibility", "website", "logo",
+)  # fmt: skip
+# Fields enterprise_update does not handle; enterprises.moderation publishes them.
+EXTRA_FIELDS = ("certifications", "photos")
+PROFILE_FIELDS = PROFILE_MODEL_FIELDS + EXTRA_FIELDS
+# Keys accepted in a change payload: the profile fields, with photos given as
+# additions (image files) and removals (photo ids).
+CHANGE_KEYS = frozenset(PROFILE_MODEL_FIELDS + ("certifications",)) | {
+    "photos_add",
+    "photos_remove",
+}
+CHOICE_LIST_FIELDS = {
+    "business_models": BusinessModel.choices,
+    "sectors": Sector.choices,
+    "export_markets": EXPORT_MARKET_CHOICES,
+}
+MAX_PHOTOS = 12
+
+
+def _choice_order(field: str, values: list[str]) -> list[str]:
+    order = {code: i for i, (code, _label) in enumerate(CHOICE_LIST_FIELDS[field])}
+    return sorted(values, key=lambda v: (order.get(v, len(order)), v))
+
+
+def certification_values(enterprise: Enterprise) -> list[dict[str, Any]]:
+    return [
+        {
+            "scheme": c.scheme,
+            "certificate_no": c.certificate_no,
+            "valid_from": jsonable(c.valid_from),
+            "valid_until": jsonable(c.valid_until),
+        }
+        for c in enterprise.certifications.order_by("scheme")
+    ]
+
+
+def current_value(enterprise: Enterprise, field: str) -> Any:
+    """The published value of a profile field, JSON-safe (as in history)."""
+    if field == "logo":
+        return enterprise.logo.name or ""
+    if field == "certifications":
+        return certification_values(enterprise)
+    if field == "photos":
+        return list(enterprise.photos.values_list("image", flat=True))
+    value = field_value(enterprise, field)
+    if field in CHOICE_LIST_FIELDS:
+        return _choice_order(field, value)
+    return value
+
+
+def current_values(enterprise: Enterprise) -> dict[str, Any]:
+    return {field: current_value(enterprise, field) for field in PROFILE_FIELDS}
+
+
+class CertificationForm(forms.ModelForm):
+    """One certification with its validity (a row of the edit page's formset and
+    the shape of each item of the `certifications` value)."""
+
+    class Meta:
+        model = EnterpriseCertification
+        fields = ["scheme", "certificate_no", "valid_from", "valid_until"]
+        widgets = {
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            raise ValidationError(
+                _("The end of validity is before its start."), code="valid_range"
+            )
+        return data
+
+    def validate_unique(self):
+        """Uniqueness per enterprise is checked over the whole list."""
+
+    def validate_constraints(self):
+        """The validity range is checked in `clean`; the rest over the list."""
+
+
+CertificationFormSet = forms.formset_factory(
+    CertificationForm, extra=2, can_delete=True, max_num=len(Certification.choices)
+)
+
+
+def certifications_from_formset(formset) -> list[dict[str, Any]]:
+    """The certifications of a valid formset, without blank or deleted rows."""
+    items = []
+    for row in formset.cleaned_data:
+        if not row or row.get("DELETE") or not row.get("scheme"):
+            continue
+        items.append(
+            {
+                "scheme": row["scheme"],
+                "certificate_no": row.get("certificate_no", ""),
+                "valid_from": jsonable(row.get("valid_from")),
+                "valid_until": jsonable(row.get("valid_until")),
+            }
+        )
+    return items
+
+
+class CertificationsField(forms.Field):
+    """A list of certifications, each {"scheme", "certificate_no", "valid_from",
+    "valid_until"}; dates as ISO strings. Accepts a list or its JSON text."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValidationError(
+                    _("Certifications must be a list."), code="invalid"
+                ) from exc
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValidationError(_("Certifications must be a list."), code="invalid")
+        items, seen, errors = [], set(), []
+        for i, raw in enumerate(value, start=1):
+            row = CertificationForm(data={k: raw.get(k) or "" for k in raw})
+            if not row.is_valid():
+                for field, messages in row.errors.items():
+                    label = (
+                        row.fields[field].label if field in row.fields else ""
+                    ) or ""
+                    for message in messages:
+                        errors.append(
+                            ValidationError(
+                                _("Certification %(n)s: %(field)s %(message)s"),
+                                params={
+                                    "n": i,
+                                    "field": label,
+                                    "message": message,
+                                },
+                            )
+                        )
+                continue
+            data = row.cleaned_data
+            if data["scheme"] in seen:
+                errors.append(
+                    ValidationError(
+                        _("%(scheme)s is listed twice."),
+                        params={"scheme": row.instance.get_scheme_display()},
+                    )
+                )
+                continue
+            seen.add(data["scheme"])
+            items.append(
+                {
+                    "scheme": data["scheme"],
+                    "certificate_no": data["certificate_no"],
+                    "valid_from": jsonable(data["valid_from"]),
+                    "valid_until": jsonable(data["valid_until"]),
+                }
+            )
+        if errors:
+            raise ValidationError(errors)
+        return sorted(items, key=lambda c: c["scheme"])
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several images, each checked and re-encoded."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        if not isinstance(data, list | tuple):
+            data = [data]
+        return [reencode_image(super(MultipleImageField, self).clean(f)) for f in data]
+
+
+class EnterpriseProfileForm(forms.ModelForm):
+    """Every field an enterprise may change. Bind it with current values overlaid
+    with the proposed ones; `proposed_values()` gives the JSON-safe result."""
+
+    business_models = forms.MultipleChoiceField(
+        label=_("Business models"),
+        choices=BusinessModel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"),
+        choices=Sector.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    export_markets = forms.MultipleChoiceField(
+        label=_("Export markets"),
+        choices=EXPORT_MARKET_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    former_names = SimpleArrayField(
+        forms.CharField(max_length=200),
+        label=_("Former names"),
+        required=False,
+        help_text=_("Separate several names with commas."),
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+    )
+    certifications = CertificationsField(label=_("Certifications"), required=False)
+    photos_add = MultipleImageField(
+        label=_("Add photos"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 5 MB each."),
+    )
+    photos_remove = forms.MultipleChoiceField(
+        label=_("Remove photos"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = [f for f in PROFILE_MODEL_FIELDS if f != "logo"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(
+            level=Region.Level.COUNTY
+        ).order_by("code")
+        self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
+        self.photos = list(self.instance.photos.all()) if self.instance.pk else []
+        self.fields["photos_remove"].choices = [
+            (str(p.pk), p.caption or p.image.name) for p in self.photos
+        ]
+
+    def clean_logo(self):
+        value = self.cleaned_data.get("logo")
+        if value is False:
+            return ""  # cleared
+        if value is None or not hasattr(value, "read") or value == self.instance.logo:
+            return None  # unchanged
+        return reencode_image(value, max_bytes=MAX_IMAGE_BYTES)
+
+    def clean(self):
+        data = super().clean()
+        lat, lng = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lng is None):
+            raise ValidationError(
+                _("Give both latitude and longitude, or neither."), code="coordinates"
+            )
+        if lat is not None and not data.get("datum"):
+            self.add_error(
+                "datum", _("Say which datum the coordinates use (WGS-84 or GCJ-02).")
+            )
+        if lat is None and "datum" in data:
+            data["datum"] = ""
+        removed = set(data.get("photos_remove") or [])
+        kept = [p for p in self.photos if str(p.pk) not in removed]
+        if len(kept) + len(data.get("photos_add") or []) > MAX_PHOTOS:
+            self.add_error(
+                "photos_add",
+                _("At most %(n)s photos.") % {"n": MAX_PHOTOS},
+            )
+        if data.get("export_share") and not data.get("is_exporter"):
+            self.add_error(
+                "export_share", _("Only an exporter can have an export share.")
+            )
+        return data
+
+    def _post_clean(self):
+        # Validate the model's own rules on a copy; the instance is never saved.
+        logo = self.cleaned_data.pop("logo", None)
+        super()._post_clean()
+        self.cleaned_data["logo"] = logo
+
+    def proposed_values(self) -> dict[str, Any]:
+        """The proposed value of every profile field, JSON-safe, in the same form
+        as `current_value`. New uploads stay `ContentFile`s (logo) or are listed
+        after the kept photo names (photos)."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {}
+        for field in PROFILE_MODEL_FIELDS:
+            if field == "logo":
+                continue
+            value = data.get(field)
+            if field == "region":
+                value = value.pk if value else None
+            elif isinstance(value, Decimal):
+                value = str(value.quantize(Decimal("0.000001")))
+            elif field in CHOICE_LIST_FIELDS:
+                value = _choice_order(field, list(value or []))
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            values[field] = value
+        logo = data.get("logo")
+        values["logo"] = (
+            self.instance.logo.name or "" if logo is None else logo
+        )  # "" (cleared), a ContentFile (new) or the current name
+        values["certifications"] = data.get("certifications", [])
+        removed = set(data.get("photos_remove") or [])
+        values["photos"] = [
+            p.image.name for p in self.photos if str(p.pk) not in removed
+        ] + list(data.get("photos_add") or [])
+        return values
+
+
+def profile_form_data(values: dict[str, Any]) -> dict[str, Any]:
+    """Form data (for binding `EnterpriseProfileForm`) from JSON-safe values."""
+    data = {}
+    for field in PROFILE_MODEL_FIELDS:
+        if field == "logo":
+            continue
+        value = values.get(field)
+        data[field] = "" if value is None else value
+    data["certifications"] = values.get("certifications") or []
+    return data
+
+
+def changes_from_post(post, files) -> dict[str, Any]:
+    """The change payload submitted by the edit page (every field of the page,
+    nothing else: extra or hidden inputs are not read)."""
+    form = EnterpriseProfileForm()
+    changes: dict[str, Any] = {}
+    for name in CHANGE_KEYS - {"certifications"}:
+        value = form.fields[name].widget.value_from_datadict(post, files, name)
+        if name == "logo":
+            if value is False:
+                changes["logo"] = ""
+            elif value:
+                changes["logo"] = value
+            continue
+        changes[name] = value
+    return changes
+
+
+class ClaimForm(forms.ModelForm):
+    class Meta:
+        model = Claim
+        fields = [
+            "relationship",
+            "uscc",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "proof",
+        ]
+        widgets = {
+            "proof": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.png"})
+        }
+
+    def clean_uscc(self):
+        return (self.cleaned_data.get("uscc") or "").strip().upper()
+
+    def clean_proof(self):
+        proof = self.cleaned_data.get("proof")
+        if proof is None or not hasattr(proof, "read"):
+            return proof
+        return check_proof_document(proof)
+
+
+class ClaimDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("email"))
+    role = forms.ChoiceField(
+        label=_("role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR
+    )
+
+
+class InvitationSignupForm(UserCreationForm):
+    """A new account for the invited person (Django's password validators apply)."""
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """The login form, refusing further attempts for a while after repeated
+    failures for the same account or from the same address."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": _(
+            "Too many failed login attempts. For your security, logging in is "
+            "blocked for %(minutes)s minutes; try again later or reset your password."
+        ),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = throttle.client_address(self.request)
+        if throttle.is_locked(username=username, address=address):
+            raise ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": throttle.LOCKOUT_MINUTES},
+            )
+        try:
+            data = super().clean()
+        except ValidationError:
+            throttle.record_failure(username=username, address=address)
+            raise
+        throttle.clear(username=username)
+        return data
