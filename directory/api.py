@@ -12,6 +12,7 @@ from directory.api_common import RegionSerializer
 from directory.exceptions import not_found
 from directory.models import Region
 from enterprises.api import EnterpriseViewSet
+from enterprises.moderation_api import ChangeRequestViewSet, ClaimViewSet
 from markets.api import MarketViewSet
 from programmes.api import EventViewSet, ProgrammeViewSet
 
@@ -50,6 +51,8 @@ router.register("markets", MarketViewSet, basename="market")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("events", EventViewSet, basename="event")
 router.register("regions", RegionViewSet, basename="region")
+router.register("change-requests", ChangeRequestViewSet, basename="change-request")
+router.register("claims", ClaimViewSet, basename="claim")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

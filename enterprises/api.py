@@ -20,6 +20,8 @@ from enterprises.choices import Datum, EmployeeBand, RevenueBand, Visibility
 from enterprises.facets import Labeller
 from enterprises.indexing import FACETS
 from enterprises.models import ChangeRecord, Enterprise, EnterpriseCertification
+from enterprises.moderation import change_request_submit
+from enterprises.moderation_api import ChangeRequestSerializer
 from enterprises.search import MAX_QUERY_CHARS, SORTS, Search, run
 from enterprises.services import UPDATABLE_FIELDS, enterprise_update
 from enterprises.visibility import (
@@ -224,15 +226,11 @@ LIST_PARAMETERS = [
 ]
 
 
-def change_request_data(change_request) -> dict | None:
-    return None
-
-
 class EnterpriseUpdateResultSerializer(serializers.Serializer):
     enterprise = EnterpriseSerializer(
         help_text=gettext_lazy("The enterprise as published now.")
     )
-    change_request = serializers.DictField(
+    change_request = ChangeRequestSerializer(
         allow_null=True,
         help_text=gettext_lazy(
             "The change request holding changes that wait for review (enterprise "
@@ -415,13 +413,20 @@ class EnterpriseViewSet(
         enterprise = get_object_or_404(
             Enterprise.objects.editable_by(request.user), pk=kwargs["pk"]
         )
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError(_("Send a JSON object of fields."))
+        if not request.user.is_staff:
+            return self._propose(request, enterprise)
+        unknown = set(request.data) - set(EnterpriseUpdateSerializer().fields)
+        if unknown:
+            raise exceptions.ValidationError(
+                dict.fromkeys(sorted(unknown), [_("This field cannot be changed.")])
+            )
         serializer = EnterpriseUpdateSerializer(
             enterprise, data=request.data, partial=True
         )
         serializer.is_valid(raise_exception=True)
         changes = serializer.changes()
-        if not request.user.is_staff:
-            return self._propose(request, enterprise, changes)
         enterprise_update(
             actor=request.user,
             enterprise=enterprise,
@@ -437,14 +442,17 @@ class EnterpriseViewSet(
         return Response(
             {
                 "enterprise": self.get_serializer(enterprise).data,
-                "change_request": change_request_data(change_request),
+                "change_request": ChangeRequestSerializer(change_request).data
+                if change_request
+                else None,
             }
         )
 
-    def _propose(self, request, enterprise, changes):
-        raise exceptions.PermissionDenied(
-            _("Change requests through the API are not available yet.")
+    def _propose(self, request, enterprise):
+        change_request = change_request_submit(
+            actor=request.user, enterprise=enterprise, changes=dict(request.data)
         )
+        return self._result(enterprise, change_request=change_request)
 
 
 def _api_reference(request) -> str:

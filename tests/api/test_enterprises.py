@@ -214,6 +214,7 @@ def test_staff_patch_publishes_and_is_recorded(staff_api, enterprise):
         {"latitude": 41.0},  # coordinates need a datum
         {"name": ""},
         ["not", "an", "object"],
+        {"bogus": 1},
     ],
 )
 def test_invalid_staff_patch_changes_nothing(staff_api, enterprise, payload):
