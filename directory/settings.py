@@ -203,8 +203,27 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "directory.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # API (directory/api.py): tokens or the browser session (with CSRF), one error
+    # format, page-number or cursor pagination, rate limits per client.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "directory.tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "directory.pagination.DirectoryPagination",
+    "EXCEPTION_HANDLER": "directory.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "directory.throttling.AnonThrottle",
+        "directory.throttling.TokenThrottle",
+        "directory.throttling.SessionUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANON", default="60/min"),
+        "token": env.str("API_RATE_TOKEN", default="600/min"),
+        "user": env.str("API_RATE_USER", default="600/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liaoning Textile Directory API",
@@ -213,6 +232,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DesignationKindEnum": "clusters.models.Designation.Kind",
+        "CollegeKindEnum": "colleges.models.College.Kind",
+        "PartnershipKindEnum": "colleges.models.Partnership.Kind",
+        "ProgrammeKindEnum": "programmes.models.Programme.Kind",
+        "EventKindEnum": "programmes.models.Event.Kind",
+        "RegionLevelEnum": "directory.models.Region.Level",
+        "StudyProgrammeLevelEnum": "colleges.models.CollegeProgramme.Level",
+    },
 }
 
 LOGGING = {

@@ -78,8 +78,9 @@ def test_headline_figures(client, staff, known):
     assert figure(html, "market-JP") == 3
     assert figure(html, "market-US") == 1
     assert figure(html, "market-KR") == 1
-    assert 'data-share="processing">50.0%' in html
-    assert 'data-share="exporters">50.0%' in html
+    # The share is inside a translated sentence ("50.0% of enterprises").
+    assert re.search(r'data-share="processing">[^<]*\b50\.0%', html)
+    assert re.search(r'data-share="exporters">[^<]*\b50\.0%', html)
 
 
 def test_data_health_figures(client, staff, known):

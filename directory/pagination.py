@@ -1,0 +1,90 @@
+"""API pagination: page numbers for browsing (``?page=``, ``?page_size=``), cursor
+pagination for bulk reads (``?cursor=``; start with an empty ``cursor`` and follow
+``next``). Both cap the page size at ``MAX_PAGE_SIZE``."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import pagination
+from rest_framework.response import Response
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+class CursorPagination(pagination.CursorPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    ordering = "pk"
+    cursor_query_description = _(
+        "Cursor pagination for bulk reads, in id order: send an empty cursor to "
+        "start, then follow `next`."
+    )
+
+
+def wants_cursor(request) -> bool:
+    return "cursor" in request.query_params
+
+
+class DirectoryPagination(pagination.BasePagination):
+    """Page numbers, or a cursor when the request carries ``cursor``."""
+
+    def __init__(self) -> None:
+        self.pages = PageNumberPagination()
+        self.cursors = CursorPagination()
+        self.active: pagination.BasePagination = self.pages
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.active = self.cursors if wants_cursor(request) else self.pages
+        return self.active.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        return self.active.get_paginated_response(data)
+
+    def get_paginated_response_schema(self, schema):
+        return paginated_schema(schema)
+
+    def get_schema_operation_parameters(self, view):
+        return self.pages.get_schema_operation_parameters(view) + [
+            {
+                "name": "cursor",
+                "required": False,
+                "in": "query",
+                "description": str(self.cursors.cursor_query_description),
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+def paginated_schema(schema: dict, extra: dict | None = None) -> dict:
+    return {
+        "type": "object",
+        "required": ["next", "previous", "results"],
+        "properties": {
+            "count": {
+                "type": "integer",
+                "description": "Number of results (page-number mode only).",
+            },
+            "next": {"type": "string", "nullable": True, "format": "uri"},
+            "previous": {"type": "string", "nullable": True, "format": "uri"},
+            "results": schema,
+            **(extra or {}),
+        },
+    }
+
+
+def page_response(*, count: int, next_url, previous_url, results, **extra) -> Response:
+    return Response(
+        {
+            "count": count,
+            "next": next_url,
+            "previous": previous_url,
+            "results": results,
+            **extra,
+        }
+    )

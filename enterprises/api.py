@@ -1,0 +1,461 @@
+"""API: enterprises. The list runs the search page's code (``enterprises.search``),
+fields are filtered per object by the visibility tiers of ``enterprises.visibility``,
+and writes go through the same services as the pages."""
+
+from __future__ import annotations
+
+from django.db.models import prefetch_related_objects
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from clusters.models import Cluster
+from directory.models import Region
+from directory.pagination import DirectoryPagination, paginated_schema, wants_cursor
+from enterprises.choices import Datum, EmployeeBand, RevenueBand, Visibility
+from enterprises.facets import Labeller
+from enterprises.indexing import FACETS
+from enterprises.models import ChangeRecord, Enterprise, EnterpriseCertification
+from enterprises.moderation import change_request_submit
+from enterprises.moderation_api import ChangeRequestSerializer
+from enterprises.search import MAX_QUERY_CHARS, SORTS, Search, run
+from enterprises.services import UPDATABLE_FIELDS, enterprise_update
+from enterprises.visibility import (
+    CONTACT_FIELDS,
+    MEMBER_FIELDS,
+    STAFF_FIELDS,
+    viewer_tier,
+    visible_fields,
+)
+
+FACET_PARAMS = {param: code for code, param in FACETS.items()}
+# Shown to viewers at the staff tier (staff, and members of the enterprise itself).
+OWNER_FIELDS = frozenset({"contact_visibility"})
+TIER_FIELDS = MEMBER_FIELDS | CONTACT_FIELDS | STAFF_FIELDS | OWNER_FIELDS
+PREFETCH = ["clusters", "certifications", "designations", "photos"]
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EnterpriseCertification
+        fields = ["scheme", "valid_from", "valid_until"]
+
+
+class EnterpriseDesignationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    title_en = serializers.CharField()
+    awarded_on = serializers.DateField(allow_null=True)
+
+
+class PhotoSerializer(serializers.Serializer):
+    url = serializers.CharField(source="image.url")
+    caption = serializers.CharField()
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    """An enterprise with the fields its viewer's tier allows: public fields for
+    everyone, ``tier_fields`` only where ``visible_fields`` grants them."""
+
+    tier_fields = TIER_FIELDS
+
+    region = serializers.CharField(source="region_id", read_only=True)
+    city = serializers.CharField(source="city_id", read_only=True)
+    clusters = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    certifications = CertificationSerializer(many=True, read_only=True)
+    designations = EnterpriseDesignationSerializer(many=True, read_only=True)
+    photos = PhotoSerializer(many=True, read_only=True)
+    field_sources = serializers.DictField(child=serializers.CharField(), read_only=True)
+    # Blank values ("" = not given) must be valid in the schema too.
+    datum = serializers.ChoiceField(Datum.choices, allow_blank=True, read_only=True)
+    employee_band = serializers.ChoiceField(
+        EmployeeBand.choices, allow_blank=True, read_only=True
+    )
+    revenue_band = serializers.ChoiceField(
+        RevenueBand.choices, allow_blank=True, read_only=True
+    )
+    website = serializers.CharField(read_only=True)
+    contact_email = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "url",
+            "uscc",
+            "name",
+            "name_en",
+            "short_name",
+            "former_names",
+            "registration_status",
+            "founded_year",
+            "region",
+            "city",
+            "address",
+            "address_en",
+            "latitude",
+            "longitude",
+            "datum",
+            "clusters",
+            "business_models",
+            "sectors",
+            "products",
+            "products_en",
+            "processes",
+            "description",
+            "description_en",
+            "is_exporter",
+            "export_markets",
+            "employee_band",
+            "certifications",
+            "designations",
+            "website",
+            "logo",
+            "photos",
+            "published",
+            "last_confirmed_on",
+            "updated_at",
+            # Tier fields (see enterprises.visibility)
+            "monthly_capacity",
+            "moq",
+            "lead_time_days",
+            "export_share",
+            "revenue_band",
+            "contact_person",
+            "wechat",
+            "contact_phone",
+            "contact_email",
+            "contact_visibility",
+            "source",
+            "field_sources",
+            "survey_year",
+            "uscc_check_override",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        members = self.context.get("member_ids", set())
+        tier = viewer_tier(user, is_member=instance.pk in members)
+        shown = visible_fields(tier, instance.contact_visibility)
+        if tier == Visibility.STAFF:
+            shown |= OWNER_FIELDS
+        return {k: v for k, v in data.items() if k not in TIER_FIELDS or k in shown}
+
+
+class EnterpriseUpdateSerializer(serializers.ModelSerializer):
+    """The fields of a PATCH; every field is optional. ``clusters`` are slugs."""
+
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.exclude(level="province")
+    )
+    clusters = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Cluster.objects.all(), many=True
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=gettext_lazy("Why the change is made (kept in the history)."),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = sorted(UPDATABLE_FIELDS) + ["reason"]
+        validators: list = []  # the service validates the whole row (full_clean)
+        extra_kwargs = {"uscc": {"validators": []}}
+
+    def changes(self) -> dict:
+        data = dict(self.validated_data)
+        data.pop("reason", None)
+        if "region" in data:
+            data["region"] = data["region"].code
+        if "clusters" in data:
+            data["clusters"] = [c.slug for c in data["clusters"]]
+        return data
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": MAX_QUERY_CHARS},
+        description=gettext_lazy(
+            "Search text: names (Chinese, pinyin, initials, English), products, "
+            "places, USCC."
+        ),
+    ),
+    *[
+        OpenApiParameter(
+            param,
+            {"type": "string", "pattern": r"^[A-Za-z0-9_+,\-]*$"},
+            description=gettext_lazy(
+                "Filter; several values separated by commas are ORed."
+            ),
+        )
+        for param in FACETS.values()
+    ],
+    OpenApiParameter(
+        "updated",
+        {"type": "string", "pattern": r"^(30d|90d|1y|2y|\d{4}-\d{2}-\d{2})?$"},
+        description=gettext_lazy(
+            "Updated since: a date (YYYY-MM-DD) or 30d, 90d, 1y, 2y."
+        ),
+    ),
+    OpenApiParameter("sort", str, enum=list(SORTS)),
+    OpenApiParameter(
+        "facets",
+        {"type": "string", "pattern": r"^[a-z,]*$"},
+        description=gettext_lazy(
+            "Comma-separated filter names whose counts to return (e.g. "
+            "cluster,city), or all."
+        ),
+    ),
+]
+
+
+class EnterpriseUpdateResultSerializer(serializers.Serializer):
+    enterprise = EnterpriseSerializer(
+        help_text=gettext_lazy("The enterprise as published now.")
+    )
+    change_request = ChangeRequestSerializer(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The change request holding changes that wait for review (enterprise "
+            "users), or null."
+        ),
+    )
+
+
+def _member_ids(user) -> set[int]:
+    if not user.is_authenticated or user.is_staff:
+        return set()
+    return set(user.memberships.values_list("enterprise_id", flat=True))
+
+
+FACET_VALUE_SCHEMA = {
+    "type": "object",
+    "required": ["value", "label", "count", "selected"],
+    "properties": {
+        "value": {"type": "string"},
+        "label": {"type": "string"},
+        "count": {"type": "integer"},
+        "selected": {"type": "boolean"},
+    },
+}
+
+
+class EnterprisePagination(DirectoryPagination):
+    """Documents the extra keys of the enterprise list (the list itself pages
+    through ``enterprises.search.run`` or, with a cursor, the cursor paginator)."""
+
+    def get_paginated_response_schema(self, schema):
+        return paginated_schema(
+            schema,
+            {
+                "count_estimated": {
+                    "type": "boolean",
+                    "description": "The count is an estimate (very broad searches).",
+                },
+                "facets": {
+                    "type": "object",
+                    "description": "Facet counts, per filter asked for in `facets`.",
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": FACET_VALUE_SCHEMA,
+                    },
+                },
+            },
+        )
+
+
+class EnterpriseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Enterprises: search, read, and propose or publish changes."""
+
+    serializer_class = EnterpriseSerializer
+    pagination_class = EnterprisePagination
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            Enterprise.objects.visible_to(self.request.user)
+            .select_related("region", "city")
+            .prefetch_related(*PREFETCH)
+        )
+
+    def get_permissions(self):
+        if self.action == "partial_update":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["member_ids"] = _member_ids(self.request.user)
+        return context
+
+    @extend_schema(
+        parameters=LIST_PARAMETERS, responses=EnterpriseSerializer(many=True)
+    )
+    def list(self, request, *args, **kwargs):
+        """Search enterprises with the search page's query, filters and ordering.
+
+        Page numbers by default; ``cursor`` switches to cursor pagination (id order)
+        for bulk reads. ``facets`` asks for facet counts under the current query."""
+        search = Search.from_params(request.query_params)
+        if search.errors:
+            raise exceptions.ValidationError({"non_field_errors": search.errors})
+        facet_codes = self._facet_codes(request)
+        context = self.get_serializer_context()
+        extra: dict = {}
+        if wants_cursor(request):
+            queryset = (
+                search.queryset(request.user)
+                .select_related("region", "city")
+                .prefetch_related(*PREFETCH)
+            )
+            page = self.paginate_queryset(queryset)
+            data = EnterpriseSerializer(page, many=True, context=context).data
+            response = self.get_paginated_response(data)
+            if facet_codes:
+                search.page, search.page_size = 1, 1
+                response.data["facets"] = self._facets(
+                    run(search, request.user), facet_codes
+                )
+            return response
+        result = run(search, request.user, with_facets=bool(facet_codes))
+        if search.page > result.num_pages:
+            raise exceptions.NotFound(_("Invalid page."))
+        prefetch_related_objects(result.rows, *PREFETCH)
+        url = request.build_absolute_uri()
+        next_url = (
+            replace_query_param(url, "page", search.page + 1)
+            if result.has_next
+            else None
+        )
+        previous_url = None
+        if result.has_previous:
+            previous_url = (
+                replace_query_param(url, "page", search.page - 1)
+                if search.page > 2
+                else remove_query_param(url, "page")
+            )
+        extra["count_estimated"] = result.estimated
+        if facet_codes:
+            extra["facets"] = self._facets(result, facet_codes)
+        return Response(
+            {
+                "count": result.total,
+                **extra,
+                "next": next_url,
+                "previous": previous_url,
+                "results": EnterpriseSerializer(
+                    result.rows, many=True, context=context
+                ).data,
+            }
+        )
+
+    def _facet_codes(self, request) -> list[str]:
+        raw = request.query_params.get("facets", "")
+        names = [n.strip() for n in raw.split(",") if n.strip()]
+        if names == ["all"]:
+            return list(FACETS)
+        unknown = [n for n in names if n not in FACET_PARAMS]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    "facets": [
+                        _("Unknown filter name: %(names)s. Known: %(known)s.")
+                        % {
+                            "names": ", ".join(unknown),
+                            "known": ", ".join(FACET_PARAMS),
+                        }
+                    ]
+                }
+            )
+        return [FACET_PARAMS[n] for n in dict.fromkeys(names)]
+
+    def _facets(self, result, codes: list[str]) -> dict:
+        labeller = Labeller()
+        return {
+            FACETS[code]: [
+                {
+                    "value": f.value,
+                    "label": labeller.label(code, f.value),
+                    "count": f.count,
+                    "selected": f.selected,
+                }
+                for f in result.facets.get(code, [])
+            ]
+            for code in codes
+        }
+
+    @extend_schema(
+        request=EnterpriseUpdateSerializer,
+        responses={200: EnterpriseUpdateResultSerializer},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Change an enterprise. Staff changes publish at once and are recorded in
+        the history; an enterprise user's changes become its change request."""
+        enterprise = get_object_or_404(
+            Enterprise.objects.editable_by(request.user), pk=kwargs["pk"]
+        )
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError(_("Send a JSON object of fields."))
+        if not request.user.is_staff:
+            return self._propose(request, enterprise)
+        unknown = set(request.data) - set(EnterpriseUpdateSerializer().fields)
+        if unknown:
+            raise exceptions.ValidationError(
+                dict.fromkeys(sorted(unknown), [_("This field cannot be changed.")])
+            )
+        serializer = EnterpriseUpdateSerializer(
+            enterprise, data=request.data, partial=True
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = serializer.changes()
+        enterprise_update(
+            actor=request.user,
+            enterprise=enterprise,
+            changes=changes,
+            origin=ChangeRecord.Origin.API,
+            reason=serializer.validated_data.get("reason", ""),
+            reference=_api_reference(request),
+        )
+        return self._result(enterprise, change_request=None)
+
+    def _result(self, enterprise, *, change_request) -> Response:
+        enterprise = self.get_queryset().get(pk=enterprise.pk)
+        return Response(
+            {
+                "enterprise": self.get_serializer(enterprise).data,
+                "change_request": ChangeRequestSerializer(change_request).data
+                if change_request
+                else None,
+            }
+        )
+
+    def _propose(self, request, enterprise):
+        change_request = change_request_submit(
+            actor=request.user, enterprise=enterprise, changes=dict(request.data)
+        )
+        return self._result(enterprise, change_request=change_request)
+
+
+def _api_reference(request) -> str:
+    token = request.auth
+    pk = getattr(token, "pk", None)
+    return f"api-token:{pk}" if pk else "api-session"
