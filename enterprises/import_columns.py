@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -369,7 +369,19 @@ class RowForm(forms.ModelForm):
     `enterprise_update` run the model's full_clean on what they save."""
 
     def _post_clean(self) -> None:
-        pass
+        """Run the model fields' own validators (ranges, formats) on the values."""
+        opts = self._meta.model._meta
+        for name, value in list(self.cleaned_data.items()):
+            try:
+                field = opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not field.concrete or field.is_relation or value in field.empty_values:
+                continue
+            try:
+                field.run_validators(value)
+            except ValidationError as exc:
+                self.add_error(name, exc)
 
 
 class EnterpriseRowForm(RowForm):
