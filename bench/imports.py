@@ -102,7 +102,14 @@ def export_child(fmt: str) -> None:
     for chunk in export_chunks("enterprises", fmt, Operator()):
         size += len(chunk)
     seconds = time.perf_counter() - start
+    # VmHWM is this process's own peak (ru_maxrss would carry over the parent's
+    # peak across exec on Linux).
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
     print(f"{total} {seconds:.3f} {peak:.1f} {size}")
 
 
