@@ -785,6 +785,7 @@ def apply_file(
                     % {"error": " ".join(exc.messages)}
                 ) from exc
             progress.update(summary.rows)
+        writer.flush()
     finally:
         run.close()
     job.status = ImportJob.Status.APPLIED
@@ -821,6 +822,7 @@ class EnterpriseWriter:
             c.slug: (c.pk, c.name, c.name_en) for c in Cluster.objects.all()
         }
         self.pool = pool
+        self.pending: Any = None
         self.columns = [
             f
             for f in Enterprise._meta.concrete_fields
@@ -828,9 +830,20 @@ class EnterpriseWriter:
         ]
 
     def write(self, plans: list[RowPlan]) -> None:
+        """Write a chunk. With worker processes, the search documents of its new
+        entries are built while the next chunk is read; `flush` writes the last."""
         creates = [p for p in plans if p.action == "create"]
         if creates:
-            self._create(creates)
+            items = [self._index_data(p.values) for p in creates]
+            if self.pool is not None and len(items) > 200:
+                half = len(items) // 2
+                pending = self.pool.map_async(
+                    _index_documents, [items[:half], items[half:]]
+                )
+                self.flush()
+                self.pending = (creates, pending)
+            else:
+                self._create(creates, _index_documents(items))
         for plan in plans:
             if plan.action == "update":
                 record = enterprise_update(
@@ -876,14 +889,16 @@ class EnterpriseWriter:
             ],
         )
 
-    def _create(self, plans: list[RowPlan]) -> None:
-        items = [self._index_data(p.values) for p in plans]
-        if self.pool is not None and len(items) > 200:
-            half = len(items) // 2
-            parts = self.pool.map(_index_documents, [items[:half], items[half:]])
-            documents = parts[0] + parts[1]
-        else:
-            documents = _index_documents(items)
+    def flush(self) -> None:
+        if self.pending is not None:
+            creates, pending = self.pending
+            self.pending = None
+            first, second = pending.get()
+            self._create(creates, first + second)
+
+    def _create(
+        self, plans: list[RowPlan], documents: list[tuple[str, list[str]]]
+    ) -> None:
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -961,6 +976,9 @@ class GenericWriter:
     def __init__(self, job: ImportJob, section: Section) -> None:
         self.section = section
         self.result: dict[str, Any] = {"created": [], "updated": {}}
+
+    def flush(self) -> None:
+        pass
 
     def write(self, plans: list[RowPlan]) -> None:
         model = self.section.model

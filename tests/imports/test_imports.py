@@ -389,3 +389,19 @@ def test_command_line_dry_run_apply_template_and_export(tmp_path, capsys):
     call_command("export_directory", "enterprises", str(out))
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     assert [p.action for p in plans(out.read_bytes())] == ["unchanged"]
+
+
+def test_large_files_build_search_documents_in_worker_processes(staff, monkeypatch):
+    import enterprises.imports as imports
+
+    monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 10)
+    data = csv_bytes(
+        [row(name=f"并行企业{i}有限公司", products="泳装") for i in range(450)]
+    )
+    job = job_for(staff, data)
+    summary = apply_file(job=job, actor=staff, data=data, options=Options())
+    assert summary.counts["create"] == 450
+    assert not Enterprise.objects.filter(search_vector__isnull=True).exists()
+    found = run(Search.from_params(QueryDict("q=并行企业449")), staff).rows
+    assert [e.name for e in found][:1] == ["并行企业449有限公司"]
+    assert ChangeRecord.objects.filter(reference=f"import:{job.pk}").count() == 450
