@@ -107,7 +107,14 @@ def main() -> None:
     ]
     client = Client()
     rows = []
-    with override_settings(DEBUG=False):
+    # Production serves hashed static names (collectstatic); plain names here.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    with override_settings(DEBUG=False, STORAGES=storages):
         for label, qs in queries:
             p50, p95 = measure(client, "/enterprises/?" + qs)
             rows.append(("search+facets", label, p50, p95, BUDGETS_MS["search"]))

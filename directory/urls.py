@@ -21,6 +21,7 @@ urlpatterns = [
     path("colleges/", include("colleges.urls")),
     path("markets/", include("markets.urls")),
     path("", include("programmes.urls")),
+    path("imports/", include("enterprises.import_urls")),
 ]
 
 if settings.DEBUG:

@@ -132,6 +132,69 @@ def enterprise_update(
     return record
 
 
+def enterprise_build(
+    *, data: dict[str, Any], origin: str
+) -> tuple[Enterprise, dict[str, dict[str, Any]]]:
+    """An unsaved enterprise made from field values (as `enterprise_update` takes
+    them; "region" is a region code, "clusters" a list of slugs, not set here) and
+    the changes its creation records: every field given a non-empty value, with
+    ``old`` None. Shared by `enterprise_create` and the bulk importer."""
+    unknown = set(data) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    enterprise = Enterprise()
+    changes: dict[str, dict[str, Any]] = {}
+    for field, value in data.items():
+        if field == "clusters":
+            if value:
+                changes[field] = {"old": None, "new": sorted(value)}
+            continue
+        _set(enterprise, field, value)
+        if value not in (None, "", [], False):
+            changes[field] = {"old": None, "new": jsonable(value)}
+    source = ORIGIN_SOURCE.get(origin)
+    if source:
+        enterprise.source = source
+        enterprise.field_sources = dict.fromkeys(changes, str(source))
+    return enterprise, changes
+
+
+@transaction.atomic
+def enterprise_create(
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    origin: str,
+    reference: str = "",
+) -> Enterprise:
+    """Create an enterprise from field values and record its creation in history.
+
+    Raises ValidationError (nothing is saved) for unknown fields, invalid values or
+    unknown clusters.
+    """
+    enterprise, changes = enterprise_build(data=data, origin=origin)
+    enterprise.full_clean(exclude=["city", "logo"])
+    enterprise.save()
+    slugs = data.get("clusters") or []
+    if slugs:
+        clusters = list(Cluster.objects.filter(slug__in=slugs))
+        if len(clusters) != len(set(slugs)):
+            raise ValidationError(_("Unknown cluster."))
+        enterprise.clusters.set(clusters)
+    ChangeRecord.objects.create(
+        enterprise=enterprise,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        origin=origin,
+        reference=reference,
+        changes=changes,
+    )
+    enterprise_reindex(enterprise=enterprise)
+    return enterprise
+
+
 @transaction.atomic
 def change_record_revert(
     *, actor: User, record: ChangeRecord, reason: str = ""

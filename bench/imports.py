@@ -1,0 +1,200 @@
+"""Import and export speed: dry run + apply of 100,000 new enterprises (budget 60 s
+together), then the export of every enterprise as CSV: rows/s and peak RSS (budget
+>= 20,000 rows/s, < 300 MB), measured in a subprocess.
+
+    DJANGO_DEBUG=1 .venv/bin/python bench/imports.py [--rows 100000] [--no-export]
+
+Runs against the configured database and cleans up after itself: the imported rows
+are removed again by undoing the import (also timed).
+"""
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directory.settings")
+
+
+def build_csv(path: Path, rows: int) -> None:
+    from directory.demo import make_uscc
+    from directory.models import Region
+    from directory.tabular import csv_chunks
+    from enterprises.exports import header
+
+    counties = list(
+        Region.objects.filter(level="county").values_list("code", flat=True)
+    )
+    rng = random.Random(7)
+    sectors = ["服装", "泳装", "针织", "家纺", "textile", "Socks"]
+    words = "华美丽祥瑞丰泰隆盛兴鑫源达宏远锦绣恒通安康福"
+
+    def row(i):
+        county = rng.choice(counties)
+        brand = "".join(rng.choice(words) for _ in range(3))
+        return [
+            "",
+            f"基准{brand}{i}服饰有限公司",
+            f"Bench {i} Garments Co., Ltd.",
+            "",
+            "",
+            make_uscc(county, 90_000_000 + i),
+            "否",
+            "存续" if False else "active",
+            rng.randint(1980, 2024),
+            county,
+            f"测试路{i}号",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "加工/代工（OEM）",
+            rng.choice(sectors),
+            "衬衫、西裤",
+            "shirts, trousers",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "是" if i % 3 == 0 else "否",
+            "JP;KR" if i % 3 == 0 else "",
+            "",
+            "20-99",
+            "",
+            "王先生",
+            f"138{i:08d}",
+            "",
+            "",
+            "staff",
+            "",
+            "是",
+            "2025",
+            "",
+        ]
+
+    with path.open("wb") as out:
+        for chunk in csv_chunks(header("enterprises"), (row(i) for i in range(rows))):
+            out.write(chunk)
+
+
+def export_child(fmt: str) -> None:
+    """Run in a subprocess: export every enterprise, print rows, seconds, peak RSS."""
+    import django
+
+    django.setup()
+    from enterprises.exports import export_chunks
+    from enterprises.management.commands.export_directory import Operator
+    from enterprises.models import Enterprise
+
+    total = Enterprise.objects.count()
+    start = time.perf_counter()
+    size = 0
+    for chunk in export_chunks("enterprises", fmt, Operator()):
+        size += len(chunk)
+    seconds = time.perf_counter() - start
+    # VmHWM is this process's own peak (ru_maxrss would carry over the parent's
+    # peak across exec on Linux).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    print(f"{total} {seconds:.3f} {peak:.1f} {size}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--export-format", default="csv", choices=["csv", "xlsx"])
+    parser.add_argument("--export-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_child:
+        export_child(args.export_child)
+        return
+
+    import django
+
+    django.setup()
+    from directory.models import ImportJob
+    from enterprises.imports import (
+        Options,
+        Progress,
+        _summarise,
+        apply_file,
+        import_job_create,
+        import_job_undo,
+    )
+    from enterprises.models import Enterprise
+
+    before = Enterprise.objects.count()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.csv"
+        start = time.perf_counter()
+        build_csv(path, args.rows)
+        data = path.read_bytes()
+        print(
+            f"import file: {args.rows:,} rows, {len(data) / 1e6:.1f} MB "
+            f"(built in {time.perf_counter() - start:.1f} s); "
+            f"{before:,} enterprises in the database"
+        )
+    job = import_job_create(
+        actor=None, kind="enterprises", data=data, file_name="bench.csv", enqueue=False
+    )
+    try:
+        start = time.perf_counter()
+        summary = _summarise("enterprises", data, Options(), Progress(None))
+        dry = time.perf_counter() - start
+        print(f"dry run:  {dry:6.1f} s  {summary.counts}")
+        start = time.perf_counter()
+        applied = apply_file(job=job, actor=None, data=data, options=Options())
+        apply = time.perf_counter() - start
+        print(f"apply:    {apply:6.1f} s  created {applied.counts['create']:,}")
+        print(
+            f"dry run + apply of {args.rows:,} rows: {dry + apply:.1f} s "
+            f"(budget 60 s) {'OK' if dry + apply <= 60 else 'OVER BUDGET'}"
+        )
+        job.refresh_from_db()
+        start = time.perf_counter()
+        import_job_undo(actor=None, job=job)
+        print(f"undo:     {time.perf_counter() - start:6.1f} s")
+    finally:
+        job.refresh_from_db()
+        if job.status == ImportJob.Status.APPLIED:
+            import_job_undo(actor=None, job=job)
+        job.file.delete(save=False)
+        job.delete()
+    assert Enterprise.objects.count() == before  # noqa: S101
+
+    if args.no_export:
+        return
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--export-child", args.export_format],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    rows, seconds, peak, size = result.stdout.split()[-4:]
+    rate = int(rows) / float(seconds)
+    print(
+        f"export ({args.export_format}) of {int(rows):,} enterprises: "
+        f"{float(seconds):.1f} s, "
+        f"{rate:,.0f} rows/s (budget >= 20,000), peak RSS {float(peak):.0f} MB "
+        f"(budget < 300 MB), {int(size) / 1e6:.0f} MB written"
+    )
+
+
+if __name__ == "__main__":
+    main()

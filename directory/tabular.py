@@ -1,0 +1,300 @@
+"""Reading and writing spreadsheets: CSV and XLSX, safely.
+
+Reading
+    The format is decided by the content, not the file name: a ZIP container is read
+    as XLSX (openpyxl, ``read_only``; defusedxml is installed, so openpyxl parses the
+    XML safely), anything else must be text and is read as CSV: UTF-8 (with or without
+    a BOM), else GB18030 (a superset of GBK and GB2312, what Chinese Excel writes).
+    Every problem with the file as a whole raises :class:`TabularError` with one
+    translated message; nothing is half-read.
+
+Writing
+    CSV is UTF-8 with a BOM (Excel and WPS then read it as UTF-8); XLSX is written
+    ``write_only``. Both are produced row by row so an export streams in constant
+    memory. A cell that starts with ``= + - @`` (or a tab or carriage return) is
+    neutralised with a leading apostrophe so a spreadsheet never runs it as a
+    formula; reading undoes exactly that, so an export re-imports unchanged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.utils.translation import gettext_lazy as _
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = codecs.BOM_UTF8
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 10_000
+
+
+class TabularError(Exception):
+    """A file that cannot be read as a table; ``message`` is for the user."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class Table:
+    format: str  # "csv" or "xlsx"
+    encoding: str  # "utf-8", "utf-8-sig", "gb18030" or "" (xlsx)
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]  # (row number, cells as text) after header
+    estimated_rows: int = 0  # data rows, roughly (for progress bars)
+
+
+def neutralise(value: str) -> str:
+    """Make a cell safe to open in a spreadsheet (no formula)."""
+    if value and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: str) -> str:
+    """Undo :func:`neutralise` (and only that)."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+# --- Reading ------------------------------------------------------------------------
+
+
+def detect_encoding(data: bytes) -> str:
+    """The text encoding of CSV bytes: utf-8-sig, utf-8 or gb18030."""
+    if data.startswith(BOM):
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise TabularError(
+                _("The file starts like UTF-8 text but contains invalid characters.")
+            ) from exc
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise TabularError(
+            _(
+                "The file's text encoding was not recognised. Save it as CSV "
+                "(UTF-8 or GBK) or as XLSX."
+            )
+        ) from exc
+    return "gb18030"
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
+    return controls > max(8, len(sample) // 100)
+
+
+def _clean_cell(value: str) -> str:
+    return unneutralise(value.strip())[:MAX_CELL_CHARS]
+
+
+def _csv_rows(text: str) -> Iterator[list[str]]:
+    sample = text[:8192]
+    delimiter = ","
+    first_line = sample.split("\n", 1)[0]
+    if first_line.count("\t") > first_line.count(",") and "\t" in first_line:
+        delimiter = "\t"
+    elif first_line.count(";") > first_line.count(",") and ";" in first_line:
+        delimiter = ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            yield [_clean_cell(c) for c in row[:MAX_COLUMNS]]
+    except csv.Error as exc:
+        raise TabularError(
+            _("The CSV file is malformed near line %(line)d.")
+            % {"line": reader.line_num}
+        ) from exc
+
+
+def _xlsx_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(workbook) -> Iterator[list[str]]:
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [_clean_cell(_xlsx_text(v)) for v in row[:MAX_COLUMNS]]
+    except TabularError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any damage inside the archive
+        raise TabularError(
+            _("The XLSX file is damaged or incomplete and cannot be read.")
+        ) from exc
+    finally:
+        workbook.close()
+
+
+def _non_empty(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Numbered rows (1 = the first row of the sheet), skipping empty ones."""
+    for number, row in enumerate(rows, start=1):
+        if any(row):
+            yield number, row
+
+
+def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
+    """Open CSV or XLSX bytes as a table of text cells (header + rows).
+
+    Raises TabularError for an empty, oversized, binary, damaged or header-less file.
+    Rows are read lazily; a damage found while iterating also raises TabularError.
+    """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise TabularError(
+            _("The file is too large: the limit is %(mb)s MB.")
+            % {"mb": f"{max_bytes / 1_000_000:g}"}
+        )
+    if not data.strip():
+        raise TabularError(_("The file is empty."))
+    if data.startswith(ZIP_MAGIC):
+        table = _open_xlsx(data)
+    elif data.startswith(OLE2_MAGIC):
+        raise TabularError(
+            _(
+                "Old Excel files (.xls) are not supported: save the sheet as XLSX "
+                "or CSV."
+            )
+        )
+    else:
+        if _looks_binary(data):
+            raise TabularError(
+                _("This is not a CSV or XLSX file (it contains binary data).")
+            )
+        encoding = detect_encoding(data)
+        text = data.decode(encoding)
+        table = Table(
+            "csv", encoding, [], _non_empty(_csv_rows(text)), text.count("\n")
+        )
+    try:
+        _number, header = next(table.rows)
+    except StopIteration:
+        raise TabularError(_("The file is empty.")) from None
+    table.header = header
+    return table
+
+
+def _open_xlsx(data: bytes) -> Table:
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" not in names or not any(
+                n.startswith("xl/worksheets/") for n in names
+            ):
+                raise TabularError(
+                    _("This ZIP file is not an XLSX workbook with a worksheet.")
+                )
+            bad = archive.testzip()
+            if bad is not None:
+                raise zipfile.BadZipFile(bad)
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True
+        )
+    except TabularError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors
+        raise TabularError(
+            _("The XLSX file is damaged or incomplete and cannot be read.")
+        ) from exc
+    if not workbook.worksheets:
+        workbook.close()
+        raise TabularError(_("The XLSX workbook has no worksheet."))
+    rows = max((workbook.worksheets[0].max_row or 1) - 1, 0)
+    return Table("xlsx", "", [], _non_empty(_xlsx_rows(workbook)), rows)
+
+
+# --- Writing ------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+def csv_chunks(
+    header: list[str], rows: Iterable[list[Any]], *, rows_per_chunk: int = 500
+) -> Iterator[bytes]:
+    """CSV (UTF-8 with BOM) as byte chunks, neutralised, for streaming."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(_text(h)) for h in header])
+    yield BOM + buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    pending = 0
+    for row in rows:
+        writer.writerow([neutralise(_text(v)) for v in row])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue().encode("utf-8")
+
+
+def write_xlsx(
+    out: IO[bytes], header: list[str], rows: Iterable[list[Any]], *, title: str = ""
+) -> None:
+    """Write an XLSX workbook (write-only mode: rows go to a temp file as written)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=(title or "Sheet1")[:31])
+    sheet.append([neutralise(_text(h)) for h in header])
+    for row in rows:
+        sheet.append([neutralise(_text(v)) for v in row])
+    workbook.save(out)
+
+
+def xlsx_chunks(
+    header: list[str],
+    rows: Iterable[list[Any]],
+    *,
+    title: str = "",
+    chunk_size: int = 64 * 1024,
+) -> Iterator[bytes]:
+    """An XLSX workbook as byte chunks: built in a temporary file, then streamed."""
+    with tempfile.TemporaryFile() as tmp:
+        write_xlsx(tmp, header, rows, title=title)
+        tmp.seek(0)
+        while chunk := tmp.read(chunk_size):
+            yield chunk

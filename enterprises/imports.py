@@ -1,0 +1,1052 @@
+"""Importing spreadsheets: a dry run (a plan, per row), an atomic apply, an undo.
+
+The same planning runs for the dry run and, again, inside the apply's transaction
+(the data may have changed in between), so what is applied is exactly what a dry run
+of the file against the current data reports.
+
+Enterprises are matched by the ID column, else by USCC; other rows create entries.
+Creating rows are written in bulk (COPY) with the same values, history records and
+search documents `enterprises.services.enterprise_create` gives one entry; updates go
+through `enterprises.services.enterprise_update`, so history, provenance and search
+stay current. Clusters, colleges and markets are matched by slug.
+
+A running job holds a PostgreSQL advisory lock for its transaction; a job marked as
+running whose lock nobody holds has died (a killed worker) and is reported failed;
+its transaction was rolled back by PostgreSQL, so nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, connections, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clusters.models import Cluster
+from directory.demo import _copy_row
+from directory.models import ImportJob, Region
+from directory.tabular import Table, TabularError, read_table
+from enterprises.import_columns import SECTIONS, RowCleaner, Section, match_header
+from enterprises.indexing import IndexData, facet_keys, search_document
+from enterprises.models import ChangeRecord, Enterprise
+from enterprises.services import (
+    change_record_revert,
+    enterprise_build,
+    enterprise_update,
+    jsonable,
+)
+from enterprises.uscc import uscc_warning
+
+DEFAULT_MAX_BYTES = 50_000_000
+CHUNK = 1000
+REPORT_LIMIT = 2000  # rows kept in a job's stored report (all problems come first)
+LOCK_NAMESPACE = 61711
+PARALLEL_MIN_ROWS = 4000
+ACTIONS = ("create", "update", "unchanged", "error", "skip")
+
+COMPANY_SUFFIXES = sorted(
+    [
+        "股份有限公司", "有限责任公司", "有限公司", "集团公司", "总公司", "分公司",
+        "公司", "总厂", "分厂", "工厂", "厂", "商行", "经营部", "工作室", "合作社",
+        "company", "limited", "ltd", "co", "inc", "corp", "corporation", "llc",
+    ],
+    key=len,
+    reverse=True,
+)  # fmt: skip
+PUNCTUATION = re.compile(r"[\s\W_]+")
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def name_key(name: str) -> str:
+    """A company name without its legal form, punctuation or width differences:
+    大连大杨集团有限公司 and 大连大杨集团有限责任公司 share the key 大连大杨集团."""
+    key = PUNCTUATION.sub("", unicodedata.normalize("NFKC", name or "").casefold())
+    changed = True
+    while changed:
+        changed = False
+        for suffix in COMPANY_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix) + 1:
+                key = key[: -len(suffix)]
+                changed = True
+                break
+    return key if len(key) >= 2 else ""
+
+
+class ImportRefused(Exception):
+    """The file or the plan cannot be applied; ``message`` says why."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+# --- Plans ---------------------------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    row: int
+    action: str
+    label: str = ""
+    target: int | None = None
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicate: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"row": self.row, "action": self.action}
+        for key in ("label", "target", "changes", "errors", "warnings", "duplicate"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        return out
+
+    @property
+    def is_problem(self) -> bool:
+        return bool(self.errors or self.warnings or self.duplicate)
+
+
+@dataclass
+class Options:
+    confirm_rows: frozenset[int] = frozenset()  # flagged duplicates to create anyway
+    create_all_duplicates: bool = False
+    accept_warnings: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Options:
+        return cls(
+            confirm_rows=frozenset(int(r) for r in data.get("confirm_rows", [])),
+            create_all_duplicates=bool(data.get("create_all_duplicates")),
+            accept_warnings=bool(data.get("accept_warnings")),
+        )
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    others: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, plan: RowPlan) -> None:
+        self.rows += 1
+        self.counts[plan.action] = self.counts.get(plan.action, 0) + 1
+        for key, present in (
+            ("warning", plan.warnings),
+            ("duplicate", plan.duplicate),
+        ):
+            if present:
+                self.counts[key] = self.counts.get(key, 0) + 1
+        if plan.is_problem:
+            if len(self.problems) < REPORT_LIMIT:
+                self.problems.append(plan.as_json())
+        elif len(self.problems) + len(self.others) < REPORT_LIMIT:
+            self.others.append(plan.as_json())
+
+    @property
+    def report(self) -> list[dict[str, Any]]:
+        return sorted(self.problems + self.others, key=lambda r: r["row"])[
+            :REPORT_LIMIT
+        ]
+
+    def blocking(self, options: Options) -> str:
+        """Why the plan cannot be applied, or ''."""
+        if self.counts.get("error"):
+            return _(
+                "%(n)d row(s) have errors: correct the file and upload it again. "
+                "Nothing was changed."
+            ) % {"n": self.counts["error"]}
+        if self.counts.get("warning") and not options.accept_warnings:
+            return _(
+                "%(n)d row(s) have USCC check-character warnings: accept them or "
+                "correct the file. Nothing was changed."
+            ) % {"n": self.counts["warning"]}
+        return ""
+
+
+def open_table(data: bytes, kind: str) -> tuple[Table, list[str | None]]:
+    """Read a file and check its header; raises TabularError."""
+    section = SECTIONS[kind]
+    table = read_table(data, max_bytes=max_bytes())
+    fields, unknown, missing = match_header(table.header, section.columns)
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append(
+                _("unknown columns: %(cols)s") % {"cols": "、".join(unknown[:10])}
+            )
+        if missing:
+            parts.append(
+                _("missing columns: %(cols)s")
+                % {"cols": "、".join(c.header for c in missing)}
+            )
+        raise TabularError(
+            _(
+                "The header row does not match the import template (%(problems)s). "
+                "Download the template and keep its first row."
+            )
+            % {"problems": "; ".join(parts)}
+        )
+    seen: set[str] = set()
+    for name in fields:
+        if name and name in seen:
+            raise TabularError(
+                _("The column “%(col)s” appears twice in the header row.")
+                % {"col": name}
+            )
+        if name:
+            seen.add(name)
+    return table, fields
+
+
+def _chunks(table: Table, fields: list[str | None]) -> Iterator[list[tuple[int, dict]]]:
+    chunk: list[tuple[int, dict]] = []
+    for number, cells in table.rows:
+        data = {
+            name: cells[i] if i < len(cells) else ""
+            for i, name in enumerate(fields)
+            if name
+        }
+        if len(cells) > len(fields) and any(cells[len(fields) :]):
+            data["__extra__"] = "1"
+        chunk.append((number, data))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _clean_rows(
+    cleaner: RowCleaner, chunk: list[tuple[int, dict]]
+) -> list[tuple[RowPlan, dict]]:
+    out = []
+    for number, data in chunk:
+        extra = data.pop("__extra__", None)
+        values, errors = cleaner.clean(data)
+        if extra:
+            errors.append(_("The row has cells beyond the last column of the header."))
+        plan = RowPlan(
+            row=number,
+            action="error" if errors else "",
+            label=data.get("name") or data.get("slug") or data.get("uscc") or "",
+            errors=errors,
+        )
+        out.append((plan, values))
+    return out
+
+
+class EnterprisePlanner:
+    """Plans enterprise rows chunk by chunk, remembering what earlier rows of the
+    file claimed (USCCs, IDs, names per county)."""
+
+    def __init__(self, fields: list[str], options: Options) -> None:
+        self.fields = [f for f in fields if f != "id"]
+        self.options = options
+        self.cleaner = RowCleaner(SECTIONS["enterprises"], fields)
+        self.seen_uscc: dict[str, int] = {}
+        self.seen_ids: dict[int, int] = {}
+        self.file_names: dict[tuple[str, str], tuple[int, str]] = {}
+        self.db_names: dict[str, dict[str, tuple[int, str]]] = {}
+
+    def _county_names(self, region: str) -> dict[str, tuple[int, str]]:
+        if region not in self.db_names:
+            keys: dict[str, tuple[int, str]] = {}
+            for pk, name in Enterprise.objects.filter(region_id=region).values_list(
+                "id", "name"
+            ):
+                key = name_key(name)
+                if key:
+                    keys.setdefault(key, (pk, name))
+            self.db_names[region] = keys
+        return self.db_names[region]
+
+    def plan(self, cleaned: list[tuple[RowPlan, dict]]) -> list[RowPlan]:
+        ids = {v["id"] for p, v in cleaned if not p.errors and v.get("id")}
+        usccs = {v["uscc"] for p, v in cleaned if not p.errors and v.get("uscc")}
+        fetch = Enterprise.objects.defer("search_vector", "facets")
+        if "clusters" in self.fields:
+            fetch = fetch.prefetch_related("clusters")
+        by_id = {e.pk: e for e in fetch.filter(pk__in=ids)} if ids else {}
+        by_uscc = {e.uscc: e for e in fetch.filter(uscc__in=usccs)} if usccs else {}
+        plans = []
+        for plan, values in cleaned:
+            if not plan.errors:
+                self._decide(plan, values, by_id, by_uscc)
+            plans.append(plan)
+        return plans
+
+    def _decide(self, plan: RowPlan, values: dict, by_id: dict, by_uscc: dict) -> None:
+        values = {k: v for k, v in values.items() if k in self.fields or k == "id"}
+        pk = values.pop("id", None)
+        uscc = values.get("uscc")
+        plan.label = values.get("name") or plan.label
+        existing: Enterprise | None = None
+        if pk:
+            existing = by_id.get(pk)
+            if existing is None:
+                plan.errors.append(
+                    _("There is no enterprise with ID %(id)s.") % {"id": pk}
+                )
+            elif pk in self.seen_ids:
+                plan.errors.append(
+                    _("Row %(row)d already updates enterprise %(id)s.")
+                    % {"row": self.seen_ids[pk], "id": pk}
+                )
+            owner = by_uscc.get(uscc) if uscc else None
+            if existing and owner and owner.pk != existing.pk:
+                plan.errors.append(
+                    _("USCC %(uscc)s belongs to another enterprise (ID %(id)s).")
+                    % {"uscc": uscc, "id": owner.pk}
+                )
+                plan.duplicate = {"kind": "uscc", "id": owner.pk, "name": owner.name}
+        elif uscc:
+            existing = by_uscc.get(uscc)
+        if uscc and uscc in self.seen_uscc:
+            plan.errors.append(
+                _("Row %(row)d has the same USCC %(uscc)s.")
+                % {"row": self.seen_uscc[uscc], "uscc": uscc}
+            )
+            plan.duplicate = {"kind": "uscc", "row": self.seen_uscc[uscc]}
+        if plan.errors:
+            plan.action = "error"
+            return
+        if uscc:
+            self.seen_uscc[uscc] = plan.row
+        if existing is not None:
+            self.seen_ids[existing.pk] = plan.row
+        # USCC check character: a warning staff may accept.
+        override = values.get(
+            "uscc_check_override",
+            existing.uscc_check_override if existing is not None else False,
+        )
+        if uscc and not override:
+            warning = uscc_warning(uscc)
+            if warning:
+                plan.warnings.append(warning)
+                if self.options.accept_warnings:
+                    values["uscc_check_override"] = True
+        plan.values = values
+        if existing is None:
+            self._plan_create(plan, values)
+        else:
+            self._plan_update(plan, values, existing)
+
+    def _plan_create(self, plan: RowPlan, values: dict) -> None:
+        plan.action = "create"
+        region = values.get("region", "")
+        key = name_key(values.get("name", ""))
+        if key and region:
+            other = self._county_names(region).get(key)
+            if other is not None:
+                plan.duplicate = {"kind": "name", "id": other[0], "name": other[1]}
+            elif (region, key) in self.file_names:
+                row, name = self.file_names[(region, key)]
+                plan.duplicate = {"kind": "name", "row": row, "name": name}
+            else:
+                self.file_names[(region, key)] = (plan.row, values.get("name", ""))
+        if plan.duplicate and not (
+            self.options.create_all_duplicates or plan.row in self.options.confirm_rows
+        ):
+            plan.action = "skip"
+        plan.changes = {
+            f: [None, jsonable(v)]
+            for f, v in values.items()
+            if v not in (None, "", [], False)
+        }
+
+    def _plan_update(self, plan: RowPlan, values: dict, existing: Enterprise) -> None:
+        plan.target = existing.pk
+        changes = {}
+        for name, new in values.items():
+            old = _current(existing, name)
+            new_json = jsonable(new)
+            if old != new_json:
+                changes[name] = [old, new_json]
+        plan.changes = changes
+        plan.values = {k: values[k] for k in changes}
+        plan.action = "update" if changes else "unchanged"
+
+
+def _current(enterprise: Enterprise, name: str) -> Any:
+    if name == "clusters":
+        return sorted(c.slug for c in enterprise.clusters.all())
+    if name == "region":
+        return enterprise.region_id
+    return jsonable(getattr(enterprise, name))
+
+
+class GenericPlanner:
+    """Clusters, colleges and markets, matched by slug."""
+
+    def __init__(self, section: Section, fields: list[str], options: Options) -> None:
+        self.section = section
+        self.fields = fields
+        self.cleaner = RowCleaner(section, fields)
+        self.seen: dict[str, int] = {}
+        self.cluster_ids = dict(Cluster.objects.values_list("slug", "id"))
+
+    def db_values(self, values: dict) -> dict[str, Any]:
+        out = {}
+        for name, value in values.items():
+            if name == "region":
+                out["region_id"] = value
+            elif name == "cluster":
+                out["cluster_id"] = self.cluster_ids.get(value) if value else None
+            else:
+                out[name] = value
+        return out
+
+    def plan(self, cleaned: list[tuple[RowPlan, dict]]) -> list[RowPlan]:
+        slugs = {v["slug"] for p, v in cleaned if not p.errors}
+        existing = {
+            o.slug: o for o in self.section.model.objects.filter(slug__in=slugs)
+        }
+        plans = []
+        for plan, values in cleaned:
+            plans.append(plan)
+            if plan.errors:
+                continue
+            slug = values["slug"]
+            if slug in self.seen:
+                plan.errors.append(
+                    _("Row %(row)d has the same slug “%(slug)s”.")
+                    % {"row": self.seen[slug], "slug": slug}
+                )
+                plan.duplicate = {"kind": "slug", "row": self.seen[slug]}
+                plan.action = "error"
+                continue
+            self.seen[slug] = plan.row
+            db = self.db_values(values)
+            obj = existing.get(slug)
+            if obj is None:
+                plan.action = "create"
+                plan.values = db
+                plan.changes = {
+                    k: [None, jsonable(v)] for k, v in db.items() if v not in (None, "")
+                }
+                continue
+            plan.target = obj.pk
+            changes = {}
+            for name, new in db.items():
+                old = jsonable(getattr(obj, name))
+                if old != jsonable(new):
+                    changes[name] = [old, jsonable(new)]
+            plan.changes = changes
+            plan.values = {k: db[k] for k in changes}
+            plan.action = "update" if changes else "unchanged"
+        return plans
+
+
+class PlanRun:
+    """Plan a file chunk by chunk (iterating gives lists of row plans). For the
+    apply of a large enterprise file it also starts two forked processes that build
+    search documents (pure Python, the slowest part of creating entries)."""
+
+    def __init__(
+        self,
+        kind: str,
+        table: Table,
+        fields: list[str | None],
+        options: Options,
+        *,
+        for_apply: bool = False,
+    ) -> None:
+        present = [f for f in fields if f]
+        self.planner: Any
+        if kind == "enterprises":
+            self.planner = EnterprisePlanner(present, options)
+        else:
+            self.planner = GenericPlanner(SECTIONS[kind], present, options)
+        self.chunks = _chunks(table, fields)
+        self.pool = None
+        if (
+            for_apply
+            and kind == "enterprises"
+            and table.estimated_rows >= PARALLEL_MIN_ROWS
+        ):
+            from directory.search.text import warm_up
+
+            warm_up()  # load the dictionaries once, before the fork
+            self.pool = multiprocessing.get_context("fork").Pool(2)
+
+    def __iter__(self) -> Iterator[list[RowPlan]]:
+        for chunk in self.chunks:
+            yield self.planner.plan(_clean_rows(self.planner.cleaner, chunk))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+# --- Progress and locks ------------------------------------------------------------
+
+
+class Progress:
+    """Writes a job's progress on its own connection (committed at once), so the
+    page sees it while the import's transaction is still open."""
+
+    def __init__(self, job_id: int | None, total: int = 0) -> None:
+        self.job_id = job_id
+        self.total = total
+        self.last = 0.0
+        self.conn = None
+        if job_id is not None:
+            self.conn = connections.create_connection("default")
+
+    def update(self, done: int, *, status: str | None = None, force: bool = False):
+        if self.conn is None:
+            return
+        now = time.monotonic()
+        if not force and status is None and now - self.last < 0.3:
+            return
+        self.last = now
+        total = max(self.total, done)
+        sets = "progress_done = %s, progress_total = %s"
+        params: list[Any] = [done, total]
+        if status:
+            sets += ", status = %s"
+            params.append(status)
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET {sets} WHERE id = %s",  # noqa: S608
+                [*params, self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _lock(job_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, job_id])
+
+
+def job_is_alive(job_id: int) -> bool:
+    """Whether some session holds the job's lock (it is being worked on)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objid = %s AND objsubid = 2 AND granted",
+            [LOCK_NAMESPACE, job_id],
+        )
+        return cursor.fetchone() is not None
+
+
+def import_job_refresh(job: ImportJob) -> ImportJob:
+    """Mark a job that died while running (killed worker) as failed."""
+    running = (ImportJob.Status.CHECKING, ImportJob.Status.APPLYING)
+    if job.status in running and not job_is_alive(job.pk):
+        job.refresh_from_db()
+        if job.status in running and not job_is_alive(job.pk):
+            job.status = ImportJob.Status.FAILED
+            job.message = str(
+                gettext_lazy(
+                    "The import stopped before it finished (the worker was "
+                    "interrupted). Nothing was changed."
+                )
+            )
+            job.save(update_fields=["status", "message"])
+    return job
+
+
+# --- Jobs ----------------------------------------------------------------------------
+
+
+def _job_data(job: ImportJob) -> bytes:
+    with job.file.open("rb") as handle:
+        return handle.read()
+
+
+def import_job_create(
+    *,
+    actor: Any,
+    kind: str,
+    data: bytes,
+    file_name: str,
+    language: str = "",
+    enqueue: bool = True,
+) -> ImportJob:
+    """Record an uploaded file after checking it can be read (raises TabularError,
+    and records nothing, when it cannot), and queue its dry run."""
+    from enterprises.tasks import check_import
+
+    if kind not in SECTIONS:
+        raise TabularError(gettext_lazy("Unknown kind of import."))
+    table, _fields = open_table(data, kind)
+    del table
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            file_name=file_name[:255],
+            sha256=digest,
+            size=len(data),
+            options={"language": language} if language else {},
+        )
+        job.file.save(f"{digest[:16]}-{kind}.bin", ContentFile(data), save=False)
+        job.save()
+        if enqueue:
+            transaction.on_commit(lambda: check_import.enqueue(job.pk))
+    return job
+
+
+def _summarise(kind: str, data: bytes, options: Options, progress: Progress) -> Summary:
+    table, fields = open_table(data, kind)
+    progress.total = table.estimated_rows
+    summary = Summary()
+    run = PlanRun(kind, table, fields, options)
+    try:
+        for plans in run:
+            for plan in plans:
+                summary.add(plan)
+            progress.update(summary.rows)
+    finally:
+        run.close()
+    return summary
+
+
+def dry_run(
+    kind: str, data: bytes, options: Options | None = None
+) -> Iterator[RowPlan]:
+    """Every row's plan for a file (the command line prints these)."""
+    table, fields = open_table(data, kind)
+    run = PlanRun(kind, table, fields, options or Options())
+    try:
+        for plans in run:
+            yield from plans
+    finally:
+        run.close()
+
+
+def import_job_check(*, job_id: int) -> ImportJob:
+    """The dry run of a job (runs as a task)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status not in (ImportJob.Status.CHECK_QUEUED, ImportJob.Status.CHECKING):
+        return job
+    progress = Progress(job.pk)
+    language = job.options.get("language") or settings.LANGUAGE_CODE
+    try:
+        with transaction.atomic(), translation.override(language):
+            _lock(job.pk)
+            progress.update(0, status=ImportJob.Status.CHECKING)
+            try:
+                summary = _summarise(job.kind, _job_data(job), Options(), progress)
+            except TabularError as exc:
+                job.status = ImportJob.Status.INVALID
+                job.message = str(exc.message)
+            else:
+                job.status = ImportJob.Status.CHECKED
+                job.counts = {**summary.counts, "rows": summary.rows}
+                job.report = summary.report
+                job.message = summary.blocking(Options(accept_warnings=True))
+                job.progress_done = job.progress_total = summary.rows
+            job.checked_at = timezone.now()
+            job.save()
+    finally:
+        progress.close()
+    return job
+
+
+@transaction.atomic
+def import_job_request_apply(
+    *,
+    actor: Any,
+    job: ImportJob,
+    confirm_rows: list[int] | None = None,
+    accept_warnings: bool = False,
+) -> ImportJob:
+    """Queue the apply of a checked job (raises ValidationError if it cannot be)."""
+    from enterprises.tasks import apply_import
+
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.CHECKED:
+        raise ValidationError(_("This import cannot be applied in its current state."))
+    options = Options(
+        confirm_rows=frozenset(confirm_rows or []), accept_warnings=accept_warnings
+    )
+    blocking = Summary(counts=dict(job.counts)).blocking(options)
+    if blocking:
+        raise ValidationError(blocking)
+    job.options = {
+        **job.options,
+        "confirm_rows": sorted(options.confirm_rows),
+        "accept_warnings": accept_warnings,
+    }
+    job.status = ImportJob.Status.APPLY_QUEUED
+    job.applied_by = actor if getattr(actor, "is_authenticated", False) else None
+    job.progress_done = 0
+    job.save()
+    transaction.on_commit(lambda: apply_import.enqueue(job.pk))
+    return job
+
+
+def import_job_apply(*, job_id: int) -> ImportJob:
+    """Apply a job, all rows or none (runs as a task)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.APPLY_QUEUED:
+        return job
+    progress = Progress(job.pk, total=job.counts.get("rows", 0))
+    language = job.options.get("language") or settings.LANGUAGE_CODE
+    try:
+        with translation.override(language):
+            apply_file(
+                job=job,
+                actor=job.applied_by,
+                data=_job_data(job),
+                options=Options.from_json(job.options),
+                progress=progress,
+            )
+    except (ImportRefused, TabularError, ValidationError) as exc:
+        message = getattr(exc, "message", None) or "; ".join(
+            getattr(exc, "messages", [str(exc)])
+        )
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            message=str(message),
+        )
+    except BaseException:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            message=str(gettext_lazy("The import failed. Nothing was changed.")),
+        )
+        raise
+    finally:
+        progress.close()
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def apply_file(
+    *,
+    job: ImportJob,
+    actor: Any,
+    data: bytes,
+    options: Options,
+    progress: Progress | None = None,
+) -> Summary:
+    """Re-plan the file against the current data and write it, in one transaction.
+
+    Raises ImportRefused (and changes nothing) when a row has an error or an
+    unaccepted warning.
+    """
+    progress = progress or Progress(None)
+    _lock(job.pk)
+    progress.update(0, status=ImportJob.Status.APPLYING)
+    table, fields = open_table(data, job.kind)
+    progress.total = progress.total or table.estimated_rows
+    summary = Summary()
+    run = PlanRun(job.kind, table, fields, options, for_apply=True)
+    writer = (
+        EnterpriseWriter(job, actor, run.pool)
+        if job.kind == "enterprises"
+        else GenericWriter(job, SECTIONS[job.kind])
+    )
+    try:
+        for plans in run:
+            for plan in plans:
+                summary.add(plan)
+                if plan.errors:
+                    raise ImportRefused(
+                        _("Row %(row)d: %(error)s Nothing was changed.")
+                        % {"row": plan.row, "error": " ".join(plan.errors)}
+                    )
+                if plan.warnings and not options.accept_warnings:
+                    raise ImportRefused(summary.blocking(options))
+            try:
+                writer.write(plans)
+            except ValidationError as exc:
+                raise ImportRefused(
+                    _("An entry could not be saved: %(error)s Nothing was changed.")
+                    % {"error": " ".join(exc.messages)}
+                ) from exc
+            progress.update(summary.rows)
+        writer.flush()
+    finally:
+        run.close()
+    job.status = ImportJob.Status.APPLIED
+    job.applied_at = timezone.now()
+    job.counts = {**summary.counts, "rows": summary.rows}
+    job.report = summary.report
+    job.result = writer.result
+    job.message = ""
+    job.progress_done = job.progress_total = summary.rows
+    job.save()
+    return summary
+
+
+# --- Writers ---------------------------------------------------------------------
+
+
+def _index_documents(items: list[IndexData]) -> list[tuple[str, list[str]]]:
+    return [(search_document(d), facet_keys(d)) for d in items]
+
+
+class EnterpriseWriter:
+    def __init__(self, job: ImportJob, actor: Any, pool: Any = None) -> None:
+        self.job = job
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.reference = f"import:{job.pk}"
+        self.result: dict[str, list[int]] = {"created": [], "records": []}
+        self.regions = {
+            code: (name, name_en)
+            for code, name, name_en in Region.objects.values_list(
+                "code", "name", "name_en"
+            )
+        }
+        self.clusters = {
+            c.slug: (c.pk, c.name, c.name_en) for c in Cluster.objects.all()
+        }
+        self.pool = pool
+        self.pending: Any = None
+        self.columns = [
+            f
+            for f in Enterprise._meta.concrete_fields
+            if f.column != "id" and f.column not in ("search_vector", "facets")
+        ]
+
+    def write(self, plans: list[RowPlan]) -> None:
+        """Write a chunk. With worker processes, the search documents of its new
+        entries are built while the next chunk is read; `flush` writes the last."""
+        creates = [p for p in plans if p.action == "create"]
+        if creates:
+            items = [self._index_data(p.values) for p in creates]
+            if self.pool is not None and len(items) > 200:
+                half = len(items) // 2
+                pending = self.pool.map_async(
+                    _index_documents, [items[:half], items[half:]]
+                )
+                self.flush()
+                self.pending = (creates, pending)
+            else:
+                self._create(creates, _index_documents(items))
+        for plan in plans:
+            if plan.action == "update":
+                record = enterprise_update(
+                    actor=self.actor,
+                    enterprise=Enterprise(pk=plan.target),
+                    changes=plan.values,
+                    origin=ChangeRecord.Origin.IMPORT,
+                    reference=self.reference,
+                )
+                if record is not None:
+                    self.result["records"].append(record.pk)
+
+    def _index_data(self, values: dict) -> IndexData:
+        region = values["region"]
+        city = region[:4] + "00"
+        places = list(self.regions[region])
+        if city != region and city in self.regions:
+            places += list(self.regions[city])
+        return IndexData(
+            name=values.get("name", ""),
+            name_en=values.get("name_en", ""),
+            short_name=values.get("short_name", ""),
+            former_names=list(values.get("former_names") or []),
+            uscc=values.get("uscc"),
+            products=values.get("products", ""),
+            products_en=values.get("products_en", ""),
+            processes=values.get("processes", ""),
+            sectors=list(values.get("sectors") or []),
+            business_models=list(values.get("business_models") or []),
+            export_markets=list(values.get("export_markets") or []),
+            is_exporter=bool(values.get("is_exporter")),
+            employee_band=values.get("employee_band", ""),
+            revenue_band=values.get("revenue_band", ""),
+            founded_year=values.get("founded_year"),
+            city_code=city if city in self.regions else region,
+            county_code=region,
+            place_names=places,
+            address=values.get("address", ""),
+            address_en=values.get("address_en", ""),
+            clusters=[
+                (slug, self.clusters[slug][1], self.clusters[slug][2])
+                for slug in sorted(values.get("clusters") or [])
+            ],
+        )
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            creates, pending = self.pending
+            self.pending = None
+            first, second = pending.get()
+            self._create(creates, first + second)
+
+    def _create(
+        self, plans: list[RowPlan], documents: list[tuple[str, list[str]]]
+    ) -> None:
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                "FROM generate_series(1, %s)",
+                [Enterprise._meta.db_table, len(plans)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        enterprise_rows, cluster_rows, record_rows = [], [], []
+        for pk, plan, (document, facets) in zip(ids, plans, documents, strict=True):
+            data = {k: v for k, v in plan.values.items() if k != "clusters"}
+            data["clusters"] = plan.values.get("clusters") or []
+            enterprise, changes = enterprise_build(
+                data=data, origin=ChangeRecord.Origin.IMPORT
+            )
+            row: list[Any] = [pk]
+            for f in self.columns:
+                if f.name in ("created_at", "updated_at"):
+                    value = now
+                else:
+                    value = getattr(enterprise, f.attname)
+                if isinstance(value, dict):
+                    value = json.dumps(value, ensure_ascii=False)
+                elif hasattr(value, "name") and f.name == "logo":
+                    value = value.name or ""
+                row.append(value)
+            row += [document, facets]
+            enterprise_rows.append(_copy_row(row))
+            for slug in data["clusters"]:
+                cluster_rows.append(_copy_row([pk, self.clusters[slug][0]]))
+            record_rows.append(
+                _copy_row(
+                    [
+                        pk,
+                        self.actor.pk if self.actor else None,
+                        now,
+                        ChangeRecord.Origin.IMPORT.value,
+                        "",
+                        self.reference,
+                        json.dumps(changes, ensure_ascii=False),
+                    ]
+                )
+            )
+            self.result["created"].append(pk)
+        columns = ["id", *(f.column for f in self.columns), "search_vector", "facets"]
+        through = Enterprise.clusters.through._meta.db_table
+        with connection.cursor() as cursor:
+            raw = cursor.connection
+            with raw.cursor() as copy_cursor:
+                for table, cols, rows in (
+                    (Enterprise._meta.db_table, columns, enterprise_rows),
+                    (through, ["enterprise_id", "cluster_id"], cluster_rows),
+                    (
+                        ChangeRecord._meta.db_table,
+                        [
+                            "enterprise_id",
+                            "actor_id",
+                            "created_at",
+                            "origin",
+                            "reason",
+                            "reference",
+                            "changes",
+                        ],
+                        record_rows,
+                    ),
+                ):
+                    if rows:
+                        with copy_cursor.copy(
+                            f"COPY {table} ({', '.join(cols)}) FROM STDIN"
+                        ) as copy:
+                            copy.write("".join(rows))
+
+
+class GenericWriter:
+    def __init__(self, job: ImportJob, section: Section) -> None:
+        self.section = section
+        self.result: dict[str, Any] = {"created": [], "updated": {}}
+
+    def flush(self) -> None:
+        pass
+
+    def write(self, plans: list[RowPlan]) -> None:
+        model = self.section.model
+        for plan in plans:
+            if plan.action == "create":
+                obj = model(**plan.values)
+                obj.full_clean()
+                obj.save()
+                self.result["created"].append(obj.pk)
+            elif plan.action == "update":
+                obj = model.objects.select_for_update().get(pk=plan.target)
+                for name, value in plan.values.items():
+                    setattr(obj, name, value)
+                obj.full_clean()
+                obj.save(update_fields=list(plan.values))
+                self.result["updated"][str(obj.pk)] = plan.changes
+
+
+# --- Undo ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_undo(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Restore what an applied import changed: delete the entries it created and
+    put back the values it updated. Refused (nothing changes) when an entry has
+    changed again since."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.APPLIED:
+        raise ValidationError(_("Only an applied import can be undone."))
+    reason = _("Undo of import %(id)s") % {"id": job.pk}
+    created = job.result.get("created", [])
+    if job.kind == "enterprises":
+        reference = f"import:{job.pk}"
+        later = (
+            ChangeRecord.objects.filter(enterprise_id__in=created)
+            .exclude(reference=reference)
+            .values_list("enterprise_id", flat=True)
+            .first()
+        )
+        if later is not None:
+            raise ValidationError(
+                _(
+                    "Enterprise %(id)s, created by this import, has changed since; "
+                    "revert that change first."
+                )
+                % {"id": later}
+            )
+        for record in ChangeRecord.objects.filter(
+            pk__in=job.result.get("records", [])
+        ).order_by("-id"):
+            change_record_revert(actor=actor, record=record, reason=reason)
+        for start in range(0, len(created), 5000):
+            Enterprise.objects.filter(pk__in=created[start : start + 5000]).delete()
+    else:
+        model = SECTIONS[job.kind].model
+        for pk, changes in job.result.get("updated", {}).items():
+            obj = model.objects.select_for_update().get(pk=int(pk))
+            for name, (old, new) in changes.items():
+                if jsonable(getattr(obj, name)) != new:
+                    raise ValidationError(
+                        _("“%(name)s” has changed since the import; undo refused.")
+                        % {"name": obj}
+                    )
+                setattr(obj, name, model._meta.get_field(name).to_python(old))
+            obj.save(update_fields=list(changes))
+        model.objects.filter(pk__in=created).delete()
+    job.status = ImportJob.Status.UNDONE
+    job.undone_at = timezone.now()
+    job.undone_by = actor if getattr(actor, "is_authenticated", False) else None
+    job.save(update_fields=["status", "undone_at", "undone_by"])
+    return job

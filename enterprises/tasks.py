@@ -1,0 +1,19 @@
+"""Background work of the enterprises app (Django tasks; arguments are IDs only)."""
+
+from django.tasks import task
+
+
+@task
+def check_import(job_id: int) -> str:
+    """The dry run of an uploaded import."""
+    from enterprises.imports import import_job_check
+
+    return import_job_check(job_id=job_id).status
+
+
+@task
+def apply_import(job_id: int) -> str:
+    """Apply a checked import, atomically."""
+    from enterprises.imports import import_job_apply
+
+    return import_job_apply(job_id=job_id).status

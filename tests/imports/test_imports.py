@@ -1,0 +1,407 @@
+"""Dry run, apply, duplicates, row errors, undo and the export round trip."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.http import QueryDict
+from django.utils import translation
+
+from directory.models import ImportJob
+from directory.tabular import TabularError
+from enterprises.exports import export_chunks
+from enterprises.imports import (
+    ImportRefused,
+    Options,
+    apply_file,
+    dry_run,
+    import_job_check,
+    import_job_create,
+    import_job_request_apply,
+    import_job_undo,
+    name_key,
+)
+from enterprises.models import ChangeRecord, Enterprise
+from enterprises.search import Search, run
+from tests.factories import ClusterFactory, EnterpriseFactory
+from tests.imports.helpers import bad_check, csv_bytes, row, uscc, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def plans(data: bytes, **options):
+    return list(dry_run("enterprises", data, Options(**options)))
+
+
+def job_for(staff, data: bytes, kind="enterprises") -> ImportJob:
+    job = import_job_create(
+        actor=staff, kind=kind, data=data, file_name="t.csv", enqueue=False
+    )
+    return import_job_check(job_id=job.pk)
+
+
+def apply(staff, job, django_capture_on_commit_callbacks, **kwargs) -> ImportJob:
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_request_apply(actor=staff, job=job, **kwargs)
+    job.refresh_from_db()
+    return job
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_every_encoding_plans_the_same(encoding):
+    data = csv_bytes(
+        [row(name="兴城泳装有限公司", sectors="泳装;Socks", is_exporter="是")],
+        encoding=encoding,
+    )
+    [plan] = plans(data)
+    assert plan.action == "create"
+    assert plan.values["name"] == "兴城泳装有限公司"
+    assert plan.values["sectors"] == ["swimwear", "socks"]
+    assert plan.values["is_exporter"] is True
+
+
+def test_xlsx_and_english_headers_and_labels_are_accepted():
+    header = ["Name", "Region code", "Employees", "Business models"]
+    data = xlsx_bytes(
+        [["Dalian Test Co.", "210202", "20–99 employees", "Own brand、ODM"]],
+        header=header,
+    )
+    [plan] = plans(data)
+    assert plan.action == "create"
+    assert plan.values["employee_band"] == "20-99"
+    assert plan.values["business_models"] == ["own_brand", "odm"]
+
+
+def test_wrong_headers_are_refused_with_one_message():
+    with pytest.raises(TabularError) as info:
+        plans(csv_bytes([["a", "b"]], header=["公司", "地区"]))
+    message = str(info.value.message)
+    assert "unknown columns: 公司、地区" in message
+    assert "企业名称 / Name" in message
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"uscc": "91211481ABC"}, "18 characters"),
+        ({"uscc": "91211481MA0OOOOOO1"}, "never I, O, S, V or Z"),
+        ({"region": "999999"}, "no region “999999”"),
+        ({"region": "铁西区"}, "names several regions"),
+        ({"employee_band": "huge"}, "“huge” is not one of the allowed values"),
+        ({"sectors": "泳装;rockets"}, "“rockets” is not one of the allowed values"),
+        ({"name": ""}, "This field is required"),
+        ({"founded_year": "1700"}, "greater than or equal to 1800"),
+        ({"is_exporter": "maybe"}, "is not yes or no"),
+        ({"latitude": "40.1"}, "both latitude and longitude"),
+        ({"contact_email": "nope"}, "valid email"),
+        ({"clusters": "no-such"}, "no cluster “no-such”"),
+        ({"id": "999999"}, "no enterprise with ID 999999"),
+    ],
+)
+def test_every_row_error_is_reported_with_its_reason(values, expected):
+    values.setdefault("name", "某某服装有限公司")
+    [plan] = plans(csv_bytes([row(**values)]))
+    assert plan.action == "error"
+    assert any(expected in error for error in plan.errors), plan.errors
+
+
+def test_uscc_check_character_is_a_warning_that_can_be_accepted(staff):
+    code = bad_check(uscc(1))
+    data = csv_bytes([row(name="校验位企业有限公司", uscc=code)])
+    [plan] = plans(data)
+    assert plan.action == "create"
+    assert "check character" in plan.warnings[0]
+    job = job_for(staff, data)
+    with pytest.raises(ImportRefused):
+        apply_file(job=job, actor=staff, data=data, options=Options())
+    assert not Enterprise.objects.filter(uscc=code).exists()
+    apply_file(job=job, actor=staff, data=data, options=Options(accept_warnings=True))
+    assert Enterprise.objects.get(uscc=code).uscc_check_override is True
+
+
+def test_similar_name_in_the_same_county_is_flagged():
+    assert name_key("大连大杨集团有限公司") == name_key("大连大杨集团有限责任公司")
+    EnterpriseFactory(name="大连大杨集团有限责任公司", region_id="210202")
+    data = csv_bytes(
+        [
+            row(name="大连大杨集团有限公司", region="210202"),
+            row(name="大连大杨集团有限公司", region="210203"),  # another district
+            row(name="沈阳新华服饰有限公司", region="210202"),
+            row(name="沈阳新华服饰股份有限公司", region="210202"),  # same as row 4
+        ]
+    )
+    first, other_county, new, same_as_row = plans(data)
+    assert first.duplicate["kind"] == "name"
+    assert first.duplicate["name"] == "大连大杨集团有限责任公司"
+    assert first.action == "skip"  # until confirmed
+    assert other_county.duplicate is None
+    assert new.duplicate is None and new.action == "create"
+    assert same_as_row.duplicate == {
+        "kind": "name",
+        "row": 4,
+        "name": "沈阳新华服饰有限公司",
+    }
+    confirmed = plans(data, confirm_rows=frozenset({2}))
+    assert confirmed[0].action == "create"
+
+
+def test_same_uscc_twice_in_a_file_is_an_error_flagged_as_duplicate():
+    code = uscc(2)
+    data = csv_bytes(
+        [row(name="甲服装有限公司", uscc=code), row(name="乙有限公司", uscc=code)]
+    )
+    first, second = plans(data)
+    assert first.action == "create"
+    assert second.action == "error"
+    assert second.duplicate == {"kind": "uscc", "row": 2}
+    assert "same USCC" in second.errors[0]
+
+
+def test_apply_creates_and_updates_with_history_provenance_and_search(
+    staff, django_capture_on_commit_callbacks
+):
+    cluster = ClusterFactory(slug="xingcheng-swimwear", name="兴城泳装产业集群")
+    existing = EnterpriseFactory(
+        uscc=uscc(3), name="老企业有限公司", name_en="", products="衬衫"
+    )
+    data = csv_bytes(
+        [
+            row(
+                name="辽宁蓝海泳装有限公司",
+                uscc=uscc(4),
+                clusters="兴城泳装产业集群",
+                sectors="泳装",
+                products="比基尼",
+                published="是",
+            ),
+            row(name="老企业有限公司", uscc=uscc(3), products="泳衣", published="是"),
+        ]
+    )
+    job = job_for(staff, data)
+    assert job.status == ImportJob.Status.CHECKED
+    assert job.counts["create"] == 1 and job.counts["update"] == 1
+    update_row = next(r for r in job.report if r["action"] == "update")
+    assert update_row["changes"] == {"products": ["衬衫", "泳衣"]}
+
+    job = apply(staff, job, django_capture_on_commit_callbacks)
+    assert job.status == ImportJob.Status.APPLIED, job.message
+    created = Enterprise.objects.get(uscc=uscc(4))
+    assert list(created.clusters.all()) == [cluster]
+    assert created.field_sources["products"] == "import"
+    record = ChangeRecord.objects.get(enterprise=created)
+    assert record.origin == "import" and record.reference == f"import:{job.pk}"
+    assert record.changes["name"] == {"old": None, "new": "辽宁蓝海泳装有限公司"}
+    assert record.actor == staff
+    existing.refresh_from_db()
+    assert existing.products == "泳衣"
+    assert existing.field_sources["products"] == "import"
+    update = ChangeRecord.objects.get(enterprise=existing)
+    assert update.changes == {"products": {"old": "衬衫", "new": "泳衣"}}
+    # Both are found by search at once, with their facets.
+    search = Search.from_params(QueryDict("q=比基尼&cluster=xingcheng-swimwear"))
+    assert [e.pk for e in run(search, staff).rows] == [created.pk]
+    found = run(Search.from_params(QueryDict("q=泳衣")), staff).rows
+    assert existing.pk in [e.pk for e in found]
+
+
+def test_bulk_create_matches_enterprise_create(staff):
+    """The bulk path stores what the one-by-one service would."""
+    from enterprises.indexing import facet_keys
+    from enterprises.services import enterprise_create, index_data_for
+
+    values = {
+        "name": "大连测试服饰有限公司",
+        "region": "210202",
+        "sectors": ["apparel"],
+        "products": "西装",
+        "is_exporter": True,
+        "export_markets": ["JP"],
+        "registration_status": "active",
+        "contact_visibility": "staff",
+    }
+    single = enterprise_create(actor=staff, data=values, origin="import", reference="x")
+    data = csv_bytes(
+        [
+            row(
+                name="大连测试服饰二有限公司",
+                region="210202",
+                sectors="apparel",
+                products="西装",
+                is_exporter="yes",
+                export_markets="JP",
+            )
+        ]
+    )
+    job = job_for(staff, data)
+    apply_file(job=job, actor=staff, data=data, options=Options())
+    bulk = Enterprise.objects.get(name="大连测试服饰二有限公司")
+    single.refresh_from_db()
+    assert bulk.city_id == single.city_id == "210200"
+    assert bulk.facets == single.facets == facet_keys(index_data_for(single))
+    assert bulk.source == single.source == "import"
+    assert set(bulk.field_sources) - {"name"} == set(single.field_sources) - {"name"}
+    bulk_record = ChangeRecord.objects.get(enterprise=bulk).changes
+    single_record = ChangeRecord.objects.get(enterprise=single).changes
+    assert set(bulk_record) == set(single_record)
+    assert bulk_record["sectors"] == single_record["sectors"]
+
+
+def test_an_error_anywhere_changes_nothing(staff):
+    before = Enterprise.objects.count()
+    data = csv_bytes(
+        [row(name=f"企业{i}有限公司") for i in range(5)] + [row(name="坏", region="1")]
+    )
+    job = job_for(staff, data)
+    assert job.counts["error"] == 1
+    with pytest.raises(ImportRefused, match="Row 7"):
+        apply_file(job=job, actor=staff, data=data, options=Options())
+    assert Enterprise.objects.count() == before
+    assert not ChangeRecord.objects.exists()
+    with pytest.raises(Exception, match="have errors"):
+        import_job_request_apply(actor=staff, job=job)
+
+
+def test_undo_restores_what_the_import_changed(
+    staff, django_capture_on_commit_callbacks
+):
+    existing = EnterpriseFactory(
+        uscc=uscc(5), name="原名有限公司", name_en="", products="衬衫"
+    )
+    data = csv_bytes(
+        [
+            row(name="原名有限公司", uscc=uscc(5), products="泳衣"),
+            row(name="新建企业有限公司", uscc=uscc(6)),
+        ]
+    )
+    job = apply(staff, job_for(staff, data), django_capture_on_commit_callbacks)
+    assert Enterprise.objects.filter(uscc=uscc(6)).exists()
+    import_job_undo(actor=staff, job=job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UNDONE and job.undone_at
+    assert not Enterprise.objects.filter(uscc=uscc(6)).exists()
+    existing.refresh_from_db()
+    assert existing.products == "衬衫"
+    assert ChangeRecord.objects.filter(origin="revert").count() == 1
+    with pytest.raises(Exception, match="Only an applied import"):
+        import_job_undo(actor=staff, job=job)
+
+
+def test_undo_is_refused_when_an_entry_changed_since(
+    staff, django_capture_on_commit_callbacks
+):
+    from enterprises.services import enterprise_update
+
+    existing = EnterpriseFactory(uscc=uscc(7), name_en="", products="衬衫")
+    data = csv_bytes([row(name=existing.name, uscc=uscc(7), products="泳衣")])
+    job = apply(staff, job_for(staff, data), django_capture_on_commit_callbacks)
+    enterprise_update(
+        actor=staff, enterprise=existing, changes={"products": "袜子"}, origin="staff"
+    )
+    with pytest.raises(Exception, match="changed again"):
+        import_job_undo(actor=staff, job=job)
+    existing.refresh_from_db()
+    assert existing.products == "袜子"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_reimports_unchanged(staff, fmt):
+    cluster = ClusterFactory()
+    EnterpriseFactory(
+        uscc=uscc(8),
+        clusters=[cluster],
+        sectors=["swimwear", "socks"],
+        business_models=["processing"],
+        export_markets=["JP", "KR"],
+        is_exporter=True,
+        employee_band="1000+",
+        latitude="40.617000",
+        longitude="120.726100",
+        datum="gcj02",
+        contact_phone="+86 429 555",
+        former_names=["旧名一", "旧名二"],
+        description="=SUM(A1)",
+    )
+    EnterpriseFactory(published=False, contact_visibility="public")
+    data = b"".join(export_chunks("enterprises", fmt, staff))
+    result = plans(data)
+    assert [p.action for p in result] == ["unchanged", "unchanged"], [
+        (p.errors, p.changes) for p in result
+    ]
+
+
+def test_clusters_import_by_slug_and_undo(staff, django_capture_on_commit_callbacks):
+    ClusterFactory(slug="pulandian-suits", name="普兰店服装产业集群", specialty="西装")
+    header = ["标识", "名称", "区域代码", "特色产业", "行业"]
+    data = csv_bytes(
+        [
+            [
+                "pulandian-suits",
+                "普兰店服装产业集群",
+                "210214",
+                "西装、职业装",
+                "西装礼服",
+            ],
+            ["new-cluster", "新集群", "211481", "泳装", "swimwear"],
+        ],
+        header=header,
+    )
+    job = job_for(staff, data, kind="clusters")
+    assert job.counts["create"] == 1 and job.counts["update"] == 1, job.report
+    job = apply(staff, job, django_capture_on_commit_callbacks)
+    from clusters.models import Cluster
+
+    assert Cluster.objects.get(slug="new-cluster").sectors == ["swimwear"]
+    assert Cluster.objects.get(slug="pulandian-suits").specialty == "西装、职业装"
+    import_job_undo(actor=staff, job=job)
+    assert not Cluster.objects.filter(slug="new-cluster").exists()
+    assert Cluster.objects.get(slug="pulandian-suits").specialty == "西装"
+
+
+def test_command_line_dry_run_apply_template_and_export(tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([row(name="命令行企业有限公司", uscc=uscc(9))]))
+    call_command("import_directory", "enterprises", str(good), "--dry-run")
+    assert "row 2: create “命令行企业有限公司”" in capsys.readouterr().out
+    assert not Enterprise.objects.exists()
+    call_command("import_directory", "enterprises", str(good))
+    assert Enterprise.objects.filter(uscc=uscc(9)).exists()
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.APPLIED and job.created_by is None
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        csv_bytes([row(name="好企业有限公司"), row(name="坏企业", region="000000")])
+    )
+    with pytest.raises(CommandError, match="have errors"):
+        call_command("import_directory", "enterprises", str(bad))
+    assert "no region “000000”" in capsys.readouterr().out
+    assert Enterprise.objects.count() == 1
+
+    template = tmp_path / "template.xlsx"
+    call_command("import_directory", "enterprises", "--template", str(template))
+    assert plans(template.read_bytes()) == []
+    out = tmp_path / "out.csv"
+    call_command("export_directory", "enterprises", str(out))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert [p.action for p in plans(out.read_bytes())] == ["unchanged"]
+
+
+def test_large_files_build_search_documents_in_worker_processes(staff, monkeypatch):
+    import enterprises.imports as imports
+
+    monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 10)
+    data = csv_bytes(
+        [row(name=f"并行企业{i}有限公司", products="泳装") for i in range(450)]
+    )
+    job = job_for(staff, data)
+    summary = apply_file(job=job, actor=staff, data=data, options=Options())
+    assert summary.counts["create"] == 450
+    assert not Enterprise.objects.filter(search_vector__isnull=True).exists()
+    found = run(Search.from_params(QueryDict("q=并行企业449")), staff).rows
+    assert [e.name for e in found][:1] == ["并行企业449有限公司"]
+    assert ChangeRecord.objects.filter(reference=f"import:{job.pk}").count() == 450

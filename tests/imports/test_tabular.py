@@ -1,0 +1,105 @@
+"""Reading real files: encodings, XLSX, malformed files; writing: BOM, neutralising."""
+
+import io
+
+import openpyxl
+import pytest
+
+from directory.tabular import (
+    TabularError,
+    csv_chunks,
+    neutralise,
+    read_table,
+    unneutralise,
+    write_xlsx,
+)
+
+ROWS = [["大连大杨集团有限公司", "210202"], ["兴城泳装厂", "211481"]]
+
+
+def _read(data: bytes):
+    table = read_table(data, max_bytes=1_000_000)
+    return table, [cells for _n, cells in table.rows]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030")],
+)
+def test_csv_encodings_are_detected(tmp_path, encoding, expected):
+    path = tmp_path / f"{encoding}.csv"
+    text = "名称,区县代码\r\n" + "".join(f"{a},{b}\r\n" for a, b in ROWS)
+    path.write_bytes(text.encode(encoding))
+    table, rows = _read(path.read_bytes())
+    assert table.encoding == expected
+    assert table.header == ["名称", "区县代码"]
+    assert rows == ROWS
+
+
+def test_xlsx_is_read_by_content_with_numbers_as_text(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["名称", "成立年份"])
+    workbook.active.append(["大连大杨集团有限公司", 1979])
+    path = tmp_path / "renamed.csv"  # the content decides, not the name
+    workbook.save(path)
+    table, rows = _read(path.read_bytes())
+    assert table.format == "xlsx"
+    assert rows == [["大连大杨集团有限公司", "1979"]]
+
+
+def _xlsx(tmp_path) -> bytes:
+    path = tmp_path / "ok.xlsx"
+    write_xlsx(path.open("wb"), ["名称"], [["a"]] * 500)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: _xlsx(tmp)[: len(_xlsx(tmp)) // 2], "damaged"),
+        (lambda tmp: bytes(range(256)) * 20, "binary"),
+        (lambda tmp: b"", "empty"),
+        (lambda tmp: b"\r\n\r\n", "empty"),
+        (lambda tmp: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, ".xls"),
+        (lambda tmp: b"\xff\xfe\xfa\xfb" * 50, "encoding"),
+    ],
+)
+def test_malformed_files_get_one_clear_message(tmp_path, make, message):
+    with pytest.raises(TabularError) as info:
+        table = read_table(make(tmp_path), max_bytes=1_000_000)
+        list(table.rows)
+    assert message in str(info.value.message)
+
+
+def test_file_over_the_size_limit_is_refused():
+    with pytest.raises(TabularError, match="too large"):
+        read_table(b"a,b\n" * 1000, max_bytes=1000)
+
+
+def test_csv_is_written_with_bom_and_neutralised():
+    data = b"".join(
+        csv_chunks(["名称", "电话"], [["=HYPERLINK(1)", "+86 411"], ["@a", "-1"]])
+    )
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text
+    assert "'+86 411" in text
+    assert "'@a" in text
+    # Reading undoes the neutralisation exactly.
+    _table, rows = _read(data)
+    assert rows == [["=HYPERLINK(1)", "+86 411"], ["@a", "-1"]]
+
+
+def test_xlsx_is_written_without_formulas():
+    out = io.BytesIO()
+    write_xlsx(out, ["a"], [["=1+1"], ["普通"]])
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    cell = sheet["A2"]
+    assert cell.data_type == "s"
+    assert cell.value == "'=1+1"
+    assert sheet["A3"].value == "普通"
+
+
+def test_neutralise_round_trip():
+    for value in ["=x", "+1", "-2", "@y", "\tz", "ok", "'quoted", ""]:
+        assert unneutralise(neutralise(value)) == value
