@@ -27,6 +27,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("EMBEDDED_PG_DIR", BASE_DIR / "var" / "pg"))
 DB_NAME = "directory"
 CONNECT_TIMEOUT_S = 30.0
+# Server settings of the embedded PostgreSQL. PostgreSQL's default of 128 MB of
+# shared buffers keeps little of a million-row directory in memory.
+SERVER_SETTINGS = {
+    "shared_buffers": os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB"),
+}
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +103,7 @@ def ensure_embedded() -> dict[str, str]:
     import psycopg
 
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
+    was_running = _postmaster_alive(DATA_DIR)
     deadline = time.monotonic() + CONNECT_TIMEOUT_S
     while True:
         try:
@@ -114,6 +120,11 @@ def ensure_embedded() -> dict[str, str]:
             )
         time.sleep(0.5)
 
+    if _configure(host) and not was_running:
+        # Settings that need a restart, applied right after our own start.
+        _pg_ctl(["-w", "-m", "fast", "restart"])
+        host = str(_start(DATA_DIR))
+
     with psycopg.connect(host=host, dbname="postgres", user="postgres") as conn:
         conn.autocommit = True
         exists = conn.execute(
@@ -126,13 +137,40 @@ def ensure_embedded() -> dict[str, str]:
     return {"NAME": DB_NAME, "USER": "postgres", "HOST": host, "PORT": ""}
 
 
+def _configure(host: str) -> bool:
+    """Persist SERVER_SETTINGS (ALTER SYSTEM); True if a restart is needed."""
+    import psycopg
+    from psycopg import sql
+
+    changed = False
+    with psycopg.connect(
+        host=host, dbname="postgres", user="postgres", autocommit=True
+    ) as conn:
+        for name, value in SERVER_SETTINGS.items():
+            same = conn.execute(
+                "SELECT pg_size_bytes(current_setting(%s)) = pg_size_bytes(%s)",
+                [name, value],
+            ).fetchone()[0]
+            if not same:
+                conn.execute(
+                    sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                        sql.Identifier(name), sql.Literal(value)
+                    )
+                )
+                changed = True
+    return changed
+
+
+def _pg_ctl(args: list[str]) -> None:
+    user = "pgserver" if os.geteuid() == 0 else None
+    _pgserver()._commands.pg_ctl(args, pgdata=DATA_DIR, user=user)
+
+
 def stop() -> None:
     """Stop the embedded server if it runs (fast shutdown: sessions are ended)."""
     if not _postmaster_alive(DATA_DIR):
         return
-    pg_ctl = _pgserver()._commands.pg_ctl
-    user = "pgserver" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR, user=user)
+    _pg_ctl(["-w", "-m", "fast", "stop"])
 
 
 if __name__ == "__main__":

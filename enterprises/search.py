@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
@@ -43,7 +42,16 @@ from enterprises.indexing import FACETS
 from enterprises.models import Enterprise
 
 EXACT_LIMIT = 10_000
-SAMPLE_ROWS = 20_000
+SAMPLE_ROWS = 5_000
+# Above this planner estimate a search is taken as broad without counting; below
+# a tenth of EXACT_LIMIT it is counted exactly without a cap.
+BROAD_ESTIMATE = 5 * EXACT_LIMIT
+# The planner underestimates searches that combine correlated conditions (兴城 and
+# 泳装 and city 211400): from this estimate on, the block sample (needed anyway for
+# a broad result) is taken first and decides.
+SAMPLE_FIRST_ESTIMATE = 200
+# Broad results up to this offset are read by walking an index in sort order.
+WALK_LIMIT = 200
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 PINNED_LIMIT = 50
@@ -182,7 +190,7 @@ class Search:
             params.append(self.tsquery)
         required: list[str] = []
         for code, values in self.filters.items():
-            if code == exclude_facet:
+            if code == exclude_facet or exclude_facet == "*":
                 continue
             keys = [f"{code}:{v}" for v in values]
             if len(keys) == 1:
@@ -209,6 +217,11 @@ class Search:
                 )
             )
         return (" AND ".join(parts) or "TRUE"), params
+
+    def facet_condition(self, code: str, table: str = TABLE) -> tuple[str, list]:
+        """The condition of one facet's selected values (ORed)."""
+        keys = [f"{code}:{v}" for v in self.filters[code]]
+        return f"{table}.facets && %s::varchar[]", [keys]
 
     def queryset(self, user) -> QuerySet[Enterprise]:
         """Matching enterprises, unordered (callers order or stream them)."""
@@ -240,18 +253,30 @@ class Search:
         ).order_by("tier", "-rank", "id")
 
     def pinned(self, user) -> list[int]:
-        """Ids of exact and prefix name matches, for broad relevance-sorted results."""
+        """Ids of exact and prefix name matches, for broad relevance-sorted results.
+
+        Two steps, so that the planner cannot pick a scan of every text match:
+        candidates by name prefix (btree indexes), then those the search matches.
+        """
         nq = self.normalized_q
         if not nq:
             return []
-        tier_sql, tier_params = self._tier_sql()
         like = _like_prefix(nq)
+        exact = Enterprise.objects.extra(  # noqa: S610
+            where=[f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)"],
+            params=[nq, nq],
+        ).values_list("id", flat=True)[:PINNED_LIMIT]
+        prefix = Enterprise.objects.extra(  # noqa: S610
+            where=[f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)"],
+            params=[like, like],
+        ).values_list("id", flat=True)[: PINNED_LIMIT * 20]
+        candidates = [*exact, *prefix]
+        if not candidates:
+            return []
+        tier_sql, tier_params = self._tier_sql()
         queryset = (
             self.queryset(user)
-            .extra(  # noqa: S610
-                where=[f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)"],
-                params=[like, like],
-            )
+            .filter(id__in=candidates)
             .annotate(tier=RawSQL(tier_sql, tier_params))
             .order_by("tier", "name", "id")
         )
@@ -333,9 +358,18 @@ class Result:
         return self.search.page > 1
 
 
-def capped_count(where_sql: str, params: list, cap: int = EXACT_LIMIT) -> int:
-    """Count matches, stopping after ``cap + 1``."""
-    with connection.cursor() as cursor:
+def capped_count(
+    where_sql: str, params: list, cap: int = EXACT_LIMIT, *, use_index: bool = False
+) -> int:
+    """Count matches, stopping after ``cap + 1``.
+
+    With ``use_index``, the text index is used even where the planner would scan
+    the table: a scan must read every row's (large) search document until it has
+    ``cap`` matches, the index knows them at once.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        if use_index:
+            cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {where_sql} "  # noqa: S608
             f"LIMIT {int(cap) + 1}) AS capped",
@@ -383,29 +417,110 @@ def facet_counts(
     return counts, total
 
 
+def estimate(where_sql: str, params: list) -> int:
+    """The planner's estimate of the number of matches (no rows are read)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE {where_sql}",  # noqa: S608
+            params,
+        )
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def sampled_facet_counts(
+    search: Search, user, *, with_facets: bool
+) -> tuple[dict[str, int], int]:
+    """Estimated facet counts and total from one pass over a block sample.
+
+    A facet with selected values is counted without its own filter (so the
+    alternatives show), all in the same pass: each facet filter becomes a column
+    of the sample and the counts are FILTERed by the others.
+    """
+    common_sql, common_params = search.where(user, exclude_facet="*")
+    groups = [(code, *search.facet_condition(code)) for code in search.filters]
+    percent = _sample_percent()
+    columns = "".join(f", {cond} AS g{i}" for i, (_c, cond, _p) in enumerate(groups))
+    column_params = [p for _c, _cond, ps in groups for p in ps]
+
+    def all_but(skip: int | None) -> str:
+        conds = [f"g{i}" for i in range(len(groups)) if i != skip]
+        return " AND ".join(conds) or "TRUE"
+
+    selects = ", ".join(
+        [f"count(*) FILTER (WHERE {all_but(None)})"]
+        + [f"count(*) FILTER (WHERE {all_but(i)})" for i in range(len(groups))]
+    )
+    sql = (
+        f"WITH s AS (SELECT facets{columns} FROM {TABLE} "  # noqa: S608
+        f"TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (7) WHERE {common_sql}) "
+        f"SELECT NULL, {selects} FROM s"
+    )
+    if with_facets:
+        sql += (
+            f" UNION ALL SELECT key, {selects} FROM s, unnest(s.facets) AS key "
+            "GROUP BY key"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, column_params + common_params)
+        rows = cursor.fetchall()
+    scale = 100.0 / percent if percent < 100 else 1.0
+    index = {code: i for i, (code, _c, _p) in enumerate(groups)}
+    counts: dict[str, int] = {}
+    total = 0
+    for key, everything, *without in rows:
+        if key is None:
+            total = round(everything * scale)
+            continue
+        code = key.partition(":")[0]
+        count = without[index[code]] if code in index else everything
+        if count:
+            counts[key] = round(count * scale)
+    return counts, total
+
+
 def run(search: Search, user, *, with_facets: bool = True) -> Result:
     """Execute a search: the page of rows, the total and the facet counts."""
     where_sql, params = search.where(user)
-    exact_total = capped_count(where_sql, params)
-    broad = exact_total > EXACT_LIMIT
-    sample = _sample_percent() if broad else None
-    counts: dict[str, int] = {}
-    total = exact_total
-    if with_facets or broad:
-        counts, sampled_total = facet_counts(where_sql, params, sample_percent=sample)
-        if broad:
-            total = max(sampled_total, EXACT_LIMIT + 1)
-        # A facet with a selected value counts its alternatives without its own
-        # filter, so another value can be added to the selection.
-        for code in search.filters if with_facets else ():
-            sql, p = search.where(user, exclude_facet=code)
-            own, _t = facet_counts(
-                sql, p, sample_percent=_sample_percent() if broad else None
+    planned = estimate(where_sql, params)
+    sampled = None
+    if planned > BROAD_ESTIMATE:
+        broad = True
+    else:
+        if planned >= SAMPLE_FIRST_ESTIMATE:
+            sampled = sampled_facet_counts(search, user, with_facets=with_facets)
+        if sampled and sampled[1] >= 1.5 * EXACT_LIMIT:
+            broad = True
+        else:
+            exact_total = capped_count(
+                where_sql, params, use_index=bool(search.tsquery)
             )
-            for key in list(counts):
-                if key.startswith(code + ":"):
-                    del counts[key]
-            counts.update({k: v for k, v in own.items() if k.startswith(code + ":")})
+            broad = exact_total > EXACT_LIMIT
+    counts: dict[str, int] = {}
+    if broad:
+        counts, sampled_total = sampled or sampled_facet_counts(
+            search, user, with_facets=with_facets
+        )
+        total = max(sampled_total, EXACT_LIMIT + 1)
+    else:
+        total = exact_total
+        if with_facets:
+            counts, _t = facet_counts(where_sql, params)
+            # A facet with a selected value counts its alternatives without its
+            # own filter, so another value can be added to the selection.
+            for code in search.filters:
+                sql, p = search.where(user, exclude_facet=code)
+                own, _t = facet_counts(sql, p)
+                for key in list(counts):
+                    if key.startswith(code + ":"):
+                        del counts[key]
+                counts.update(
+                    {k: v for k, v in own.items() if k.startswith(code + ":")}
+                )
 
     rows = _page_rows(search, user, broad=broad, total=total)
     facets: dict[str, list[FacetValue]] = {}
@@ -428,18 +543,29 @@ def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterpr
     size = search.page_size
     offset = (min(search.page, max(1, -(-total // size))) - 1) * size
     base = search.ordered(user, broad=broad).select_related("region", "city")
-    if broad and search.sort == "relevance" and search.tsquery:
+    if not broad:
+        return list(base[offset : offset + size])
+    head: list[Enterprise] = []
+    if search.sort == "relevance" and search.tsquery:
+        # Exact and prefix name matches first, then the rest by id.
         pinned = search.pinned(user)
-        rest = base.exclude(id__in=pinned) if pinned else base
-        ids: Sequence[int]
-        if offset < len(pinned):
-            ids = pinned[offset : offset + size]
-            more = size - len(ids)
-            head = list(
-                Enterprise.objects.filter(id__in=ids).select_related("region", "city")
+        if pinned:
+            base = base.exclude(id__in=pinned)
+        ids = pinned[offset : offset + size]
+        if ids:
+            found = Enterprise.objects.filter(id__in=ids).select_related(
+                "region", "city"
             )
-            head.sort(key=lambda e: ids.index(e.id))
-            return head + (list(rest[:more]) if more else [])
-        offset -= len(pinned)
-        return list(rest[offset : offset + size])
-    return list(base[offset : offset + size])
+            head = sorted(found, key=lambda e: ids.index(e.id))
+        offset = max(0, offset - len(pinned))
+        size -= len(head)
+        if not size:
+            return head
+    if offset + size > WALK_LIMIT:
+        return head + list(base[offset : offset + size])
+    # Thousands of rows match: for the first pages, walking an index in the sort
+    # order and stopping after a page beats collecting every match (a bitmap scan)
+    # and sorting it, which the planner picks when it underestimates the matches.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        return head + list(base[offset : offset + size])

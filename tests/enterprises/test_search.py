@@ -190,3 +190,51 @@ def test_bad_parameters_are_reported_not_fatal():
     assert len(search.errors) == 3
     assert search.filters == {}
     assert search.page == 1 and search.page_size == 100
+
+
+@pytest.fixture
+def broad_limits(monkeypatch):
+    """Make a dozen rows a 'broad' result: counts and facets come from the block
+    sample (the whole small table here, so the estimates are exact)."""
+    from enterprises import search as search_module
+
+    monkeypatch.setattr(search_module, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(search_module, "BROAD_ESTIMATE", 5)
+
+
+def test_broad_results_estimate_counts_and_facets_in_one_pass(broad_limits):
+    for _ in range(6):
+        EnterpriseFactory(
+            name="兴城某泳装有限公司", sectors=["swimwear"], is_exporter=True
+        )
+    for _ in range(4):
+        EnterpriseFactory(name="兴城某袜业有限公司", sectors=["socks"])
+    EnterpriseFactory(name="兴城某袜业有限公司", sectors=["socks"], published=False)
+    result = run(Search.from_params(QueryDict("q=兴城&sector=swimwear")), ANON)
+    assert result.estimated
+    assert result.total == 6
+    counts = {
+        (c, f.value): (f.count, f.selected)
+        for c, fs in result.facets.items()
+        for f in fs
+    }
+    # The selected facet counts its alternatives without its own filter.
+    assert counts[("se", "swimwear")] == (6, True)
+    assert counts[("se", "socks")] == (4, False)
+    # Other facets count under every filter.
+    assert counts[("ex", "yes")] == (6, False)
+    assert ("ex", "no") not in counts
+    assert len(result.rows) == 6
+
+
+def test_broad_relevance_pins_exact_and_prefix_names_first(broad_limits):
+    for i in range(8):
+        EnterpriseFactory(name=f"沈阳第{i}大杨服饰有限公司")
+    prefix = EnterpriseFactory(name="大杨服饰有限公司")
+    exact = EnterpriseFactory(name="大杨服饰")
+    result = run(Search.from_params(QueryDict("q=大杨服饰&page_size=5")), ANON)
+    assert result.estimated
+    assert [e.id for e in result.rows[:2]] == [exact.id, prefix.id]
+    page2 = run(Search.from_params(QueryDict("q=大杨服饰&page_size=5&page=2")), ANON)
+    shown = [e.id for e in result.rows] + [e.id for e in page2.rows]
+    assert len(shown) == len(set(shown)) == 10
