@@ -28,7 +28,7 @@ else:
     os.environ.pop("DATABASE_URL", None)
 os.environ["DJANGO_DEBUG"] = "0"
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
-os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directory.settings")
 
 import django  # noqa: E402

@@ -172,17 +172,7 @@ class Search:
         self, user, *, table: str = TABLE, exclude_facet: str | None = None
     ) -> tuple[str, list]:
         """The WHERE condition (SQL, params) for this search as seen by ``user``."""
-        parts: list[str] = []
-        params: list = []
-        if not (user.is_authenticated and user.is_staff):
-            if user.is_authenticated:
-                parts.append(
-                    f"({table}.published OR {table}.id IN (SELECT enterprise_id FROM "
-                    "enterprises_enterprisemembership WHERE user_id = %s))"
-                )
-                params.append(user.pk)
-            else:
-                parts.append(f"{table}.published")
+        parts, params = visibility(user, table)
         if self.matches_nothing:
             parts.append("FALSE")
         elif self.tsquery:
@@ -313,6 +303,56 @@ class Search:
 
     def is_selected(self, code: str, value: str) -> bool:
         return value in self.filters.get(code, [])
+
+
+def visibility(user, table: str = TABLE) -> tuple[list[str], list]:
+    """Conditions for the entries a user may see: staff all, members also their
+    own drafts, everyone the published ones."""
+    if user.is_authenticated and user.is_staff:
+        return [], []
+    if user.is_authenticated:
+        return [
+            f"({table}.published OR {table}.id IN (SELECT enterprise_id FROM "
+            "enterprises_enterprisemembership WHERE user_id = %s))"
+        ], [user.pk]
+    return [f"{table}.published"], []
+
+
+def name_matches(text: str, user, limit: int) -> list[int]:
+    """Ids of visible enterprises named ``text`` exactly, then by prefix (btree
+    indexes only: fast enough to run on every keystroke)."""
+    nq = normalize(text) if text else ""
+    if not nq:
+        return []
+    parts, params = visibility(user)
+    found: list[int] = []
+    for condition, values in (
+        (f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)", [nq, nq]),
+        (
+            f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)",
+            [_like_prefix(nq)] * 2,
+        ),
+    ):
+        more = Enterprise.objects.extra(  # noqa: S610
+            where=[*parts, condition], params=[*params, *values]
+        ).exclude(id__in=found)
+        found += list(more.values_list("id", flat=True)[: limit - len(found)])
+        if len(found) >= limit:
+            break
+    return found
+
+
+def first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
+    """The first ``limit`` matches by id, planned by how many there are: a
+    bitmap scan when they are few, a walk of the primary key when they are many
+    (the planner often guesses wrong between the two for text searches)."""
+    where_sql, params = search.where(user)
+    broad = estimate(where_sql, params) > BROAD_ESTIMATE
+    queryset = search.queryset(user).exclude(id__in=exclude).order_by("id")
+    with transaction.atomic(), connection.cursor() as cursor:
+        setting = "enable_bitmapscan" if broad else "enable_indexscan"
+        cursor.execute(f"SET LOCAL {setting} = off")
+        return list(queryset.select_related("city")[:limit])
 
 
 def _positive_int(raw, default: int, maximum: int) -> int:

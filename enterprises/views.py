@@ -6,7 +6,14 @@ from django.views.decorators.http import require_GET
 
 from enterprises.facets import facet_groups
 from enterprises.models import Enterprise
-from enterprises.search import SORTS, UPDATED_PRESETS, Search, run
+from enterprises.search import (
+    SORTS,
+    UPDATED_PRESETS,
+    Search,
+    first_matches,
+    name_matches,
+    run,
+)
 from enterprises.visibility import viewer_tier, visible_fields
 
 TYPEAHEAD_LIMIT = 8
@@ -59,20 +66,19 @@ def typeahead(request: HttpRequest) -> HttpResponse:
     search.page_size = TYPEAHEAD_LIMIT
     suggestions: list[Enterprise] = []
     if search.tsquery:
-        pinned = search.pinned(request.user)[:TYPEAHEAD_LIMIT]
+        pinned = name_matches(search.q, request.user, TYPEAHEAD_LIMIT)
         found = {
             e.id: e
             for e in Enterprise.objects.filter(id__in=pinned).select_related("city")
         }
         suggestions = [found[i] for i in pinned if i in found]
         if len(suggestions) < TYPEAHEAD_LIMIT:
-            more = (
-                search.queryset(request.user)
-                .exclude(id__in=pinned)
-                .select_related("city")
-                .order_by("id")[: TYPEAHEAD_LIMIT - len(suggestions)]
+            suggestions += first_matches(
+                search,
+                request.user,
+                TYPEAHEAD_LIMIT - len(suggestions),
+                exclude=pinned,
             )
-            suggestions += list(more)
     return render(
         request,
         "enterprises/typeahead.html",
