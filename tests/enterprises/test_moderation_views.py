@@ -397,10 +397,16 @@ def test_login_is_throttled_with_a_clear_message(client):
         r = client.post(url, {"username": user.username, "password": "wrong"})
         assert r.status_code == 200
     response = client.post(
-        url, {"username": user.username, "password": "pw-for-tests-2026"}
+        url,
+        {"username": user.username, "password": "pw-for-tests-2026"},
+        headers={"accept-language": "en"},
     )
     assert response.status_code == 200  # refused even with the right password
     assert "Too many failed login attempts" in str(response.context["form"].errors)
+    response = client.post(
+        url, {"username": user.username, "password": "pw-for-tests-2026"}
+    )
+    assert "登录失败次数过多" in str(response.context["form"].errors)
     # Another account from elsewhere is unaffected.
     other = UserFactory()
     response = client.post(

@@ -17,6 +17,15 @@ from directory.tabular import (
 ROWS = [["大连大杨集团有限公司", "210202"], ["兴城泳装厂", "211481"]]
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English (they are translated for users)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _read(data: bytes):
     table = read_table(data, max_bytes=1_000_000)
     return table, [cells for _n, cells in table.rows]
