@@ -252,15 +252,8 @@ def _text(value: Any) -> str:
 def _safe_cells(row: Iterable[Any]) -> list[str]:
     """`neutralise(_text(v))` for each cell, inlined (it runs for every cell of an
     export)."""
-    cells = []
-    for v in row:
-        if v is None:
-            cells.append("")
-            continue
-        if v.__class__ is not str:
-            v = str(v)
-        cells.append("'" + v if v[:1] in _FORMULA_CHARS else v)
-    return cells
+    cells = [v if v.__class__ is str else "" if v is None else str(v) for v in row]
+    return ["'" + c if c[:1] in _FORMULA_CHARS else c for c in cells]
 
 
 def csv_chunks(
