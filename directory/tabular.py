@@ -410,44 +410,44 @@ def write_xlsx(
             )
             parts: list[str] = []
             # Cells carry no reference: a row's cells are in column order, an empty
-            # one is an empty <c/> (a third of the XML to compress).
+            # one is an empty <c/>. A row is built from its cells joined by a
+            # separator, replaced by the XML between two cells in one go.
             for number, row in enumerate(itertools.chain([header], rows), start=1):
-                parts.append(
-                    f'<row r="{number}">'
-                    + "".join(
-                        [
-                            (
-                                f'<c t="inlineStr"><is><t>{cell}</t></is></c>'
-                                if cell.strip() == cell
-                                else f'<c t="inlineStr"><is><t xml:space="preserve">'
-                                f"{cell}</t></is></c>"
-                            )
-                            if cell
-                            else "<c/>"
-                            for cell in _xml_cells(row)
-                        ]
+                cells = _safe_cells(row)
+                text = _SEPARATOR.join(cells)
+                if text.count(_SEPARATOR) != len(cells) - 1 or _XML_CARE.search(text):
+                    parts.append(_careful_row(number, cells))
+                else:
+                    parts.append(
+                        f'<row r="{number}">{_CELL_START}'
+                        f"{_xml_text(text).replace(_SEPARATOR, _CELL_NEXT)}"
+                        f"{_CELL_END}</row>"
                     )
-                    + "</row>"
-                )
                 if len(parts) >= 1000:
-                    background.write("".join(parts).encode("utf-8"))
+                    chunk = "".join(parts).replace(_CELL_EMPTY, "<c/>")
+                    background.write(chunk.encode("utf-8"))
                     parts.clear()
             parts.append("</sheetData></worksheet>")
-            background.write("".join(parts).encode("utf-8"))
+            chunk = "".join(parts).replace(_CELL_EMPTY, "<c/>")
+            background.write(chunk.encode("utf-8"))
 
 
 _SEPARATOR = "\uffff"  # not allowed in XML, so never part of a written cell
+_CELL_START = '<c t="inlineStr"><is><t xml:space="preserve">'
+_CELL_END = "</t></is></c>"
+_CELL_NEXT = _CELL_END + _CELL_START
+_CELL_EMPTY = _CELL_START + _CELL_END
+# Characters XML cannot hold (but the separator): such a row is written cell by cell.
+_XML_CARE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe]")
 
 
-def _xml_cells(row: Iterable[Any]) -> list[str]:
-    """A row's cells made safe (`neutralise`) and escaped for XML, with characters
-    XML cannot hold (control characters) dropped. The common case is handled on the
-    whole row at once."""
-    cells = _safe_cells(row)
-    joined = _SEPARATOR.join(cells)
-    if _XML_ILLEGAL.search(joined.replace(_SEPARATOR, "")):
-        return [_xml_text(_XML_ILLEGAL.sub("", cell)) for cell in cells]
-    return _xml_text(joined).split(_SEPARATOR)
+def _careful_row(number: int, cells: list[str]) -> str:
+    out = [f'<row r="{number}">']
+    for cell in cells:
+        cell = _xml_text(_XML_ILLEGAL.sub("", cell))
+        out.append(_CELL_START + cell + _CELL_END if cell else "<c/>")
+    out.append("</row>")
+    return "".join(out)
 
 
 def xlsx_chunks(
