@@ -20,11 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import pickle
 import re
 import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -110,6 +112,9 @@ class RowPlan:
     warnings: list[str] = field(default_factory=list)
     duplicate: dict[str, Any] | None = None
     values: dict[str, Any] = field(default_factory=dict, repr=False)
+    # (search document, facet keys) of the cleaned values, when built ahead (by
+    # worker processes, or read from the dry run's prepared rows).
+    index: tuple[str, list[str]] | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.row, "action": self.action}
@@ -456,10 +461,105 @@ class GenericPlanner:
         return plans
 
 
+class IndexBuilder:
+    """The search index input of a new enterprise from its field values."""
+
+    def __init__(self) -> None:
+        self.regions = {
+            code: (name, name_en)
+            for code, name, name_en in Region.objects.values_list(
+                "code", "name", "name_en"
+            )
+        }
+        self.clusters = {
+            c.slug: (c.pk, c.name, c.name_en) for c in Cluster.objects.all()
+        }
+
+    def fingerprint(self) -> str:
+        """Changes when anything documents or cleaning depend on changes."""
+        state = repr((sorted(self.regions.items()), sorted(self.clusters.items())))
+        return hashlib.sha256(state.encode()).hexdigest()
+
+    def data(self, values: dict) -> IndexData:
+        region = values["region"]
+        city = region[:4] + "00"
+        places = list(self.regions[region])
+        if city != region and city in self.regions:
+            places += list(self.regions[city])
+        return IndexData(
+            name=values.get("name", ""),
+            name_en=values.get("name_en", ""),
+            short_name=values.get("short_name", ""),
+            former_names=list(values.get("former_names") or []),
+            uscc=values.get("uscc"),
+            products=values.get("products", ""),
+            products_en=values.get("products_en", ""),
+            processes=values.get("processes", ""),
+            sectors=list(values.get("sectors") or []),
+            business_models=list(values.get("business_models") or []),
+            export_markets=list(values.get("export_markets") or []),
+            is_exporter=bool(values.get("is_exporter")),
+            employee_band=values.get("employee_band", ""),
+            revenue_band=values.get("revenue_band", ""),
+            founded_year=values.get("founded_year"),
+            city_code=city if city in self.regions else region,
+            county_code=region,
+            place_names=places,
+            address=values.get("address", ""),
+            address_en=values.get("address_en", ""),
+            clusters=[
+                (slug, self.clusters[slug][1], self.clusters[slug][2])
+                for slug in sorted(values.get("clusters") or [])
+            ],
+        )
+
+    def index(self, values: dict) -> tuple[str, list[str]]:
+        data = self.data(values)
+        return search_document(data), facet_keys(data)
+
+
+# State of the forked worker processes (set before the fork).
+_WORKER: tuple[RowCleaner, IndexBuilder, str] | None = None
+
+
+def _prepare(chunk: list[tuple[int, dict]]) -> list[tuple[RowPlan, dict]]:
+    """In a worker process: clean a chunk and build the search documents of its
+    valid rows."""
+    assert _WORKER is not None  # noqa: S101
+    cleaner, builder, language = _WORKER
+    with translation.override(language):
+        cleaned = _clean_rows(cleaner, chunk)
+    for plan, values in cleaned:
+        if not plan.errors:
+            try:
+                plan.index = builder.index(values)
+            except Exception:  # noqa: BLE001 - the writer builds it again and reports
+                plan.index = None
+    return cleaned
+
+
+PREPARED_VERSION = 1
+
+
+def prepared_path(job: ImportJob) -> Path | None:
+    """Where a job's dry run keeps its prepared rows (cleaned values and search
+    documents) for the apply, or None when the storage has no local files."""
+    try:
+        return Path(job.file.path + ".prepared")
+    except (NotImplementedError, ValueError):
+        return None
+
+
 class PlanRun:
-    """Plan a file chunk by chunk (iterating gives lists of row plans). For the
-    apply of a large enterprise file it also starts two forked processes that build
-    search documents (pure Python, the slowest part of creating entries)."""
+    """Plan a file chunk by chunk (iterating gives lists of row plans).
+
+    For a large enterprise file two forked processes clean the rows and build the
+    search documents (pure Python, most of the time of an import) while this
+    process plans. The dry run of a job stores those prepared rows (`prepared`, a
+    pickle stream written by this process, keyed by the file's hash, the language
+    and the regions and clusters they were made with); the apply of the same file
+    reads them instead of cleaning and indexing again, and plans them against the
+    data as it is then."""
 
     def __init__(
         self,
@@ -469,6 +569,8 @@ class PlanRun:
         options: Options,
         *,
         for_apply: bool = False,
+        prepared: Path | None = None,
+        sha256: str = "",
     ) -> None:
         present = [f for f in fields if f]
         self.planner: Any
@@ -476,27 +578,102 @@ class PlanRun:
             self.planner = EnterprisePlanner(present, options)
         else:
             self.planner = GenericPlanner(SECTIONS[kind], present, options)
-        self.chunks = _chunks(table, fields)
         self.pool = None
-        if (
-            for_apply
-            and kind == "enterprises"
-            and table.estimated_rows >= PARALLEL_MIN_ROWS
-        ):
-            from directory.search.text import warm_up
+        self.store: Any = None
+        self.store_path: Path | None = None
+        self.source: Iterator[list[tuple[RowPlan, dict]]]
+        chunks = _chunks(table, fields)
+        if kind != "enterprises" or table.estimated_rows < PARALLEL_MIN_ROWS:
+            self.source = (_clean_rows(self.planner.cleaner, c) for c in chunks)
+            return
+        from enterprises.import_columns import _regions
 
-            warm_up()  # load the dictionaries once, before the fork
+        builder = IndexBuilder()
+        key = repr(
+            (
+                PREPARED_VERSION,
+                sha256,
+                kind,
+                fields,
+                CHUNK,
+                translation.get_language(),
+                builder.fingerprint(),
+            )
+        )
+        if for_apply and prepared is not None and sha256:
+            stored = _read_prepared(prepared, key)
+            if stored is not None:
+                self.source = stored
+                return
+        if not for_apply and prepared is not None and sha256:
+            self.store_path = prepared
+            self.store = prepared.with_suffix(".tmp").open("wb")
+            pickle.dump(key, self.store, protocol=pickle.HIGHEST_PROTOCOL)
+        from directory.search.text import warm_up
+
+        global _WORKER
+        warm_up()  # load the dictionaries once, before the fork
+        _regions()  # and the caches the cleaning reads (no queries in workers)
+        _WORKER = (self.planner.cleaner, builder, translation.get_language())
+        try:
             self.pool = multiprocessing.get_context("fork").Pool(2)
+        finally:
+            _WORKER = None
+        self.source = self.pool.imap(_prepare, chunks)
 
     def __iter__(self) -> Iterator[list[RowPlan]]:
-        for chunk in self.chunks:
-            yield self.planner.plan(_clean_rows(self.planner.cleaner, chunk))
+        rows = 0
+        for prepared in self.source:
+            rows += len(prepared)
+            if self.store is not None:
+                pickle.dump(prepared, self.store, protocol=pickle.HIGHEST_PROTOCOL)
+            yield self.planner.plan(prepared)
+        if self.store is not None and self.store_path is not None:
+            pickle.dump(("end", rows), self.store)
+            self.store.close()
+            Path(self.store.name).replace(self.store_path)
+            self.store = None
 
     def close(self) -> None:
+        if self.store is not None:  # not read to the end: keep nothing
+            self.store.close()
+            Path(self.store.name).unlink(missing_ok=True)
+            self.store = None
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
+
+
+def _read_prepared(path: Path, key: str) -> Iterator[list[tuple[RowPlan, dict]]] | None:
+    """The prepared chunks stored by a dry run, if they are for this key."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return None
+    try:
+        if pickle.load(handle) != key:  # noqa: S301 - our own file
+            handle.close()
+            return None
+    except Exception:  # noqa: BLE001 - damaged: not used
+        handle.close()
+        return None
+
+    def chunks() -> Iterator[list[tuple[RowPlan, dict]]]:
+        rows = 0
+        with handle:
+            while True:
+                item = pickle.load(handle)  # noqa: S301 - our own file
+                if isinstance(item, tuple):  # the end marker, with the row count
+                    if item != ("end", rows):
+                        raise ImportRefused(
+                            _("The import failed. Nothing was changed.")
+                        )
+                    return
+                rows += len(item)
+                yield item
+
+    return chunks()
 
 
 # --- Progress and locks ------------------------------------------------------------
@@ -614,11 +791,21 @@ def import_job_create(
     return job
 
 
-def _summarise(kind: str, data: bytes, options: Options, progress: Progress) -> Summary:
+def _summarise(
+    kind: str,
+    data: bytes,
+    options: Options,
+    progress: Progress,
+    *,
+    prepared: Path | None = None,
+) -> Summary:
+    """The dry run of a file; with `prepared`, its cleaned rows and search documents
+    are stored there for the apply."""
     table, fields = open_table(data, kind)
     progress.total = table.estimated_rows
     summary = Summary()
-    run = PlanRun(kind, table, fields, options)
+    sha256 = hashlib.sha256(data).hexdigest() if prepared else ""
+    run = PlanRun(kind, table, fields, options, prepared=prepared, sha256=sha256)
     try:
         for plans in run:
             for plan in plans:
@@ -654,7 +841,13 @@ def import_job_check(*, job_id: int) -> ImportJob:
             _lock(job.pk)
             progress.update(0, status=ImportJob.Status.CHECKING)
             try:
-                summary = _summarise(job.kind, _job_data(job), Options(), progress)
+                summary = _summarise(
+                    job.kind,
+                    _job_data(job),
+                    Options(),
+                    progress,
+                    prepared=prepared_path(job),
+                )
             except TabularError as exc:
                 job.status = ImportJob.Status.INVALID
                 job.message = str(exc.message)
@@ -760,9 +953,18 @@ def apply_file(
     table, fields = open_table(data, job.kind)
     progress.total = progress.total or table.estimated_rows
     summary = Summary()
-    run = PlanRun(job.kind, table, fields, options, for_apply=True)
+    prepared = prepared_path(job)
+    run = PlanRun(
+        job.kind,
+        table,
+        fields,
+        options,
+        for_apply=True,
+        prepared=prepared,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
     writer = (
-        EnterpriseWriter(job, actor, run.pool)
+        EnterpriseWriter(job, actor)
         if job.kind == "enterprises"
         else GenericWriter(job, SECTIONS[job.kind])
     )
@@ -796,33 +998,22 @@ def apply_file(
     job.message = ""
     job.progress_done = job.progress_total = summary.rows
     job.save()
+    if prepared is not None:
+        prepared.unlink(missing_ok=True)
     return summary
 
 
 # --- Writers ---------------------------------------------------------------------
 
 
-def _index_documents(items: list[IndexData]) -> list[tuple[str, list[str]]]:
-    return [(search_document(d), facet_keys(d)) for d in items]
-
-
 class EnterpriseWriter:
-    def __init__(self, job: ImportJob, actor: Any, pool: Any = None) -> None:
+    def __init__(self, job: ImportJob, actor: Any) -> None:
         self.job = job
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.reference = f"import:{job.pk}"
         self.result: dict[str, list[int]] = {"created": [], "records": []}
-        self.regions = {
-            code: (name, name_en)
-            for code, name, name_en in Region.objects.values_list(
-                "code", "name", "name_en"
-            )
-        }
-        self.clusters = {
-            c.slug: (c.pk, c.name, c.name_en) for c in Cluster.objects.all()
-        }
-        self.pool = pool
-        self.pending: Any = None
+        self.builder = IndexBuilder()
+        self.clusters = self.builder.clusters
         self.columns = [
             f
             for f in Enterprise._meta.concrete_fields
@@ -830,20 +1021,14 @@ class EnterpriseWriter:
         ]
 
     def write(self, plans: list[RowPlan]) -> None:
-        """Write a chunk. With worker processes, the search documents of its new
-        entries are built while the next chunk is read; `flush` writes the last."""
+        """Write a chunk: new entries in bulk (with the search documents built
+        ahead when there are), updates through `enterprise_update`."""
         creates = [p for p in plans if p.action == "create"]
         if creates:
-            items = [self._index_data(p.values) for p in creates]
-            if self.pool is not None and len(items) > 200:
-                half = len(items) // 2
-                pending = self.pool.map_async(
-                    _index_documents, [items[:half], items[half:]]
-                )
-                self.flush()
-                self.pending = (creates, pending)
-            else:
-                self._create(creates, _index_documents(items))
+            self._create(
+                creates,
+                [p.index or self.builder.index(p.values) for p in creates],
+            )
         for plan in plans:
             if plan.action == "update":
                 record = enterprise_update(
@@ -856,45 +1041,8 @@ class EnterpriseWriter:
                 if record is not None:
                     self.result["records"].append(record.pk)
 
-    def _index_data(self, values: dict) -> IndexData:
-        region = values["region"]
-        city = region[:4] + "00"
-        places = list(self.regions[region])
-        if city != region and city in self.regions:
-            places += list(self.regions[city])
-        return IndexData(
-            name=values.get("name", ""),
-            name_en=values.get("name_en", ""),
-            short_name=values.get("short_name", ""),
-            former_names=list(values.get("former_names") or []),
-            uscc=values.get("uscc"),
-            products=values.get("products", ""),
-            products_en=values.get("products_en", ""),
-            processes=values.get("processes", ""),
-            sectors=list(values.get("sectors") or []),
-            business_models=list(values.get("business_models") or []),
-            export_markets=list(values.get("export_markets") or []),
-            is_exporter=bool(values.get("is_exporter")),
-            employee_band=values.get("employee_band", ""),
-            revenue_band=values.get("revenue_band", ""),
-            founded_year=values.get("founded_year"),
-            city_code=city if city in self.regions else region,
-            county_code=region,
-            place_names=places,
-            address=values.get("address", ""),
-            address_en=values.get("address_en", ""),
-            clusters=[
-                (slug, self.clusters[slug][1], self.clusters[slug][2])
-                for slug in sorted(values.get("clusters") or [])
-            ],
-        )
-
     def flush(self) -> None:
-        if self.pending is not None:
-            creates, pending = self.pending
-            self.pending = None
-            first, second = pending.get()
-            self._create(creates, first + second)
+        pass
 
     def _create(
         self, plans: list[RowPlan], documents: list[tuple[str, list[str]]]
