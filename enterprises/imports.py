@@ -21,7 +21,9 @@ import hashlib
 import json
 import multiprocessing
 import pickle
+import queue
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -45,6 +47,8 @@ from enterprises.import_columns import SECTIONS, RowCleaner, Section, match_head
 from enterprises.indexing import IndexData, facet_keys, search_document
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.services import (
+    ORIGIN_SOURCE,
+    UPDATABLE_FIELDS,
     change_record_revert,
     enterprise_build,
     enterprise_update,
@@ -271,6 +275,10 @@ class EnterprisePlanner:
         self.seen_ids: dict[int, int] = {}
         self.file_names: dict[tuple[str, str], tuple[int, str]] = {}
         self.db_names: dict[str, dict[str, tuple[int, str]]] = {}
+        # Entries this import has created (the apply's writer fills it): never
+        # matched, so each chunk is planned as the dry run planned it, whether or
+        # not the writing of earlier chunks has reached the database yet.
+        self.created: set[int] = set()
 
     def _county_names(self, region: str) -> dict[str, tuple[int, str]]:
         if region not in self.db_names:
@@ -279,7 +287,7 @@ class EnterprisePlanner:
                 "id", "name"
             ):
                 key = name_key(name)
-                if key:
+                if key and pk not in self.created:
                     keys.setdefault(key, (pk, name))
             self.db_names[region] = keys
         return self.db_names[region]
@@ -290,8 +298,17 @@ class EnterprisePlanner:
         fetch = Enterprise.objects.defer("search_vector", "facets")
         if "clusters" in self.fields:
             fetch = fetch.prefetch_related("clusters")
-        by_id = {e.pk: e for e in fetch.filter(pk__in=ids)} if ids else {}
-        by_uscc = {e.uscc: e for e in fetch.filter(uscc__in=usccs)} if usccs else {}
+        created = self.created
+        by_id = (
+            {e.pk: e for e in fetch.filter(pk__in=ids) if e.pk not in created}
+            if ids
+            else {}
+        )
+        by_uscc = (
+            {e.uscc: e for e in fetch.filter(uscc__in=usccs) if e.pk not in created}
+            if usccs
+            else {}
+        )
         plans = []
         for plan, values in cleaned:
             if not plan.errors:
@@ -968,6 +985,8 @@ def apply_file(
         if job.kind == "enterprises"
         else GenericWriter(job, SECTIONS[job.kind])
     )
+    if isinstance(writer, EnterpriseWriter):
+        run.planner.created = writer.created
     try:
         for plans in run:
             for plan in plans:
@@ -989,6 +1008,7 @@ def apply_file(
             progress.update(summary.rows)
         writer.flush()
     finally:
+        writer.close()
         run.close()
     job.status = ImportJob.Status.APPLIED
     job.applied_at = timezone.now()
@@ -1019,6 +1039,13 @@ class EnterpriseWriter:
             for f in Enterprise._meta.concrete_fields
             if f.column != "id" and f.column not in ("search_vector", "facets")
         ]
+        # The column values of an enterprise nobody set anything on (what
+        # `enterprise_build` starts from), and which columns a field name sets.
+        blank = Enterprise()
+        self.defaults = {f.attname: getattr(blank, f.attname) for f in self.columns}
+        self.source = ORIGIN_SOURCE.get(ChangeRecord.Origin.IMPORT)
+        self.copier = _Copier()
+        self.created: set[int] = set()
 
     def write(self, plans: list[RowPlan]) -> None:
         """Write a chunk: new entries in bulk (with the search documents built
@@ -1042,7 +1069,36 @@ class EnterpriseWriter:
                     self.result["records"].append(record.pk)
 
     def flush(self) -> None:
-        pass
+        self.copier.finish()
+
+    def close(self) -> None:
+        self.copier.close()
+
+    def _build(self, values: dict) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Column values (by attname) and history changes of a new enterprise:
+        what `enterprise_build` gives, without a model instance per row."""
+        data = {k: v for k, v in values.items() if k != "clusters"}
+        data["clusters"] = values.get("clusters") or []
+        if not data.keys() <= UPDATABLE_FIELDS:
+            enterprise_build(data=data, origin=ChangeRecord.Origin.IMPORT)  # raises
+        attrs: dict[str, Any] = {}
+        changes: dict[str, dict[str, Any]] = {}
+        for name, value in data.items():
+            if name == "clusters":
+                if value:
+                    changes[name] = {"old": None, "new": sorted(value)}
+                continue
+            if name == "region":
+                attrs["region_id"] = value
+                attrs["city_id"] = str(value)[:4] + "00" if value else None
+            else:
+                attrs[name] = value
+            if value not in (None, "", [], False):
+                changes[name] = {"old": None, "new": jsonable(value)}
+        if self.source:
+            attrs["source"] = self.source
+            attrs["field_sources"] = dict.fromkeys(changes, str(self.source))
+        return attrs, changes
 
     def _create(
         self, plans: list[RowPlan], documents: list[tuple[str, list[str]]]
@@ -1056,18 +1112,15 @@ class EnterpriseWriter:
             )
             ids = [row[0] for row in cursor.fetchall()]
         enterprise_rows, cluster_rows, record_rows = [], [], []
+        defaults = self.defaults
         for pk, plan, (document, facets) in zip(ids, plans, documents, strict=True):
-            data = {k: v for k, v in plan.values.items() if k != "clusters"}
-            data["clusters"] = plan.values.get("clusters") or []
-            enterprise, changes = enterprise_build(
-                data=data, origin=ChangeRecord.Origin.IMPORT
-            )
+            attrs, changes = self._build(plan.values)
             row: list[Any] = [pk]
             for f in self.columns:
                 if f.name in ("created_at", "updated_at"):
                     value = now
                 else:
-                    value = getattr(enterprise, f.attname)
+                    value = attrs.get(f.attname, defaults[f.attname])
                 if isinstance(value, dict):
                     value = json.dumps(value, ensure_ascii=False)
                 elif hasattr(value, "name") and f.name == "logo":
@@ -1075,7 +1128,7 @@ class EnterpriseWriter:
                 row.append(value)
             row += [document, facets]
             enterprise_rows.append(_copy_row(row))
-            for slug in data["clusters"]:
+            for slug in plan.values.get("clusters") or []:
                 cluster_rows.append(_copy_row([pk, self.clusters[slug][0]]))
             record_rows.append(
                 _copy_row(
@@ -1091,33 +1144,78 @@ class EnterpriseWriter:
                 )
             )
             self.result["created"].append(pk)
+            self.created.add(pk)
         columns = ["id", *(f.column for f in self.columns), "search_vector", "facets"]
         through = Enterprise.clusters.through._meta.db_table
+        record_columns = [
+            "enterprise_id",
+            "actor_id",
+            "created_at",
+            "origin",
+            "reason",
+            "reference",
+            "changes",
+        ]
         with connection.cursor() as cursor:
             raw = cursor.connection
-            with raw.cursor() as copy_cursor:
+        self.copier.submit(
+            raw,
+            [
+                (f"COPY {table} ({', '.join(cols)}) FROM STDIN", "".join(rows))
                 for table, cols, rows in (
                     (Enterprise._meta.db_table, columns, enterprise_rows),
                     (through, ["enterprise_id", "cluster_id"], cluster_rows),
-                    (
-                        ChangeRecord._meta.db_table,
-                        [
-                            "enterprise_id",
-                            "actor_id",
-                            "created_at",
-                            "origin",
-                            "reason",
-                            "reference",
-                            "changes",
-                        ],
-                        record_rows,
-                    ),
-                ):
-                    if rows:
-                        with copy_cursor.copy(
-                            f"COPY {table} ({', '.join(cols)}) FROM STDIN"
-                        ) as copy:
-                            copy.write("".join(rows))
+                    (ChangeRecord._meta.db_table, record_columns, record_rows),
+                )
+                if rows
+            ],
+        )
+
+
+class _Copier:
+    """Runs the COPYs of a chunk on a second thread, on the same connection (and
+    transaction; psycopg serialises its use), so PostgreSQL stores and indexes a
+    chunk while Python prepares the next. At most two chunks wait."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        while (job := self.queue.get()) is not None:
+            raw, statements = job
+            if self.error is not None:
+                continue
+            try:
+                with raw.cursor() as cursor:
+                    for sql, data in statements:
+                        with cursor.copy(sql) as copy:
+                            copy.write(data)
+            except BaseException as exc:  # noqa: BLE001 - raised in the caller
+                self.error = exc
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, raw: Any, statements: list[tuple[str, str]]) -> None:
+        self._check()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+        self.queue.put((raw, statements))
+
+    def finish(self) -> None:
+        """Wait for every submitted COPY; raise the error of one that failed."""
+        self.close()
+        self._check()
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
 
 
 class GenericWriter:
@@ -1126,6 +1224,9 @@ class GenericWriter:
         self.result: dict[str, Any] = {"created": [], "updated": {}}
 
     def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
     def write(self, plans: list[RowPlan]) -> None:
