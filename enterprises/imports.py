@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clusters.models import Cluster
-from directory.demo import _copy_row
+from directory.demo import _copy_row, _copy_value
 from directory.models import ImportJob, Region
 from directory.tabular import Table, TabularError, read_table
 from enterprises.import_columns import SECTIONS, RowCleaner, Section, match_header
@@ -1127,7 +1127,7 @@ class EnterpriseWriter:
                     value = value.name or ""
                 row.append(value)
             row += [document, facets]
-            enterprise_rows.append(_copy_row(row))
+            enterprise_rows.append(_copy_line(row))
             for slug in plan.values.get("clusters") or []:
                 cluster_rows.append(_copy_row([pk, self.clusters[slug][0]]))
             record_rows.append(
@@ -1170,6 +1170,26 @@ class EnterpriseWriter:
                 if rows
             ],
         )
+
+
+def _copy_line(values: list[Any]) -> str:
+    """`directory.demo._copy_row` (COPY text format), with the common cases first."""
+    out = []
+    for value in values:
+        if value is None:
+            out.append("\\N")
+        elif value is True:
+            out.append("t")
+        elif value is False:
+            out.append("f")
+        elif value.__class__ is list:
+            out.append(_copy_value(value))
+        else:
+            text = value if value.__class__ is str else str(value)
+            if "\\" in text or "\t" in text or "\n" in text:
+                text = _copy_value(text)
+            out.append(text)
+    return "\t".join(out) + "\n"
 
 
 class _Copier:
