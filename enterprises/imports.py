@@ -292,7 +292,9 @@ class EnterprisePlanner:
             self.db_names[region] = keys
         return self.db_names[region]
 
-    def plan(self, cleaned: list[tuple[RowPlan, dict]]) -> list[RowPlan]:
+    def prefetch(self, cleaned: list[tuple[RowPlan, dict]]) -> Any:
+        """What planning a chunk reads from the database (entries by ID and USCC,
+        names per county), so that `plan` itself runs no query."""
         ids = {v["id"] for p, v in cleaned if not p.errors and v.get("id")}
         usccs = {v["uscc"] for p, v in cleaned if not p.errors and v.get("uscc")}
         fetch = Enterprise.objects.defer("search_vector", "facets")
@@ -309,6 +311,15 @@ class EnterprisePlanner:
             if usccs
             else {}
         )
+        for region in {v.get("region") for p, v in cleaned if not p.errors}:
+            if region:
+                self._county_names(region)
+        return by_id, by_uscc
+
+    def plan(
+        self, cleaned: list[tuple[RowPlan, dict]], prefetched: Any = None
+    ) -> list[RowPlan]:
+        by_id, by_uscc = prefetched or self.prefetch(cleaned)
         plans = []
         for plan, values in cleaned:
             if not plan.errors:
@@ -437,7 +448,12 @@ class GenericPlanner:
                 out[name] = value
         return out
 
-    def plan(self, cleaned: list[tuple[RowPlan, dict]]) -> list[RowPlan]:
+    def prefetch(self, cleaned: list[tuple[RowPlan, dict]]) -> Any:
+        return None
+
+    def plan(
+        self, cleaned: list[tuple[RowPlan, dict]], prefetched: Any = None
+    ) -> list[RowPlan]:
         slugs = {v["slug"] for p, v in cleaned if not p.errors}
         existing = {
             o.slug: o for o in self.section.model.objects.filter(slug__in=slugs)
@@ -639,12 +655,17 @@ class PlanRun:
         self.source = self.pool.imap(_prepare, chunks)
 
     def __iter__(self) -> Iterator[list[RowPlan]]:
+        for prepared in self.prepared():
+            yield self.planner.plan(prepared)
+
+    def prepared(self) -> Iterator[list[tuple[RowPlan, dict]]]:
+        """Chunks of cleaned rows, not yet planned (`planner.plan` plans them)."""
         rows = 0
         for prepared in self.source:
             rows += len(prepared)
             if self.store is not None:
                 pickle.dump(prepared, self.store, protocol=pickle.HIGHEST_PROTOCOL)
-            yield self.planner.plan(prepared)
+            yield prepared
         if self.store is not None and self.store_path is not None:
             pickle.dump(("end", rows), self.store)
             self.store.close()
@@ -988,7 +1009,14 @@ def apply_file(
     if isinstance(writer, EnterpriseWriter):
         run.planner.created = writer.created
     try:
-        for plans in run:
+        for chunk in run.prepared():
+            # Read what planning this chunk needs first, then let the previous
+            # chunk's COPY run (on the writer's thread) while this one is planned
+            # and built.
+            prefetched = run.planner.prefetch(chunk)
+            writer.reserve(sum(1 for plan, _values in chunk if not plan.errors))
+            writer.submit()
+            plans = run.planner.plan(chunk, prefetched)
             for plan in plans:
                 summary.add(plan)
                 if plan.errors:
@@ -1046,6 +1074,8 @@ class EnterpriseWriter:
         self.source = ORIGIN_SOURCE.get(ChangeRecord.Origin.IMPORT)
         self.copier = _Copier()
         self.created: set[int] = set()
+        self.ids: list[int] = []  # reserved for new entries
+        self.statements: list[tuple[str, str]] = []  # COPYs not yet submitted
 
     def write(self, plans: list[RowPlan]) -> None:
         """Write a chunk: new entries in bulk (with the search documents built
@@ -1068,7 +1098,28 @@ class EnterpriseWriter:
                 if record is not None:
                     self.result["records"].append(record.pk)
 
+    def reserve(self, count: int) -> None:
+        """Take IDs for up to `count` new entries from the sequence now."""
+        if count <= len(self.ids):
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                "FROM generate_series(1, %s)",
+                [Enterprise._meta.db_table, count - len(self.ids)],
+            )
+            self.ids += [row[0] for row in cursor.fetchall()]
+
+    def submit(self) -> None:
+        """Hand the COPYs of the last written chunk to the copier thread."""
+        if self.statements:
+            statements, self.statements = self.statements, []
+            with connection.cursor() as cursor:
+                raw = cursor.connection
+            self.copier.submit(raw, statements)
+
     def flush(self) -> None:
+        self.submit()
         self.copier.finish()
 
     def close(self) -> None:
@@ -1104,13 +1155,8 @@ class EnterpriseWriter:
         self, plans: list[RowPlan], documents: list[tuple[str, list[str]]]
     ) -> None:
         now = timezone.now()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                "FROM generate_series(1, %s)",
-                [Enterprise._meta.db_table, len(plans)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+        self.reserve(len(plans))
+        ids, self.ids = self.ids[: len(plans)], self.ids[len(plans) :]
         enterprise_rows, cluster_rows, record_rows = [], [], []
         defaults = self.defaults
         for pk, plan, (document, facets) in zip(ids, plans, documents, strict=True):
@@ -1156,20 +1202,15 @@ class EnterpriseWriter:
             "reference",
             "changes",
         ]
-        with connection.cursor() as cursor:
-            raw = cursor.connection
-        self.copier.submit(
-            raw,
-            [
-                (f"COPY {table} ({', '.join(cols)}) FROM STDIN", "".join(rows))
-                for table, cols, rows in (
-                    (Enterprise._meta.db_table, columns, enterprise_rows),
-                    (through, ["enterprise_id", "cluster_id"], cluster_rows),
-                    (ChangeRecord._meta.db_table, record_columns, record_rows),
-                )
-                if rows
-            ],
-        )
+        self.statements += [
+            (f"COPY {table} ({', '.join(cols)}) FROM STDIN", "".join(rows))
+            for table, cols, rows in (
+                (Enterprise._meta.db_table, columns, enterprise_rows),
+                (through, ["enterprise_id", "cluster_id"], cluster_rows),
+                (ChangeRecord._meta.db_table, record_columns, record_rows),
+            )
+            if rows
+        ]
 
 
 def _copy_line(values: list[Any]) -> str:
@@ -1242,6 +1283,12 @@ class GenericWriter:
     def __init__(self, job: ImportJob, section: Section) -> None:
         self.section = section
         self.result: dict[str, Any] = {"created": [], "updated": {}}
+
+    def reserve(self, count: int) -> None:
+        pass
+
+    def submit(self) -> None:
+        pass
 
     def flush(self) -> None:
         pass
