@@ -1125,9 +1125,13 @@ class EnterpriseWriter:
     def close(self) -> None:
         self.copier.close()
 
-    def _build(self, values: dict) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _build(
+        self, values: dict, planned: dict[str, list[Any]] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Column values (by attname) and history changes of a new enterprise:
-        what `enterprise_build` gives, without a model instance per row."""
+        what `enterprise_build` gives, without a model instance per row. `planned`
+        are the plan's changes ([None, JSON value] of the same non-empty values)."""
+        planned = planned or {}
         data = {k: v for k, v in values.items() if k != "clusters"}
         data["clusters"] = values.get("clusters") or []
         if not data.keys() <= UPDATABLE_FIELDS:
@@ -1145,7 +1149,9 @@ class EnterpriseWriter:
             else:
                 attrs[name] = value
             if value not in (None, "", [], False):
-                changes[name] = {"old": None, "new": jsonable(value)}
+                known = planned.get(name)
+                new = known[1] if known is not None else jsonable(value)
+                changes[name] = {"old": None, "new": new}
         if self.source:
             attrs["source"] = self.source
             attrs["field_sources"] = dict.fromkeys(changes, str(self.source))
@@ -1160,7 +1166,7 @@ class EnterpriseWriter:
         enterprise_rows, cluster_rows, record_rows = [], [], []
         defaults = self.defaults
         for pk, plan, (document, facets) in zip(ids, plans, documents, strict=True):
-            attrs, changes = self._build(plan.values)
+            attrs, changes = self._build(plan.values, plan.changes)
             row: list[Any] = [pk]
             for f in self.columns:
                 if f.name in ("created_at", "updated_at"):
