@@ -20,11 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import pickle
+import queue
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -36,13 +40,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clusters.models import Cluster
-from directory.demo import _copy_row
+from directory.demo import _copy_row, _copy_value
 from directory.models import ImportJob, Region
 from directory.tabular import Table, TabularError, read_table
 from enterprises.import_columns import SECTIONS, RowCleaner, Section, match_header
 from enterprises.indexing import IndexData, facet_keys, search_document
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.services import (
+    ORIGIN_SOURCE,
+    UPDATABLE_FIELDS,
     change_record_revert,
     enterprise_build,
     enterprise_update,
@@ -110,6 +116,9 @@ class RowPlan:
     warnings: list[str] = field(default_factory=list)
     duplicate: dict[str, Any] | None = None
     values: dict[str, Any] = field(default_factory=dict, repr=False)
+    # (search document, facet keys) of the cleaned values, when built ahead (by
+    # worker processes, or read from the dry run's prepared rows).
+    index: tuple[str, list[str]] | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.row, "action": self.action}
@@ -266,6 +275,10 @@ class EnterprisePlanner:
         self.seen_ids: dict[int, int] = {}
         self.file_names: dict[tuple[str, str], tuple[int, str]] = {}
         self.db_names: dict[str, dict[str, tuple[int, str]]] = {}
+        # Entries this import has created (the apply's writer fills it): never
+        # matched, so each chunk is planned as the dry run planned it, whether or
+        # not the writing of earlier chunks has reached the database yet.
+        self.created: set[int] = set()
 
     def _county_names(self, region: str) -> dict[str, tuple[int, str]]:
         if region not in self.db_names:
@@ -274,19 +287,39 @@ class EnterprisePlanner:
                 "id", "name"
             ):
                 key = name_key(name)
-                if key:
+                if key and pk not in self.created:
                     keys.setdefault(key, (pk, name))
             self.db_names[region] = keys
         return self.db_names[region]
 
-    def plan(self, cleaned: list[tuple[RowPlan, dict]]) -> list[RowPlan]:
+    def prefetch(self, cleaned: list[tuple[RowPlan, dict]]) -> Any:
+        """What planning a chunk reads from the database (entries by ID and USCC,
+        names per county), so that `plan` itself runs no query."""
         ids = {v["id"] for p, v in cleaned if not p.errors and v.get("id")}
         usccs = {v["uscc"] for p, v in cleaned if not p.errors and v.get("uscc")}
         fetch = Enterprise.objects.defer("search_vector", "facets")
         if "clusters" in self.fields:
             fetch = fetch.prefetch_related("clusters")
-        by_id = {e.pk: e for e in fetch.filter(pk__in=ids)} if ids else {}
-        by_uscc = {e.uscc: e for e in fetch.filter(uscc__in=usccs)} if usccs else {}
+        created = self.created
+        by_id = (
+            {e.pk: e for e in fetch.filter(pk__in=ids) if e.pk not in created}
+            if ids
+            else {}
+        )
+        by_uscc = (
+            {e.uscc: e for e in fetch.filter(uscc__in=usccs) if e.pk not in created}
+            if usccs
+            else {}
+        )
+        for region in {v.get("region") for p, v in cleaned if not p.errors}:
+            if region:
+                self._county_names(region)
+        return by_id, by_uscc
+
+    def plan(
+        self, cleaned: list[tuple[RowPlan, dict]], prefetched: Any = None
+    ) -> list[RowPlan]:
+        by_id, by_uscc = prefetched or self.prefetch(cleaned)
         plans = []
         for plan, values in cleaned:
             if not plan.errors:
@@ -415,7 +448,12 @@ class GenericPlanner:
                 out[name] = value
         return out
 
-    def plan(self, cleaned: list[tuple[RowPlan, dict]]) -> list[RowPlan]:
+    def prefetch(self, cleaned: list[tuple[RowPlan, dict]]) -> Any:
+        return None
+
+    def plan(
+        self, cleaned: list[tuple[RowPlan, dict]], prefetched: Any = None
+    ) -> list[RowPlan]:
         slugs = {v["slug"] for p, v in cleaned if not p.errors}
         existing = {
             o.slug: o for o in self.section.model.objects.filter(slug__in=slugs)
@@ -456,10 +494,105 @@ class GenericPlanner:
         return plans
 
 
+class IndexBuilder:
+    """The search index input of a new enterprise from its field values."""
+
+    def __init__(self) -> None:
+        self.regions = {
+            code: (name, name_en)
+            for code, name, name_en in Region.objects.values_list(
+                "code", "name", "name_en"
+            )
+        }
+        self.clusters = {
+            c.slug: (c.pk, c.name, c.name_en) for c in Cluster.objects.all()
+        }
+
+    def fingerprint(self) -> str:
+        """Changes when anything documents or cleaning depend on changes."""
+        state = repr((sorted(self.regions.items()), sorted(self.clusters.items())))
+        return hashlib.sha256(state.encode()).hexdigest()
+
+    def data(self, values: dict) -> IndexData:
+        region = values["region"]
+        city = region[:4] + "00"
+        places = list(self.regions[region])
+        if city != region and city in self.regions:
+            places += list(self.regions[city])
+        return IndexData(
+            name=values.get("name", ""),
+            name_en=values.get("name_en", ""),
+            short_name=values.get("short_name", ""),
+            former_names=list(values.get("former_names") or []),
+            uscc=values.get("uscc"),
+            products=values.get("products", ""),
+            products_en=values.get("products_en", ""),
+            processes=values.get("processes", ""),
+            sectors=list(values.get("sectors") or []),
+            business_models=list(values.get("business_models") or []),
+            export_markets=list(values.get("export_markets") or []),
+            is_exporter=bool(values.get("is_exporter")),
+            employee_band=values.get("employee_band", ""),
+            revenue_band=values.get("revenue_band", ""),
+            founded_year=values.get("founded_year"),
+            city_code=city if city in self.regions else region,
+            county_code=region,
+            place_names=places,
+            address=values.get("address", ""),
+            address_en=values.get("address_en", ""),
+            clusters=[
+                (slug, self.clusters[slug][1], self.clusters[slug][2])
+                for slug in sorted(values.get("clusters") or [])
+            ],
+        )
+
+    def index(self, values: dict) -> tuple[str, list[str]]:
+        data = self.data(values)
+        return search_document(data), facet_keys(data)
+
+
+# State of the forked worker processes (set before the fork).
+_WORKER: tuple[RowCleaner, IndexBuilder, str] | None = None
+
+
+def _prepare(chunk: list[tuple[int, dict]]) -> list[tuple[RowPlan, dict]]:
+    """In a worker process: clean a chunk and build the search documents of its
+    valid rows."""
+    assert _WORKER is not None  # noqa: S101
+    cleaner, builder, language = _WORKER
+    with translation.override(language):
+        cleaned = _clean_rows(cleaner, chunk)
+    for plan, values in cleaned:
+        if not plan.errors:
+            try:
+                plan.index = builder.index(values)
+            except Exception:  # noqa: BLE001 - the writer builds it again and reports
+                plan.index = None
+    return cleaned
+
+
+PREPARED_VERSION = 1
+
+
+def prepared_path(job: ImportJob) -> Path | None:
+    """Where a job's dry run keeps its prepared rows (cleaned values and search
+    documents) for the apply, or None when the storage has no local files."""
+    try:
+        return Path(job.file.path + ".prepared")
+    except (NotImplementedError, ValueError):
+        return None
+
+
 class PlanRun:
-    """Plan a file chunk by chunk (iterating gives lists of row plans). For the
-    apply of a large enterprise file it also starts two forked processes that build
-    search documents (pure Python, the slowest part of creating entries)."""
+    """Plan a file chunk by chunk (iterating gives lists of row plans).
+
+    For a large enterprise file two forked processes clean the rows and build the
+    search documents (pure Python, most of the time of an import) while this
+    process plans. The dry run of a job stores those prepared rows (`prepared`, a
+    pickle stream written by this process, keyed by the file's hash, the language
+    and the regions and clusters they were made with); the apply of the same file
+    reads them instead of cleaning and indexing again, and plans them against the
+    data as it is then."""
 
     def __init__(
         self,
@@ -469,6 +602,8 @@ class PlanRun:
         options: Options,
         *,
         for_apply: bool = False,
+        prepared: Path | None = None,
+        sha256: str = "",
     ) -> None:
         present = [f for f in fields if f]
         self.planner: Any
@@ -476,27 +611,107 @@ class PlanRun:
             self.planner = EnterprisePlanner(present, options)
         else:
             self.planner = GenericPlanner(SECTIONS[kind], present, options)
-        self.chunks = _chunks(table, fields)
         self.pool = None
-        if (
-            for_apply
-            and kind == "enterprises"
-            and table.estimated_rows >= PARALLEL_MIN_ROWS
-        ):
-            from directory.search.text import warm_up
+        self.store: Any = None
+        self.store_path: Path | None = None
+        self.source: Iterator[list[tuple[RowPlan, dict]]]
+        chunks = _chunks(table, fields)
+        if kind != "enterprises" or table.estimated_rows < PARALLEL_MIN_ROWS:
+            self.source = (_clean_rows(self.planner.cleaner, c) for c in chunks)
+            return
+        from enterprises.import_columns import _regions
 
-            warm_up()  # load the dictionaries once, before the fork
+        builder = IndexBuilder()
+        key = repr(
+            (
+                PREPARED_VERSION,
+                sha256,
+                kind,
+                fields,
+                CHUNK,
+                translation.get_language(),
+                builder.fingerprint(),
+            )
+        )
+        if for_apply and prepared is not None and sha256:
+            stored = _read_prepared(prepared, key)
+            if stored is not None:
+                self.source = stored
+                return
+        if not for_apply and prepared is not None and sha256:
+            self.store_path = prepared
+            self.store = prepared.with_suffix(".tmp").open("wb")
+            pickle.dump(key, self.store, protocol=pickle.HIGHEST_PROTOCOL)
+        from directory.search.text import warm_up
+
+        global _WORKER
+        warm_up()  # load the dictionaries once, before the fork
+        _regions()  # and the caches the cleaning reads (no queries in workers)
+        _WORKER = (self.planner.cleaner, builder, translation.get_language())
+        try:
             self.pool = multiprocessing.get_context("fork").Pool(2)
+        finally:
+            _WORKER = None
+        self.source = self.pool.imap(_prepare, chunks)
 
     def __iter__(self) -> Iterator[list[RowPlan]]:
-        for chunk in self.chunks:
-            yield self.planner.plan(_clean_rows(self.planner.cleaner, chunk))
+        for prepared in self.prepared():
+            yield self.planner.plan(prepared)
+
+    def prepared(self) -> Iterator[list[tuple[RowPlan, dict]]]:
+        """Chunks of cleaned rows, not yet planned (`planner.plan` plans them)."""
+        rows = 0
+        for prepared in self.source:
+            rows += len(prepared)
+            if self.store is not None:
+                pickle.dump(prepared, self.store, protocol=pickle.HIGHEST_PROTOCOL)
+            yield prepared
+        if self.store is not None and self.store_path is not None:
+            pickle.dump(("end", rows), self.store)
+            self.store.close()
+            Path(self.store.name).replace(self.store_path)
+            self.store = None
 
     def close(self) -> None:
+        if self.store is not None:  # not read to the end: keep nothing
+            self.store.close()
+            Path(self.store.name).unlink(missing_ok=True)
+            self.store = None
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
+
+
+def _read_prepared(path: Path, key: str) -> Iterator[list[tuple[RowPlan, dict]]] | None:
+    """The prepared chunks stored by a dry run, if they are for this key."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return None
+    try:
+        if pickle.load(handle) != key:  # noqa: S301 - our own file
+            handle.close()
+            return None
+    except Exception:  # noqa: BLE001 - damaged: not used
+        handle.close()
+        return None
+
+    def chunks() -> Iterator[list[tuple[RowPlan, dict]]]:
+        rows = 0
+        with handle:
+            while True:
+                item = pickle.load(handle)  # noqa: S301 - our own file
+                if isinstance(item, tuple):  # the end marker, with the row count
+                    if item != ("end", rows):
+                        raise ImportRefused(
+                            _("The import failed. Nothing was changed.")
+                        )
+                    return
+                rows += len(item)
+                yield item
+
+    return chunks()
 
 
 # --- Progress and locks ------------------------------------------------------------
@@ -614,11 +829,21 @@ def import_job_create(
     return job
 
 
-def _summarise(kind: str, data: bytes, options: Options, progress: Progress) -> Summary:
+def _summarise(
+    kind: str,
+    data: bytes,
+    options: Options,
+    progress: Progress,
+    *,
+    prepared: Path | None = None,
+) -> Summary:
+    """The dry run of a file; with `prepared`, its cleaned rows and search documents
+    are stored there for the apply."""
     table, fields = open_table(data, kind)
     progress.total = table.estimated_rows
     summary = Summary()
-    run = PlanRun(kind, table, fields, options)
+    sha256 = hashlib.sha256(data).hexdigest() if prepared else ""
+    run = PlanRun(kind, table, fields, options, prepared=prepared, sha256=sha256)
     try:
         for plans in run:
             for plan in plans:
@@ -654,7 +879,13 @@ def import_job_check(*, job_id: int) -> ImportJob:
             _lock(job.pk)
             progress.update(0, status=ImportJob.Status.CHECKING)
             try:
-                summary = _summarise(job.kind, _job_data(job), Options(), progress)
+                summary = _summarise(
+                    job.kind,
+                    _job_data(job),
+                    Options(),
+                    progress,
+                    prepared=prepared_path(job),
+                )
             except TabularError as exc:
                 job.status = ImportJob.Status.INVALID
                 job.message = str(exc.message)
@@ -760,14 +991,32 @@ def apply_file(
     table, fields = open_table(data, job.kind)
     progress.total = progress.total or table.estimated_rows
     summary = Summary()
-    run = PlanRun(job.kind, table, fields, options, for_apply=True)
+    prepared = prepared_path(job)
+    run = PlanRun(
+        job.kind,
+        table,
+        fields,
+        options,
+        for_apply=True,
+        prepared=prepared,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
     writer = (
-        EnterpriseWriter(job, actor, run.pool)
+        EnterpriseWriter(job, actor)
         if job.kind == "enterprises"
         else GenericWriter(job, SECTIONS[job.kind])
     )
+    if isinstance(writer, EnterpriseWriter):
+        run.planner.created = writer.created
     try:
-        for plans in run:
+        for chunk in run.prepared():
+            # Read what planning this chunk needs first, then let the previous
+            # chunk's COPY run (on the writer's thread) while this one is planned
+            # and built.
+            prefetched = run.planner.prefetch(chunk)
+            writer.reserve(sum(1 for plan, _values in chunk if not plan.errors))
+            writer.submit()
+            plans = run.planner.plan(chunk, prefetched)
             for plan in plans:
                 summary.add(plan)
                 if plan.errors:
@@ -787,6 +1036,7 @@ def apply_file(
             progress.update(summary.rows)
         writer.flush()
     finally:
+        writer.close()
         run.close()
     job.status = ImportJob.Status.APPLIED
     job.applied_at = timezone.now()
@@ -796,54 +1046,46 @@ def apply_file(
     job.message = ""
     job.progress_done = job.progress_total = summary.rows
     job.save()
+    if prepared is not None:
+        prepared.unlink(missing_ok=True)
     return summary
 
 
 # --- Writers ---------------------------------------------------------------------
 
 
-def _index_documents(items: list[IndexData]) -> list[tuple[str, list[str]]]:
-    return [(search_document(d), facet_keys(d)) for d in items]
-
-
 class EnterpriseWriter:
-    def __init__(self, job: ImportJob, actor: Any, pool: Any = None) -> None:
+    def __init__(self, job: ImportJob, actor: Any) -> None:
         self.job = job
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.reference = f"import:{job.pk}"
         self.result: dict[str, list[int]] = {"created": [], "records": []}
-        self.regions = {
-            code: (name, name_en)
-            for code, name, name_en in Region.objects.values_list(
-                "code", "name", "name_en"
-            )
-        }
-        self.clusters = {
-            c.slug: (c.pk, c.name, c.name_en) for c in Cluster.objects.all()
-        }
-        self.pool = pool
-        self.pending: Any = None
+        self.builder = IndexBuilder()
+        self.clusters = self.builder.clusters
         self.columns = [
             f
             for f in Enterprise._meta.concrete_fields
             if f.column != "id" and f.column not in ("search_vector", "facets")
         ]
+        # The column values of an enterprise nobody set anything on (what
+        # `enterprise_build` starts from), and which columns a field name sets.
+        blank = Enterprise()
+        self.defaults = {f.attname: getattr(blank, f.attname) for f in self.columns}
+        self.source = ORIGIN_SOURCE.get(ChangeRecord.Origin.IMPORT)
+        self.copier = _Copier()
+        self.created: set[int] = set()
+        self.ids: list[int] = []  # reserved for new entries
+        self.statements: list[tuple[str, str]] = []  # COPYs not yet submitted
 
     def write(self, plans: list[RowPlan]) -> None:
-        """Write a chunk. With worker processes, the search documents of its new
-        entries are built while the next chunk is read; `flush` writes the last."""
+        """Write a chunk: new entries in bulk (with the search documents built
+        ahead when there are), updates through `enterprise_update`."""
         creates = [p for p in plans if p.action == "create"]
         if creates:
-            items = [self._index_data(p.values) for p in creates]
-            if self.pool is not None and len(items) > 200:
-                half = len(items) // 2
-                pending = self.pool.map_async(
-                    _index_documents, [items[:half], items[half:]]
-                )
-                self.flush()
-                self.pending = (creates, pending)
-            else:
-                self._create(creates, _index_documents(items))
+            self._create(
+                creates,
+                [p.index or self.builder.index(p.values) for p in creates],
+            )
         for plan in plans:
             if plan.action == "update":
                 record = enterprise_update(
@@ -856,78 +1098,89 @@ class EnterpriseWriter:
                 if record is not None:
                     self.result["records"].append(record.pk)
 
-    def _index_data(self, values: dict) -> IndexData:
-        region = values["region"]
-        city = region[:4] + "00"
-        places = list(self.regions[region])
-        if city != region and city in self.regions:
-            places += list(self.regions[city])
-        return IndexData(
-            name=values.get("name", ""),
-            name_en=values.get("name_en", ""),
-            short_name=values.get("short_name", ""),
-            former_names=list(values.get("former_names") or []),
-            uscc=values.get("uscc"),
-            products=values.get("products", ""),
-            products_en=values.get("products_en", ""),
-            processes=values.get("processes", ""),
-            sectors=list(values.get("sectors") or []),
-            business_models=list(values.get("business_models") or []),
-            export_markets=list(values.get("export_markets") or []),
-            is_exporter=bool(values.get("is_exporter")),
-            employee_band=values.get("employee_band", ""),
-            revenue_band=values.get("revenue_band", ""),
-            founded_year=values.get("founded_year"),
-            city_code=city if city in self.regions else region,
-            county_code=region,
-            place_names=places,
-            address=values.get("address", ""),
-            address_en=values.get("address_en", ""),
-            clusters=[
-                (slug, self.clusters[slug][1], self.clusters[slug][2])
-                for slug in sorted(values.get("clusters") or [])
-            ],
-        )
+    def reserve(self, count: int) -> None:
+        """Take IDs for up to `count` new entries from the sequence now."""
+        if count <= len(self.ids):
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                "FROM generate_series(1, %s)",
+                [Enterprise._meta.db_table, count - len(self.ids)],
+            )
+            self.ids += [row[0] for row in cursor.fetchall()]
+
+    def submit(self) -> None:
+        """Hand the COPYs of the last written chunk to the copier thread."""
+        if self.statements:
+            statements, self.statements = self.statements, []
+            with connection.cursor() as cursor:
+                raw = cursor.connection
+            self.copier.submit(raw, statements)
 
     def flush(self) -> None:
-        if self.pending is not None:
-            creates, pending = self.pending
-            self.pending = None
-            first, second = pending.get()
-            self._create(creates, first + second)
+        self.submit()
+        self.copier.finish()
+
+    def close(self) -> None:
+        self.copier.close()
+
+    def _build(
+        self, values: dict, planned: dict[str, list[Any]] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Column values (by attname) and history changes of a new enterprise:
+        what `enterprise_build` gives, without a model instance per row. `planned`
+        are the plan's changes ([None, JSON value] of the same non-empty values)."""
+        planned = planned or {}
+        data = {k: v for k, v in values.items() if k != "clusters"}
+        data["clusters"] = values.get("clusters") or []
+        if not data.keys() <= UPDATABLE_FIELDS:
+            enterprise_build(data=data, origin=ChangeRecord.Origin.IMPORT)  # raises
+        attrs: dict[str, Any] = {}
+        changes: dict[str, dict[str, Any]] = {}
+        for name, value in data.items():
+            if name == "clusters":
+                if value:
+                    changes[name] = {"old": None, "new": sorted(value)}
+                continue
+            if name == "region":
+                attrs["region_id"] = value
+                attrs["city_id"] = str(value)[:4] + "00" if value else None
+            else:
+                attrs[name] = value
+            if value not in (None, "", [], False):
+                known = planned.get(name)
+                new = known[1] if known is not None else jsonable(value)
+                changes[name] = {"old": None, "new": new}
+        if self.source:
+            attrs["source"] = self.source
+            attrs["field_sources"] = dict.fromkeys(changes, str(self.source))
+        return attrs, changes
 
     def _create(
         self, plans: list[RowPlan], documents: list[tuple[str, list[str]]]
     ) -> None:
         now = timezone.now()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                "FROM generate_series(1, %s)",
-                [Enterprise._meta.db_table, len(plans)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+        self.reserve(len(plans))
+        ids, self.ids = self.ids[: len(plans)], self.ids[len(plans) :]
         enterprise_rows, cluster_rows, record_rows = [], [], []
+        defaults = self.defaults
         for pk, plan, (document, facets) in zip(ids, plans, documents, strict=True):
-            data = {k: v for k, v in plan.values.items() if k != "clusters"}
-            data["clusters"] = plan.values.get("clusters") or []
-            enterprise, changes = enterprise_build(
-                data=data, origin=ChangeRecord.Origin.IMPORT
-            )
+            attrs, changes = self._build(plan.values, plan.changes)
             row: list[Any] = [pk]
             for f in self.columns:
                 if f.name in ("created_at", "updated_at"):
                     value = now
                 else:
-                    value = getattr(enterprise, f.attname)
+                    value = attrs.get(f.attname, defaults[f.attname])
                 if isinstance(value, dict):
                     value = json.dumps(value, ensure_ascii=False)
                 elif hasattr(value, "name") and f.name == "logo":
                     value = value.name or ""
                 row.append(value)
             row += [document, facets]
-            enterprise_rows.append(_copy_row(row))
-            for slug in data["clusters"]:
+            enterprise_rows.append(_copy_line(row))
+            for slug in plan.values.get("clusters") or []:
                 cluster_rows.append(_copy_row([pk, self.clusters[slug][0]]))
             record_rows.append(
                 _copy_row(
@@ -943,33 +1196,93 @@ class EnterpriseWriter:
                 )
             )
             self.result["created"].append(pk)
+            self.created.add(pk)
         columns = ["id", *(f.column for f in self.columns), "search_vector", "facets"]
         through = Enterprise.clusters.through._meta.db_table
-        with connection.cursor() as cursor:
-            raw = cursor.connection
-            with raw.cursor() as copy_cursor:
-                for table, cols, rows in (
-                    (Enterprise._meta.db_table, columns, enterprise_rows),
-                    (through, ["enterprise_id", "cluster_id"], cluster_rows),
-                    (
-                        ChangeRecord._meta.db_table,
-                        [
-                            "enterprise_id",
-                            "actor_id",
-                            "created_at",
-                            "origin",
-                            "reason",
-                            "reference",
-                            "changes",
-                        ],
-                        record_rows,
-                    ),
-                ):
-                    if rows:
-                        with copy_cursor.copy(
-                            f"COPY {table} ({', '.join(cols)}) FROM STDIN"
-                        ) as copy:
-                            copy.write("".join(rows))
+        record_columns = [
+            "enterprise_id",
+            "actor_id",
+            "created_at",
+            "origin",
+            "reason",
+            "reference",
+            "changes",
+        ]
+        self.statements += [
+            (f"COPY {table} ({', '.join(cols)}) FROM STDIN", "".join(rows))
+            for table, cols, rows in (
+                (Enterprise._meta.db_table, columns, enterprise_rows),
+                (through, ["enterprise_id", "cluster_id"], cluster_rows),
+                (ChangeRecord._meta.db_table, record_columns, record_rows),
+            )
+            if rows
+        ]
+
+
+def _copy_line(values: list[Any]) -> str:
+    """`directory.demo._copy_row` (COPY text format), with the common cases first."""
+    out = []
+    for value in values:
+        if value is None:
+            out.append("\\N")
+        elif value is True:
+            out.append("t")
+        elif value is False:
+            out.append("f")
+        elif value.__class__ is list:
+            out.append(_copy_value(value))
+        else:
+            text = value if value.__class__ is str else str(value)
+            if "\\" in text or "\t" in text or "\n" in text:
+                text = _copy_value(text)
+            out.append(text)
+    return "\t".join(out) + "\n"
+
+
+class _Copier:
+    """Runs the COPYs of a chunk on a second thread, on the same connection (and
+    transaction; psycopg serialises its use), so PostgreSQL stores and indexes a
+    chunk while Python prepares the next. At most two chunks wait."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        while (job := self.queue.get()) is not None:
+            raw, statements = job
+            if self.error is not None:
+                continue
+            try:
+                with raw.cursor() as cursor:
+                    for sql, data in statements:
+                        with cursor.copy(sql) as copy:
+                            copy.write(data)
+            except BaseException as exc:  # noqa: BLE001 - raised in the caller
+                self.error = exc
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, raw: Any, statements: list[tuple[str, str]]) -> None:
+        self._check()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+        self.queue.put((raw, statements))
+
+    def finish(self) -> None:
+        """Wait for every submitted COPY; raise the error of one that failed."""
+        self.close()
+        self._check()
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
 
 
 class GenericWriter:
@@ -977,7 +1290,16 @@ class GenericWriter:
         self.section = section
         self.result: dict[str, Any] = {"created": [], "updated": {}}
 
+    def reserve(self, count: int) -> None:
+        pass
+
+    def submit(self) -> None:
+        pass
+
     def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
     def write(self, plans: list[RowPlan]) -> None:
