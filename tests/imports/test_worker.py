@@ -86,7 +86,8 @@ def test_killing_the_worker_mid_apply_changes_nothing(db_tasks):
     existing = EnterpriseFactory(uscc=uscc(31), name="原有企业有限公司", name_en="")
     before = (Enterprise.objects.count(), ChangeRecord.objects.count())
     rows = [row(name="原有企业有限公司", uscc=uscc(31), products="改过的产品")]
-    rows += [row(name=f"批量企业{i}有限公司", uscc=uscc(1000 + i)) for i in range(6000)]
+    # Enough rows that the apply is still running well after the first chunk.
+    rows += [row(name=f"批量企业{i}有限公司", uscc=uscc(1000 + i)) for i in range(20000)]
     job = queued_job(staff, csv_bytes(rows))
 
     worker = start_worker(db_tasks)
