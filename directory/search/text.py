@@ -21,7 +21,6 @@ by prefix, a USCC exactly; a term in a synonym group matches any member of the g
 import functools
 import logging
 import re
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from directory.search import lexicon
 
 if TYPE_CHECKING:
-    import jieba
+    import rjieba
     from opencc import OpenCC
 
 __all__ = [
@@ -132,7 +131,7 @@ def quote_lexeme(lexeme: str) -> str:
 # --- jieba and pypinyin ------------------------------------------------------------
 
 _INIT_LOCK = threading.Lock()
-_SEGMENTER: "jieba.Tokenizer | None" = None
+_SEGMENTER: "rjieba.Jieba | None" = None
 
 
 def warm_up() -> None:
@@ -142,7 +141,7 @@ def warm_up() -> None:
     _t2s()
 
 
-def _segmenter() -> "jieba.Tokenizer":
+def _segmenter() -> "rjieba.Jieba":
     global _SEGMENTER
     if _SEGMENTER is None:
         with _INIT_LOCK:
@@ -193,26 +192,19 @@ def _split_syllables(word: str, reading: str) -> list[str] | None:
     return walk(0, target)
 
 
-def _build_segmenter() -> "jieba.Tokenizer":
-    import jieba
+def _build_segmenter() -> "rjieba.Jieba":
+    # rjieba: jieba's dictionary and cuts in Rust, ~30x faster than jieba in Python
+    # (the search document of every enterprise is built here).
     import pypinyin
+    import rjieba
 
-    jieba.setLogLevel(logging.WARNING)
-    segmenter = jieba.Tokenizer()
-    cache_dir = Path(tempfile.gettempdir()) / "liaoning-textile-jieba"
-    try:
-        cache_dir.mkdir(exist_ok=True)
-        segmenter.tmp_dir = str(cache_dir)
-        segmenter.cache_file = "jieba.cache"
-    except OSError:
-        logger.warning("jieba cache directory %s is not writable", cache_dir)
-    segmenter.initialize()
+    segmenter = rjieba.Jieba()
 
     places = {normalize(name): reading for name, reading in _place_pinyin().items()}
     for word in (*lexicon.textile_words(), *places):
         word = normalize(word)
         if _CJK_ONLY_RE.fullmatch(word):
-            segmenter.add_word(word)
+            segmenter.add_word(word, None, None)
     phrases = {}
     for name, reading in places.items():
         if not _CJK_ONLY_RE.fullmatch(name):
@@ -254,12 +246,12 @@ def _quoted_with_pinyin(words: Iterable[str]) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1 << 16)
 def _segment_lexemes(segment: str) -> tuple[str, ...]:
     """A jieba segment's search-mode words, each with its pinyin and initials."""
-    freq = _segmenter().FREQ
+    segmenter = _segmenter()
     words = []
     for size in (2, 3):
         if len(segment) > size:
             grams = (segment[i : i + size] for i in range(len(segment) - size + 1))
-            words.extend(gram for gram in grams if freq.get(gram))
+            words.extend(gram for gram in grams if segmenter.has_word(gram))
     words.append(segment)
     return _quoted_with_pinyin(words)
 
@@ -286,8 +278,8 @@ def _run_pinyin(segments: list[str]) -> tuple[str, ...]:
 
 
 def _scan_cjk(run: str) -> tuple[str, ...]:
-    # HMM off: half the time, and unknown words are covered by the bigrams anyway.
-    segments = _segmenter().lcut(run, HMM=False)
+    # HMM off: unknown words are covered by the bigrams anyway.
+    segments = _segmenter().cut(run, False)
     chunks = [_segment_lexemes(segment) for segment in segments]
     chunks.extend(_bigram_lexemes(run[i : i + 2]) for i in range(len(run) - 1))
     chunks.append(_char_lexemes(run[-1]))

@@ -87,7 +87,9 @@ def test_killing_the_worker_mid_apply_changes_nothing(db_tasks):
     before = (Enterprise.objects.count(), ChangeRecord.objects.count())
     rows = [row(name="原有企业有限公司", uscc=uscc(31), products="改过的产品")]
     # Enough rows that the apply is still running well after the first chunk.
-    rows += [row(name=f"批量企业{i}有限公司", uscc=uscc(1000 + i)) for i in range(20000)]
+    rows += [
+        row(name=f"批量企业{i}有限公司", uscc=uscc(1000 + i)) for i in range(20000)
+    ]
     job = queued_job(staff, csv_bytes(rows))
 
     worker = start_worker(db_tasks)
