@@ -42,10 +42,10 @@ check-migrations: $(VENV)/.installed
 
 test: $(VENV)/.installed node_modules/.installed messages lint check-migrations
 	bash scripts/ensure-browser.sh
-	@# Stop the embedded database afterwards unless it was already running.
-	@running=$$($(PY) -m directory.db status); \
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
-	if [ "$$running" = "stopped" ] && [ -z "$$DATABASE_URL" ]; then $(PY) -m directory.db stop; fi; \
+	@# Stop the embedded database afterwards, unless a `make run` is using it.
+	@DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ -z "$$DATABASE_URL" ] && ! kill -0 "$$(cat var/run.pid 2>/dev/null)" 2>/dev/null; then \
+		$(PY) -m directory.db stop; fi; \
 	exit $$status
 
 bench: $(VENV)/.installed node_modules/.installed messages

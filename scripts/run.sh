@@ -8,8 +8,11 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
 pids=()
+mkdir -p var
+echo $$ > var/run.pid  # `make test` leaves the database running while this runs
 stop_all() {
     trap - INT TERM EXIT
+    rm -f var/run.pid
     echo
     echo "Stopping..."
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
