@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import BilingualName
+from directory.models import BilingualName, bilingual
 
 
 class Cluster(BilingualName):
@@ -38,11 +38,7 @@ class Cluster(BilingualName):
 
     @property
     def display_specialty(self) -> str:
-        from django.utils.translation import get_language
-
-        if (get_language() or "").startswith("en") and self.specialty_en:
-            return self.specialty_en
-        return self.specialty
+        return bilingual(self.specialty, self.specialty_en)
 
 
 class Designation(models.Model):
@@ -104,8 +100,4 @@ class Designation(models.Model):
 
     @property
     def display_title(self) -> str:
-        from django.utils.translation import get_language
-
-        if (get_language() or "").startswith("en") and self.title_en:
-            return self.title_en
-        return self.title
+        return bilingual(self.title, self.title_en)

@@ -2,7 +2,15 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def bilingual(zh: str, en: str) -> str:
+    """The English text when English is active and there is one, else the Chinese."""
+    if en and (get_language() or "").startswith("en"):
+        return en
+    return zh
 
 
 class BilingualName(models.Model):
@@ -19,11 +27,7 @@ class BilingualName(models.Model):
 
     @property
     def display_name(self) -> str:
-        from django.utils.translation import get_language
-
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        return bilingual(self.name, self.name_en)
 
 
 class Region(BilingualName):

@@ -2,8 +2,6 @@
 
 from functools import cache
 
-from django.utils.translation import get_language
-
 
 @cache
 def _all_regions() -> dict[str, tuple[str, str, str, str | None]]:
@@ -15,9 +13,10 @@ def _all_regions() -> dict[str, tuple[str, str, str, str | None]]:
 
 
 def region_names() -> dict[str, str]:
-    english = (get_language() or "").startswith("en")
+    from directory.models import bilingual
+
     return {
-        code: (name_en if english and name_en else name)
+        code: bilingual(name, name_en)
         for code, (name, name_en, _level, _parent) in _all_regions().items()
     }
 
