@@ -246,21 +246,10 @@ class Search:
         """Ids of exact and prefix name matches, for broad relevance-sorted results.
 
         Two steps, so that the planner cannot pick a scan of every text match:
-        candidates by name prefix (btree indexes), then those the search matches.
+        candidates by exact name and name prefix (btree indexes), then those the
+        search matches.
         """
-        nq = self.normalized_q
-        if not nq:
-            return []
-        like = _like_prefix(nq)
-        exact = Enterprise.objects.extra(  # noqa: S610
-            where=[f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)"],
-            params=[nq, nq],
-        ).values_list("id", flat=True)[:PINNED_LIMIT]
-        prefix = Enterprise.objects.extra(  # noqa: S610
-            where=[f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)"],
-            params=[like, like],
-        ).values_list("id", flat=True)[: PINNED_LIMIT * 20]
-        candidates = [*exact, *prefix]
+        candidates = name_matches(self.q, user, PINNED_LIMIT * 20)
         if not candidates:
             return []
         tier_sql, tier_params = self._tier_sql()
