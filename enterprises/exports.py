@@ -12,6 +12,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
+from directory.readahead import read_ahead
 from directory.tabular import csv_chunks, xlsx_chunks
 from enterprises.choices import Visibility
 from enterprises.import_columns import SECTIONS, choice_label
@@ -62,15 +63,16 @@ def enterprise_rows(queryset: QuerySet[Enterprise], user: Any) -> Iterator[list[
         "region_id" if f == "region" else f for f in columns if f != "clusters"
     ]
     slugs = RawSQL(CLUSTER_SLUGS_SQL, [])  # noqa: S611 - constant SQL
-    rows = (
+    query = (
         queryset.annotate(cluster_slugs=slugs, export_blank=Value(""))
         .order_by("id")
         .values_list(*db_fields, "cluster_slugs", "export_blank")
-        .iterator(chunk_size=FETCH_CHUNK)
     )
     is_member: set[int] = set()
     if user.is_authenticated and not user.is_staff:
         is_member = set(user.memberships.values_list("enterprise_id", flat=True))
+    # Read on a second thread (no query of this one's may run while it reads).
+    rows = read_ahead(lambda: query.iterator(chunk_size=FETCH_CHUNK), batch=FETCH_CHUNK)
     tier_default = viewer_tier(user)
     tier_member = viewer_tier(user, is_member=True)
     positions = {name: i for i, name in enumerate(db_fields)}
