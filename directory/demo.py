@@ -23,6 +23,7 @@ from django.utils import timezone
 from directory import demo_catalog as cat
 from directory.models import DemoDataset, Region
 from enterprises.indexing import IndexData, facet_keys, search_document
+from enterprises.names import name_key
 from enterprises.uscc import ALPHABET, check_character
 
 CHUNK = 5_000
@@ -86,6 +87,7 @@ ENTERPRISE_COLUMNS = [
     "updated_at",
     "search_vector",
     "facets",
+    "name_key",
 ]
 
 
@@ -404,6 +406,7 @@ def _enterprise_rows(ctx: Context, chunk_no: int, count: int) -> dict[str, str]:
             updated,
             search_document(data),
             facet_keys(data),
+            name_key(name),
         ]
         out["enterprise"].append(_copy_row(row))
         if cluster:

@@ -22,10 +22,8 @@ import json
 import multiprocessing
 import pickle
 import queue
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +44,7 @@ from directory.tabular import Table, TabularError, read_table
 from enterprises.import_columns import SECTIONS, RowCleaner, Section, match_header
 from enterprises.indexing import IndexData, facet_keys, search_document
 from enterprises.models import ChangeRecord, Enterprise
+from enterprises.names import name_key
 from enterprises.services import (
     ORIGIN_SOURCE,
     UPDATABLE_FIELDS,
@@ -63,35 +62,9 @@ LOCK_NAMESPACE = 61711
 PARALLEL_MIN_ROWS = 4000
 ACTIONS = ("create", "update", "unchanged", "error", "skip")
 
-COMPANY_SUFFIXES = sorted(
-    [
-        "股份有限公司", "有限责任公司", "有限公司", "集团公司", "总公司", "分公司",
-        "公司", "总厂", "分厂", "工厂", "厂", "商行", "经营部", "工作室", "合作社",
-        "company", "limited", "ltd", "co", "inc", "corp", "corporation", "llc",
-    ],
-    key=len,
-    reverse=True,
-)  # fmt: skip
-PUNCTUATION = re.compile(r"[\s\W_]+")
-
 
 def max_bytes() -> int:
     return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def name_key(name: str) -> str:
-    """A company name without its legal form, punctuation or width differences:
-    大连大杨集团有限公司 and 大连大杨集团有限责任公司 share the key 大连大杨集团."""
-    key = PUNCTUATION.sub("", unicodedata.normalize("NFKC", name or "").casefold())
-    changed = True
-    while changed:
-        changed = False
-        for suffix in COMPANY_SUFFIXES:
-            if key.endswith(suffix) and len(key) > len(suffix) + 1:
-                key = key[: -len(suffix)]
-                changed = True
-                break
-    return key if len(key) >= 2 else ""
 
 
 class ImportRefused(Exception):
@@ -274,27 +247,14 @@ class EnterprisePlanner:
         self.seen_uscc: dict[str, int] = {}
         self.seen_ids: dict[int, int] = {}
         self.file_names: dict[tuple[str, str], tuple[int, str]] = {}
-        self.db_names: dict[str, dict[str, tuple[int, str]]] = {}
         # Entries this import has created (the apply's writer fills it): never
         # matched, so each chunk is planned as the dry run planned it, whether or
         # not the writing of earlier chunks has reached the database yet.
         self.created: set[int] = set()
 
-    def _county_names(self, region: str) -> dict[str, tuple[int, str]]:
-        if region not in self.db_names:
-            keys: dict[str, tuple[int, str]] = {}
-            for pk, name in Enterprise.objects.filter(region_id=region).values_list(
-                "id", "name"
-            ):
-                key = name_key(name)
-                if key and pk not in self.created:
-                    keys.setdefault(key, (pk, name))
-            self.db_names[region] = keys
-        return self.db_names[region]
-
     def prefetch(self, cleaned: list[tuple[RowPlan, dict]]) -> Any:
         """What planning a chunk reads from the database (entries by ID and USCC,
-        names per county), so that `plan` itself runs no query."""
+        entries by name key and county), so that `plan` itself runs no query."""
         ids = {v["id"] for p, v in cleaned if not p.errors and v.get("id")}
         usccs = {v["uscc"] for p, v in cleaned if not p.errors and v.get("uscc")}
         fetch = Enterprise.objects.defer("search_vector", "facets")
@@ -311,23 +271,37 @@ class EnterprisePlanner:
             if usccs
             else {}
         )
-        for region in {v.get("region") for p, v in cleaned if not p.errors}:
-            if region:
-                self._county_names(region)
-        return by_id, by_uscc
+        keys = {
+            (key, v["region"])
+            for p, v in cleaned
+            if not p.errors and v.get("region") and (key := name_key(v.get("name")))
+        }
+        by_name: dict[tuple[str, str], tuple[int, str]] = {}
+        if keys:
+            found = (
+                Enterprise.objects.filter(name_key__in={key for key, _r in keys})
+                .order_by("id")
+                .values_list("name_key", "region_id", "id", "name")
+            )
+            for key, region, pk, name in found:
+                if (key, region) in keys and pk not in created:
+                    by_name.setdefault((key, region), (pk, name))
+        return by_id, by_uscc, by_name
 
     def plan(
         self, cleaned: list[tuple[RowPlan, dict]], prefetched: Any = None
     ) -> list[RowPlan]:
-        by_id, by_uscc = prefetched or self.prefetch(cleaned)
+        by_id, by_uscc, by_name = prefetched or self.prefetch(cleaned)
         plans = []
         for plan, values in cleaned:
             if not plan.errors:
-                self._decide(plan, values, by_id, by_uscc)
+                self._decide(plan, values, by_id, by_uscc, by_name)
             plans.append(plan)
         return plans
 
-    def _decide(self, plan: RowPlan, values: dict, by_id: dict, by_uscc: dict) -> None:
+    def _decide(
+        self, plan: RowPlan, values: dict, by_id: dict, by_uscc: dict, by_name: dict
+    ) -> None:
         values = {k: v for k, v in values.items() if k in self.fields or k == "id"}
         pk = values.pop("id", None)
         uscc = values.get("uscc")
@@ -379,16 +353,16 @@ class EnterprisePlanner:
                     values["uscc_check_override"] = True
         plan.values = values
         if existing is None:
-            self._plan_create(plan, values)
+            self._plan_create(plan, values, by_name)
         else:
             self._plan_update(plan, values, existing)
 
-    def _plan_create(self, plan: RowPlan, values: dict) -> None:
+    def _plan_create(self, plan: RowPlan, values: dict, by_name: dict) -> None:
         plan.action = "create"
         region = values.get("region", "")
         key = name_key(values.get("name", ""))
         if key and region:
-            other = self._county_names(region).get(key)
+            other = by_name.get((key, region))
             if other is not None:
                 plan.duplicate = {"kind": "name", "id": other[0], "name": other[1]}
             elif (region, key) in self.file_names:
@@ -1148,6 +1122,8 @@ class EnterpriseWriter:
                 attrs["city_id"] = str(value)[:4] + "00" if value else None
             else:
                 attrs[name] = value
+                if name == "name":
+                    attrs["name_key"] = name_key(value)
             if value not in (None, "", [], False):
                 known = planned.get(name)
                 new = known[1] if known is not None else jsonable(value)

@@ -1,5 +1,7 @@
 """Enterprises, their certifications, photos and the users who may edit them."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import BilingualName
+from enterprises import names
 from enterprises.choices import (
     EXPORT_MARKET_CHOICES,
     BusinessModel,
@@ -90,11 +93,15 @@ class Enterprise(BilingualName):
         validators=[MinValueValidator(1800), MaxValueValidator(2100)],
     )
     # Location
+    # Indexed in Meta.indexes: the automatic index of a key to a text primary key
+    # comes with a second, LIKE-only one that no query uses (and every insert
+    # pays for).
     region = models.ForeignKey(
         "directory.Region",
         verbose_name=_("county or district"),
         on_delete=models.PROTECT,
         related_name="enterprises",
+        db_index=False,
     )
     city = models.ForeignKey(
         "directory.Region",
@@ -102,6 +109,7 @@ class Enterprise(BilingualName):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        db_index=False,
     )
     address = models.CharField(_("address (Chinese)"), max_length=300, blank=True)
     address_en = models.CharField(_("address (English)"), max_length=300, blank=True)
@@ -204,6 +212,11 @@ class Enterprise(BilingualName):
     facets = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, editable=False
     )
+    # `enterprises.names.name_key(name)`, kept by `save` (and by the bulk writers
+    # of imports and the demo seeder): likely duplicates are found through it.
+    name_key = models.CharField(
+        _("name key"), max_length=200, blank=True, default="", editable=False
+    )
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -251,7 +264,17 @@ class Enterprise(BilingualName):
                 OpClass(Lower("name_en"), name="varchar_pattern_ops"),
                 name="enterprise_name_en_prefix",
             ),
+            models.Index(fields=["name_key", "region"], name="enterprise_name_key"),
+            models.Index(fields=["region"], name="enterprise_region"),
+            models.Index(fields=["city"], name="enterprise_city"),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = names.name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("enterprises:enterprise-detail", args=[self.pk])
@@ -383,6 +406,7 @@ class ChangeRecord(models.Model):
         verbose_name=_("enterprise"),
         on_delete=models.CASCADE,
         related_name="change_records",
+        db_index=False,  # changerecord_ent leads with it
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -22,6 +22,7 @@ from enterprises.imports import (
 )
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.search import Search, run
+from enterprises.services import enterprise_update
 from tests.factories import ClusterFactory, EnterpriseFactory
 from tests.imports.helpers import bad_check, csv_bytes, row, uscc, xlsx_bytes
 
@@ -148,6 +149,44 @@ def test_similar_name_in_the_same_county_is_flagged():
     }
     confirmed = plans(data, confirm_rows=frozenset({2}))
     assert confirmed[0].action == "create"
+
+
+def test_a_renamed_entry_is_matched_by_its_new_name_only(staff):
+    entry = EnterpriseFactory(name="大连大杨集团有限责任公司", region_id="210202")
+    enterprise_update(
+        actor=staff,
+        enterprise=entry,
+        changes={"name": "大连创新服饰有限公司"},
+        origin=ChangeRecord.Origin.STAFF,
+    )
+    old_name, new_name = plans(
+        csv_bytes(
+            [
+                row(name="大连大杨集团有限公司", region="210202"),
+                row(name="大连创新服饰股份有限公司", region="210202"),
+            ]
+        )
+    )
+    assert old_name.duplicate is None and old_name.action == "create"
+    assert new_name.duplicate == {
+        "kind": "name",
+        "id": entry.pk,
+        "name": "大连创新服饰有限公司",
+    }
+
+
+def test_the_migration_keys_existing_names():
+    from importlib import import_module
+
+    from django.db import connection
+
+    fill = import_module("enterprises.migrations.0006_enterprise_name_key")
+    entry = EnterpriseFactory(name="营口（鲅鱼圈）针织厂", region_id="210804")
+    Enterprise.objects.filter(pk=entry.pk).update(name_key="")
+    with connection.schema_editor() as editor:
+        fill.fill_name_keys(None, editor)
+    entry.refresh_from_db()
+    assert entry.name_key == "营口鲅鱼圈针织" == name_key(entry.name)
 
 
 def test_same_uscc_twice_in_a_file_is_an_error_flagged_as_duplicate():
