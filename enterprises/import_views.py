@@ -131,7 +131,9 @@ def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     job = get_object_or_404(ImportJob, pk=pk)
     try:
-        import_job_request_undo(actor=request.user, job=job)
+        import_job_request_undo(
+            actor=request.user, job=job, language=request.LANGUAGE_CODE
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:import-detail", pk=job.pk)

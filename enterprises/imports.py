@@ -38,6 +38,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, connections, models, transaction
 from django.db.models import signals
+from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1399,8 +1400,11 @@ UNDO_RUNNING = (ImportJob.Status.UNDO_QUEUED, ImportJob.Status.UNDOING)
 
 
 @transaction.atomic
-def import_job_request_undo(*, actor: Any, job: ImportJob) -> ImportJob:
-    """Queue the undo of an applied job (raises ValidationError if it cannot be)."""
+def import_job_request_undo(
+    *, actor: Any, job: ImportJob, language: str = ""
+) -> ImportJob:
+    """Queue the undo of an applied job (raises ValidationError if it cannot be);
+    its messages will be in `language` (by default the upload's)."""
     from enterprises.tasks import undo_import
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -1411,8 +1415,11 @@ def import_job_request_undo(*, actor: Any, job: ImportJob) -> ImportJob:
     job.message = ""
     job.progress_done = 0
     job.progress_total = _undo_total(job)
+    if language:
+        job.options = {**job.options, "undo_language": language}
     job.save(
         update_fields=[
+            "options",
             "status",
             "undone_by",
             "message",
@@ -1431,7 +1438,11 @@ def import_job_run_undo(*, job_id: int) -> ImportJob:
     if job.status != ImportJob.Status.UNDO_QUEUED:
         return job
     progress = Progress(job.pk, total=_undo_total(job))
-    language = job.options.get("language") or settings.LANGUAGE_CODE
+    language = (
+        job.options.get("undo_language")
+        or job.options.get("language")
+        or settings.LANGUAGE_CODE
+    )
     try:
         with translation.override(language):
             import_job_undo(actor=job.undone_by, job=job, progress=progress)
@@ -1551,15 +1562,21 @@ def _changed_since(created: list[int], *, reference: str) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT enterprise_id FROM "{table}" '  # noqa: S608 - model metadata
-            "WHERE enterprise_id = ANY(%s) AND reference IS DISTINCT FROM %s "
-            "ORDER BY enterprise_id LIMIT 1",
-            [created, reference],
+            "WHERE enterprise_id = ANY(%s::bigint[]) "
+            "AND reference IS DISTINCT FROM %s ORDER BY enterprise_id LIMIT 1",
+            [id_array(created), reference],
         )
         row = cursor.fetchone()
     return row[0] if row else None
 
 
 # --- Set-based deletion ------------------------------------------------------------
+
+
+def id_array(pks: list[int]) -> str:
+    """Primary keys as one PostgreSQL array literal (`%s::bigint[]`): sent as a
+    single string instead of adapting each of (maybe) 100,000 numbers."""
+    return "{" + ",".join(str(int(pk)) for pk in pks) + "}"
 
 
 class _NeedsCollector(Exception):
@@ -1571,8 +1588,8 @@ def delete_rows(model: type[models.Model], pks: list[int]) -> None:
     """Delete the rows of `model` with these primary keys as Django's collector
     would, but with one SQL statement per related table: CASCADE relations are
     deleted first (recursively), SET_NULL ones set to null, PROTECT and RESTRICT
-    refuse (ValidationError, naming the model), automatic many-to-many links are
-    removed. The relations come from the models' metadata, so a new relation is
+    refuse (ValidationError, naming the model); automatic many-to-many links go
+    too. The relations come from the models' metadata, so a new relation is
     followed without changes here. Must run in a transaction; falls back to the
     ORM's delete when a relation needs Python (SET_DEFAULT, SET(), signals)."""
     if not pks:
@@ -1582,9 +1599,10 @@ def delete_rows(model: type[models.Model], pks: list[int]) -> None:
     except _NeedsCollector:
         model._base_manager.filter(pk__in=pks).delete()
         return
+    ids = id_array(pks)
     with connection.cursor() as cursor:
         for kind, sql, related in steps:
-            cursor.execute(sql, {"ids": pks})
+            cursor.execute(sql, {"ids": ids})
             if kind == "protect" and cursor.fetchone() is not None:
                 raise ValidationError(
                     _(
@@ -1595,7 +1613,7 @@ def delete_rows(model: type[models.Model], pks: list[int]) -> None:
                 )
 
 
-_PK_ANY = '"%s" = ANY(%%(ids)s)'
+_PK_ANY = '"%s" = ANY(%%(ids)s::bigint[])'
 _MAX_DEPTH = 5
 
 
@@ -1604,7 +1622,11 @@ def _deletion_steps(
 ) -> list[tuple[str, str, Any]]:
     """The statements deleting the rows of `model` matching `where` (an SQL
     condition on its table; `pk_any` when it is exactly the primary key against
-    the `ids` parameter), what refers to them first."""
+    the `ids` parameter), what refers to them first.
+
+    The relations are those Django's collector follows (every reverse one-to-many
+    or one-to-one relation, hidden ones and automatic many-to-many tables
+    included)."""
     if depth > _MAX_DEPTH or (
         signals.pre_delete.has_listeners(model)
         or signals.post_delete.has_listeners(model)
@@ -1615,21 +1637,13 @@ def _deletion_steps(
     table = quote(meta.db_table)
     ids = f"SELECT {quote(meta.pk.column)} FROM {table} WHERE {where}"  # noqa: S608
     steps: list[tuple[str, str, Any]] = []
-    for rel in meta.related_objects:
+    for rel in get_candidate_relations_to_delete(meta):
         related = rel.related_model
-        if rel.many_to_many:
-            through = rel.through._meta
-            if through.auto_created:  # explicit ones are ManyToOneRel too
-                column = quote(rel.field.m2m_reverse_name())
-                steps.append(_unlink(through.db_table, column, ids, pk_any))
-            continue
         column = quote(rel.field.column)
         if pk_any and rel.field.target_field == meta.pk:  # what `where` matches
-            refers = f"{column} = ANY(%(ids)s)"
-        else:
-            refers = f"{column} IN ({ids})"
-        if related is model:  # rows among those deleted need nothing done
-            refers += f" AND NOT ({where})"
+            refers = f"{column} = ANY(%(ids)s::bigint[])"
+        else:  # evaluated once, then an index scan whatever the statistics say
+            refers = f"{column} = ANY(ARRAY({ids}))"
         rtable = quote(related._meta.db_table)
         on_delete = rel.on_delete
         if on_delete is models.CASCADE:
@@ -1652,17 +1666,5 @@ def _deletion_steps(
             )
         elif on_delete is not models.DO_NOTHING:
             raise _NeedsCollector
-    for m2m in meta.local_many_to_many:
-        through = m2m.remote_field.through._meta
-        if through.auto_created:
-            column = quote(m2m.m2m_column_name())
-            steps.append(_unlink(through.db_table, column, ids, pk_any))
     steps.append(("run", f"DELETE FROM {table} WHERE {where}", None))  # noqa: S608
     return steps
-
-
-def _unlink(table: str, column: str, ids: str, pk_any: bool) -> tuple[str, str, Any]:
-    """Delete the links of an automatic many-to-many table to the deleted rows."""
-    refers = f"{column} = ANY(%(ids)s)" if pk_any else f"{column} IN ({ids})"
-    table = connection.ops.quote_name(table)
-    return ("run", f"DELETE FROM {table} WHERE {refers}", None)  # noqa: S608
