@@ -156,6 +156,8 @@ class ImportJob(models.Model):
         APPLYING = "applying", _("Applying")
         APPLIED = "applied", _("Applied")
         FAILED = "failed", _("Failed; nothing was changed")
+        UNDO_QUEUED = "undo_queued", _("Waiting to be undone")
+        UNDOING = "undoing", _("Undoing")
         UNDONE = "undone", _("Undone")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -232,6 +234,8 @@ class ImportJob(models.Model):
             self.Status.CHECKING,
             self.Status.APPLY_QUEUED,
             self.Status.APPLYING,
+            self.Status.UNDO_QUEUED,
+            self.Status.UNDOING,
         }
 
     @property

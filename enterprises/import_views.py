@@ -17,7 +17,7 @@ from enterprises.imports import (
     import_job_create,
     import_job_refresh,
     import_job_request_apply,
-    import_job_undo,
+    import_job_request_undo,
     max_bytes,
 )
 from enterprises.search import Search
@@ -131,11 +131,11 @@ def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     job = get_object_or_404(ImportJob, pk=pk)
     try:
-        import_job_undo(actor=request.user, job=job)
+        import_job_request_undo(
+            actor=request.user, job=job, language=request.LANGUAGE_CODE
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The import was undone."))
     return redirect("imports:import-detail", pk=job.pk)
 
 

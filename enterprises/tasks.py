@@ -17,3 +17,11 @@ def apply_import(job_id: int) -> str:
     from enterprises.imports import import_job_apply
 
     return import_job_apply(job_id=job_id).status
+
+
+@task
+def undo_import(job_id: int) -> str:
+    """Undo an applied import, atomically."""
+    from enterprises.imports import import_job_run_undo
+
+    return import_job_run_undo(job_id=job_id).status

@@ -1,5 +1,5 @@
 """A staff member uploads a spreadsheet, reads the dry run, applies it while the
-progress bar updates by itself, then undoes it."""
+progress bar updates by itself, then undoes it (also a background task)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -65,8 +65,13 @@ def test_upload_dry_run_apply_with_progress_and_undo(
     existing.refresh_from_db()
     assert existing.products == "泳装"
 
+    # Undoing queues a task too; the page follows it until it is undone.
     page.get_by_role("button", name="Undo this import").click()
-    expect(page.locator("#job-progress")).to_have_attribute("data-status", "undone")
+    expect(page.locator("#job-progress")).to_have_attribute(
+        "data-status", "undone", timeout=20_000
+    )
+    expect(page.locator("#job-status")).to_have_text("Undone")
+    expect(page.get_by_role("button", name="Undo this import")).to_have_count(0)
     assert Enterprise.objects.count() == 2
     existing.refresh_from_db()
     assert existing.products == ""

@@ -86,10 +86,17 @@ def test_staff_upload_dry_run_apply_and_undo(
     history = client.get(LIST).content.decode()
     assert f'data-job="{job.pk}" data-status="applied"' in history
 
-    client.post(reverse("imports:import-undo", args=[job.pk]))
+    # Undo is queued as a task (run at once by the tests' task backend).
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("imports:import-undo", args=[job.pk]))
+    assert len(callbacks) == 1
+    assert response["Location"] == reverse("imports:import-detail", args=[job.pk])
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.UNDONE
+    assert job.status == ImportJob.Status.UNDONE, job.message
+    assert job.undone_by == staff and job.undone_at
     assert not Enterprise.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-status="undone"' in page and "Undo this import" not in page
 
 
 @pytest.mark.parametrize(

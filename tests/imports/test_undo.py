@@ -1,0 +1,383 @@
+"""Undo of an import as a background task, its set-based deletion of the entries
+the import created, and the clean-up of the dry runs' prepared files."""
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import models
+from django.urls import reverse
+from django.utils import translation
+
+from clusters.models import Designation
+from directory.models import ImportJob
+from enterprises import imports
+from enterprises.imports import (
+    ImportRefused,
+    delete_rows,
+    import_job_apply,
+    import_job_check,
+    import_job_create,
+    import_job_request_apply,
+    import_job_request_undo,
+    prepared_path,
+)
+from enterprises.models import ChangeRecord, Claim, Enterprise, EnterpriseMembership
+from enterprises.services import enterprise_update
+from programmes.models import Award, Event
+from tests.factories import ClusterFactory, EnterpriseFactory, MembershipFactory
+from tests.imports.helpers import csv_bytes, row, uscc
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def checked(staff, data: bytes) -> ImportJob:
+    job = import_job_create(
+        actor=staff, kind="enterprises", data=data, file_name="u.csv", enqueue=False
+    )
+    return import_job_check(job_id=job.pk)
+
+
+def applied(staff, data: bytes, capture) -> ImportJob:
+    job = checked(staff, data)
+    with capture(execute=True):
+        import_job_request_apply(actor=staff, job=job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED, job.message
+    return job
+
+
+def undo_url(job):
+    return reverse("imports:import-undo", args=[job.pk])
+
+
+def detail_url(job):
+    return reverse("imports:import-detail", args=[job.pk])
+
+
+def claim(user, enterprise) -> Claim:
+    return Claim.objects.create(
+        user=user,
+        enterprise=enterprise,
+        relationship="经理",
+        uscc=enterprise.uscc,
+        contact_name="王",
+        contact_phone="13800000000",
+        contact_email="w@example.com",
+        proof="claims/proof.pdf",
+    )
+
+
+def test_undo_refused_when_a_created_entry_changed_leaves_everything_applied(
+    client, staff, django_capture_on_commit_callbacks
+):
+    data = csv_bytes(
+        [row(name=f"撤销企业{i}有限公司", uscc=uscc(300 + i)) for i in range(3)]
+    )
+    job = applied(staff, data, django_capture_on_commit_callbacks)
+    changed = Enterprise.objects.get(uscc=uscc(301))
+    enterprise_update(
+        actor=staff, enterprise=changed, changes={"products": "袜子"}, origin="staff"
+    )
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(undo_url(job), HTTP_ACCEPT_LANGUAGE="en")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED
+    assert f"Enterprise {changed.pk}, created by this import, has changed since" in (
+        job.message
+    )
+    assert job.undone_by is None and job.undone_at is None
+    assert (
+        Enterprise.objects.filter(uscc__in=[uscc(300 + i) for i in range(3)]).count()
+        == 3
+    )
+    page = client.get(detail_url(job), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-status="applied"' in page and "has changed since" in page
+    assert "Undo this import" in page  # it can be tried again
+
+
+def test_undo_refused_when_an_updated_entry_changed_again_changes_nothing(
+    client, staff, django_capture_on_commit_callbacks
+):
+    existing = EnterpriseFactory(uscc=uscc(310), name_en="", products="衬衫")
+    data = csv_bytes(
+        [
+            row(name=existing.name, uscc=uscc(310), products="泳衣"),
+            row(name="另一家新建有限公司", uscc=uscc(311)),
+        ]
+    )
+    job = applied(staff, data, django_capture_on_commit_callbacks)
+    enterprise_update(
+        actor=staff, enterprise=existing, changes={"products": "袜子"}, origin="staff"
+    )
+    records = ChangeRecord.objects.count()
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(undo_url(job), HTTP_ACCEPT_LANGUAGE="en")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED
+    assert "changed again" in job.message
+    existing.refresh_from_db()
+    assert existing.products == "袜子"
+    assert Enterprise.objects.filter(uscc=uscc(311)).exists()
+    assert ChangeRecord.objects.count() == records
+
+
+def test_undo_can_only_be_requested_for_an_applied_import(client, staff):
+    job = checked(staff, csv_bytes([row(name="未应用企业有限公司")]))
+    client.force_login(staff)
+    response = client.post(undo_url(job), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Only an applied import can be undone." in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED
+    with pytest.raises(ValidationError):
+        import_job_request_undo(actor=staff, job=job)
+
+
+def test_progress_of_a_queued_undo_polls_with_its_own_wording(client, staff):
+    job = checked(staff, csv_bytes([row(name="进度撤销有限公司")]))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.UNDO_QUEUED, progress_done=2, progress_total=5
+    )
+    client.force_login(staff)
+    response = client.get(
+        detail_url(job) + "?fragment=progress",
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    body = response.content.decode()
+    assert 'data-status="undo_queued"' in body and 'hx-trigger="every 1s"' in body
+    assert "Waiting to be undone" in body and "2 of 5 changes undone" in body
+    assert "HX-Refresh" not in response
+
+
+def test_an_undo_whose_worker_died_goes_back_to_applied(client, staff):
+    job = import_job_create(
+        actor=staff,
+        kind="enterprises",
+        data=csv_bytes([row(name="中断撤销有限公司")]),
+        file_name="d.csv",
+        enqueue=False,
+    )
+    # Marked as undoing, but no session holds its lock: the worker died. (Not
+    # checked or applied here: the test's transaction would still hold the lock.)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.UNDOING, undone_by=staff
+    )
+    client.force_login(staff)
+    page = client.get(detail_url(job), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED and job.undone_by is None
+    assert "The undo stopped before it finished" in job.message
+    assert 'data-status="applied"' in page and "Undo this import" in page
+
+
+def test_a_failing_undo_task_goes_back_to_applied(
+    staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    job = applied(
+        staff,
+        csv_bytes([row(name="失败撤销有限公司", uscc=uscc(330))]),
+        django_capture_on_commit_callbacks,
+    )
+
+    def broken(model, pks):
+        Enterprise.objects.filter(pk__in=pks).delete()
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(imports, "delete_rows", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_request_undo(actor=staff, job=job, language="en")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED
+    assert job.message == "The undo failed. Nothing was changed."
+    assert Enterprise.objects.filter(uscc=uscc(330)).exists()
+
+
+def test_undo_deletes_the_related_rows_of_created_entries_and_nothing_else(
+    staff, user, django_capture_on_commit_callbacks
+):
+    cluster = ClusterFactory()
+    kept = EnterpriseFactory(uscc=uscc(340), name_en="", products="衬衫")
+    kept.clusters.add(cluster)
+    kept_claim = claim(user, kept)
+    kept_membership = MembershipFactory(enterprise=kept)
+    kept_designation = Designation.objects.create(
+        enterprise=kept, kind="brand", title="名牌", awarding_body="协会"
+    )
+    enterprise_update(
+        actor=staff, enterprise=kept, changes={"products": "泳衣"}, origin="staff"
+    )
+    kept_record = ChangeRecord.objects.get(enterprise=kept)
+
+    job = applied(
+        staff,
+        csv_bytes(
+            [row(name=f"关联企业{i}有限公司", uscc=uscc(350 + i)) for i in range(3)]
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    created = list(Enterprise.objects.filter(pk__in=job.result["created"]))
+    assert len(created) == 3
+    for enterprise in created:
+        enterprise.clusters.add(cluster)
+        claim(user, enterprise)
+        MembershipFactory(enterprise=enterprise)
+        Designation.objects.create(
+            enterprise=enterprise, kind="honour", title="荣誉", awarding_body="协会"
+        )
+    # A record of a kept entry that (artificially) reverts one of a created entry:
+    # its link is set to null (SET_NULL), the record stays.
+    created_record = ChangeRecord.objects.filter(enterprise=created[0]).first()
+    kept_record.reverts = created_record
+    kept_record.save(update_fields=["reverts"])
+
+    job = import_job_request_undo(actor=staff, job=job)  # not run yet
+    assert job.status == ImportJob.Status.UNDO_QUEUED
+    imports.import_job_run_undo(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UNDONE, job.message
+    assert job.progress_done == job.progress_total == 3
+
+    ids = [e.pk for e in created]
+    assert not Enterprise.objects.filter(pk__in=ids).exists()
+    assert not ChangeRecord.objects.filter(enterprise_id__in=ids).exists()
+    assert not Claim.objects.filter(enterprise_id__in=ids).exists()
+    assert not EnterpriseMembership.objects.filter(enterprise_id__in=ids).exists()
+    assert not Designation.objects.filter(enterprise_id__in=ids).exists()
+    assert list(cluster.enterprises.all()) == [kept]
+    # The pre-existing entry keeps all of its own.
+    assert Claim.objects.filter(pk=kept_claim.pk).exists()
+    assert EnterpriseMembership.objects.filter(pk=kept_membership.pk).exists()
+    assert Designation.objects.filter(pk=kept_designation.pk).exists()
+    kept_record.refresh_from_db()
+    assert kept_record.reverts is None
+    kept.refresh_from_db()
+    assert kept.products == "泳衣"
+
+
+def test_a_protected_reference_refuses_the_deletion(monkeypatch):
+    enterprise = EnterpriseFactory()
+    other = EnterpriseFactory()
+    event = Event.objects.create(
+        slug="expo",
+        kind="exhibition",
+        name="泳装博览会",
+        starts_on=dt.date(2025, 6, 12),
+        ends_on=dt.date(2025, 6, 15),
+    )
+    award = Award.objects.create(
+        event=event, title="金奖", enterprise=enterprise, winner_name="获奖者"
+    )
+    relation = Award._meta.get_field("enterprise").remote_field
+    monkeypatch.setattr(relation, "on_delete", models.PROTECT)
+    with pytest.raises(ValidationError, match="still referred to by awards"):
+        delete_rows(Enterprise, [enterprise.pk, other.pk])
+    monkeypatch.setattr(relation, "on_delete", models.SET_NULL)
+    delete_rows(Enterprise, [enterprise.pk, other.pk])
+    award.refresh_from_db()
+    assert award.enterprise is None
+    assert not Enterprise.objects.filter(pk__in=[enterprise.pk, other.pk]).exists()
+
+
+def test_set_based_deletion_covers_every_relation_of_an_enterprise():
+    """No relation of an enterprise (or of what is deleted with it) needs Django's
+    collector: a new one with an unsupported on_delete would fail here."""
+    steps = imports._deletion_steps(Enterprise, imports._PK_ANY % "id", pk_any=True)
+    tables = {sql.split()[2] for kind, sql, _ in steps if sql.startswith("DELETE")}
+    for table in (
+        "enterprises_changerecord",
+        "enterprises_claim",
+        "enterprises_enterprise_clusters",
+        "enterprises_enterprisemembership",
+        "enterprises_changerequestfield",
+        "clusters_designation",
+        "enterprises_enterprise",
+    ):
+        assert f'"{table}"' in tables
+
+
+# --- Prepared files ------------------------------------------------------------
+
+
+def fake_prepared(job) -> Path:
+    path = prepared_path(job)
+    path.write_bytes(b"prepared rows")
+    return path
+
+
+def test_a_failed_apply_deletes_the_prepared_rows(staff, monkeypatch):
+    job = checked(staff, csv_bytes([row(name="准备失败有限公司")]))
+    path = fake_prepared(job)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.APPLY_QUEUED)
+
+    def refused(**kwargs):
+        raise ImportRefused("Row 2: changed. Nothing was changed.")
+
+    monkeypatch.setattr(imports, "apply_file", refused)
+    job = import_job_apply(job_id=job.pk)
+    assert job.status == ImportJob.Status.FAILED
+    assert not path.exists()
+
+
+def test_a_rejected_file_and_a_dead_job_keep_no_prepared_rows(staff):
+    job = import_job_create(
+        actor=staff,
+        kind="enterprises",
+        data=csv_bytes([row(name="准备中断有限公司")]),
+        file_name="d.csv",
+        enqueue=False,
+    )
+    path = fake_prepared(job)
+    path.with_suffix(".tmp").write_bytes(b"half")
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.APPLYING)
+    job.refresh_from_db()
+    imports.import_job_refresh(job)
+    assert job.status == ImportJob.Status.FAILED
+    assert not path.exists() and not path.with_suffix(".tmp").exists()
+
+    # A file that can no longer be read when it is checked again is rejected.
+    job = checked(staff, csv_bytes([row(name="准备拒绝有限公司")]))
+    path = fake_prepared(job)
+    with job.file.open("wb") as handle:
+        handle.write(b"")
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECK_QUEUED)
+    job = import_job_check(job_id=job.pk)
+    assert job.status == ImportJob.Status.INVALID
+    assert not path.exists()
+
+
+def test_clean_import_files_deletes_old_prepared_rows_except_running_jobs(
+    staff, capsys
+):
+    old = checked(staff, csv_bytes([row(name="旧检查有限公司")]))
+    young = checked(staff, csv_bytes([row(name="新检查有限公司")]))
+    running = checked(staff, csv_bytes([row(name="正在应用有限公司")]))
+    ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.APPLYING)
+    two_days_ago = time.time() - 48 * 3600
+    paths = {}
+    for name, job in (("old", old), ("young", young), ("running", running)):
+        paths[name] = fake_prepared(job)
+        if name != "young":
+            os.utime(paths[name], (two_days_ago, two_days_ago))
+    orphan = paths["old"].with_name("gone-enterprises.bin.prepared")
+    orphan.write_bytes(b"of a deleted job")
+    os.utime(orphan, (two_days_ago, two_days_ago))
+
+    call_command("clean_import_files")
+    assert "2 prepared file(s) deleted." in capsys.readouterr().out
+    assert not paths["old"].exists() and not orphan.exists()
+    assert paths["young"].exists() and paths["running"].exists()
+    call_command("clean_import_files", "--hours", "0")
+    assert not paths["young"].exists() and paths["running"].exists()
