@@ -37,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, connections, models, transaction
 from django.db.models import signals
 from django.db.models.deletion import get_candidate_relations_to_delete
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -240,6 +241,12 @@ def _clean_rows(
     return out
 
 
+def _any(values: set[Any], sql_type: str) -> RawSQL:
+    """`IN` a set given as one array parameter: a thousand placeholders cost more
+    to build and send than the query takes."""
+    return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611
+
+
 class EnterprisePlanner:
     """Plans enterprise rows chunk by chunk, remembering what earlier rows of the
     file claimed (USCCs, IDs, names per county)."""
@@ -251,6 +258,7 @@ class EnterprisePlanner:
         self.seen_uscc: dict[str, int] = {}
         self.seen_ids: dict[int, int] = {}
         self.file_names: dict[tuple[str, str], tuple[int, str]] = {}
+        self.name_keys: dict[str, str] = {}  # of the chunk being planned
         # Entries this import has created (the apply's writer fills it): never
         # matched, so each chunk is planned as the dry run planned it, whether or
         # not the writing of earlier chunks has reached the database yet.
@@ -266,36 +274,54 @@ class EnterprisePlanner:
             fetch = fetch.prefetch_related("clusters")
         created = self.created
         by_id = (
-            {e.pk: e for e in fetch.filter(pk__in=ids) if e.pk not in created}
+            {
+                e.pk: e
+                for e in fetch.filter(pk__in=_any(ids, "integer"))
+                if e.pk not in created
+            }
             if ids
             else {}
         )
         by_uscc = (
-            {e.uscc: e for e in fetch.filter(uscc__in=usccs) if e.pk not in created}
+            {
+                e.uscc: e
+                for e in fetch.filter(uscc__in=_any(usccs, "text"))
+                if e.pk not in created
+            }
             if usccs
             else {}
         )
+        name_keys = {
+            v.get("name", ""): name_key(v.get("name", ""))
+            for p, v in cleaned
+            if not p.errors
+        }
         keys = {
             (key, v["region"])
             for p, v in cleaned
-            if not p.errors and v.get("region") and (key := name_key(v.get("name")))
+            if not p.errors
+            and v.get("region")
+            and (key := name_keys[v.get("name", "")])
         }
         by_name: dict[tuple[str, str], tuple[int, str]] = {}
         if keys:
             found = (
-                Enterprise.objects.filter(name_key__in={key for key, _r in keys})
+                Enterprise.objects.filter(
+                    name_key__in=_any({key for key, _r in keys}, "text")
+                )
                 .order_by("id")
                 .values_list("name_key", "region_id", "id", "name")
             )
             for key, region, pk, name in found:
                 if (key, region) in keys and pk not in created:
                     by_name.setdefault((key, region), (pk, name))
-        return by_id, by_uscc, by_name
+        return by_id, by_uscc, by_name, name_keys
 
     def plan(
         self, cleaned: list[tuple[RowPlan, dict]], prefetched: Any = None
     ) -> list[RowPlan]:
-        by_id, by_uscc, by_name = prefetched or self.prefetch(cleaned)
+        by_id, by_uscc, by_name, name_keys = prefetched or self.prefetch(cleaned)
+        self.name_keys = name_keys
         plans = []
         for plan, values in cleaned:
             if not plan.errors:
@@ -364,7 +390,8 @@ class EnterprisePlanner:
     def _plan_create(self, plan: RowPlan, values: dict, by_name: dict) -> None:
         plan.action = "create"
         region = values.get("region", "")
-        key = name_key(values.get("name", ""))
+        name = values.get("name", "")
+        key = self.name_keys.get(name) or name_key(name)
         if key and region:
             other = by_name.get((key, region))
             if other is not None:
