@@ -13,10 +13,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.forms.utils import ErrorDict
 from django.utils import translation
@@ -129,9 +130,13 @@ MARKET_COLUMNS = [
 ]
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=8192)  # the same few labels fill whole columns of a sheet
 def header_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").casefold()
-    return re.sub(r"\s+", "", text)
+    return _SPACES.sub("", text)
 
 
 def match_header(
@@ -404,6 +409,7 @@ class RowForm(forms.ModelForm):
                     empty_ok.get(name, _NO_EMPTY),
                     getattr(self, f"clean_{name}", None),
                     plain,
+                    _plain_text_limit(field) if plain else None,
                 )
             )
         self._row_plan = plan
@@ -426,11 +432,23 @@ class RowForm(forms.ModelForm):
             return
         data = self.data
         cleaned = self.cleaned_data
-        for name, field, empty, clean_field, plain in self._row_plan:
+        for name, field, empty, clean_field, plain, limit in self._row_plan:
             raw = data.get(name)
             if empty is not _NO_EMPTY and (raw is None or raw == ""):
                 cleaned[name] = empty.copy() if empty.__class__ is list else empty
                 continue
+            if limit is not None and raw.__class__ is str:
+                # A plain text cell: what CharField.clean does, inline; anything
+                # it would refuse goes through it for its message.
+                text = raw.strip()
+                if text and len(text) <= limit and "\x00" not in text:
+                    cleaned[name] = text
+                    if clean_field is not None:
+                        try:
+                            cleaned[name] = clean_field()
+                        except ValidationError as exc:
+                            self.add_error(name, exc)
+                    continue
             try:
                 cleaned[name] = (
                     field.clean(raw) if plain else field._clean_bound_field(self[name])
@@ -466,6 +484,20 @@ class RowForm(forms.ModelForm):
 
 
 _NO_EMPTY = object()
+
+
+def _plain_text_limit(field: forms.Field) -> int | None:
+    """The maximum length of a plain CharField (stripped, checked for length and
+    NUL characters only), or None for any other field."""
+    if type(field) is not forms.CharField or not field.strip or not field.max_length:
+        return None
+    allowed = (
+        validators.MaxLengthValidator,
+        validators.ProhibitNullCharactersValidator,
+    )
+    if not all(isinstance(v, allowed) for v in field.validators):
+        return None
+    return field.max_length
 
 
 class EnterpriseRowForm(RowForm):

@@ -102,6 +102,7 @@ def test_wrong_headers_are_refused_with_one_message():
         ({"contact_email": "nope"}, "valid email"),
         ({"clusters": "no-such"}, "no cluster “no-such”"),
         ({"id": "999999"}, "no enterprise with ID 999999"),
+        ({"name": "长" * 201}, "at most 200 characters (it has 201)"),
     ],
 )
 def test_every_row_error_is_reported_with_its_reason(values, expected):
