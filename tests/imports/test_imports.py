@@ -445,3 +445,15 @@ def test_large_files_build_search_documents_in_worker_processes(staff, monkeypat
     found = run(Search.from_params(QueryDict("q=并行企业449")), staff).rows
     assert [e.name for e in found][:1] == ["并行企业449有限公司"]
     assert ChangeRecord.objects.filter(reference=f"import:{job.pk}").count() == 450
+
+
+def test_an_apply_leaves_the_worker_thread_switch_interval_as_it_was(staff):
+    import sys
+
+    before = sys.getswitchinterval()
+    data = csv_bytes(
+        [row(name=f"切换{i}服饰有限公司", uscc=uscc(400 + i)) for i in range(3)]
+    )
+    apply_file(job=job_for(staff, data), actor=staff, data=data, options=Options())
+    assert Enterprise.objects.filter(name__startswith="切换").count() == 3
+    assert sys.getswitchinterval() == before
