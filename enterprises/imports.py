@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, connections, models, transaction
-from django.db.models import signals
+from django.db.models import Q, signals
 from django.db.models.deletion import get_candidate_relations_to_delete
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
@@ -274,24 +274,31 @@ class EnterprisePlanner:
         if "clusters" in self.fields:
             fetch = fetch.prefetch_related("clusters")
         created = self.created
-        by_id = (
-            {
-                e.pk: e
-                for e in fetch.filter(pk__in=_any(ids, "integer"))
+        # Whole entries for the rows that may update one (by ID, else by USCC),
+        # each fetched once; for the other USCCs only who holds them.
+        unnamed = {
+            v["uscc"]
+            for p, v in cleaned
+            if not p.errors and v.get("uscc") and not v.get("id")
+        }
+        entries = []
+        if ids or unnamed:
+            entries = [
+                e
+                for e in fetch.filter(
+                    Q(pk__in=_any(ids, "integer")) | Q(uscc__in=_any(unnamed, "text"))
+                )
                 if e.pk not in created
-            }
-            if ids
-            else {}
-        )
-        by_uscc = (
-            {
-                e.uscc: e
-                for e in fetch.filter(uscc__in=_any(usccs, "text"))
-                if e.pk not in created
-            }
-            if usccs
-            else {}
-        )
+            ]
+        by_id = {e.pk: e for e in entries if e.pk in ids}
+        by_uscc = {e.uscc: e for e in entries if e.uscc}
+        holders = usccs - by_uscc.keys()
+        if holders:
+            for code, pk, name in Enterprise.objects.filter(
+                uscc__in=_any(holders, "text")
+            ).values_list("uscc", "id", "name"):
+                if pk not in created:
+                    by_uscc[code] = Enterprise(pk=pk, uscc=code, name=name)
         name_keys = {
             v.get("name", ""): name_key(v.get("name", ""))
             for p, v in cleaned

@@ -457,3 +457,25 @@ def test_an_apply_leaves_the_worker_thread_switch_interval_as_it_was(staff):
     apply_file(job=job_for(staff, data), actor=staff, data=data, options=Options())
     assert Enterprise.objects.filter(name__startswith="切换").count() == 3
     assert sys.getswitchinterval() == before
+
+
+def test_rows_match_entries_by_id_then_by_uscc_and_a_taken_uscc_is_an_error():
+    first = EnterpriseFactory(uscc=uscc(501), name="甲服饰有限公司")
+    second = EnterpriseFactory(uscc=uscc(502), name="乙服饰有限公司")
+    holder = EnterpriseFactory(uscc=uscc(503), name="丙服饰有限公司")
+    other = EnterpriseFactory(uscc=None, name="丁服饰有限公司")
+    by_id, by_code, taken = plans(
+        csv_bytes(
+            [
+                row(id=first.pk, name="甲服饰有限公司", uscc=uscc(501), products="T恤"),
+                row(name="乙服饰有限公司", uscc=uscc(502), products="卫衣"),
+                row(id=other.pk, name="丁服饰有限公司", uscc=uscc(503)),
+            ]
+        )
+    )
+    assert (by_id.action, by_id.target) == ("update", first.pk)
+    assert by_id.changes["products"] == ["", "T恤"]
+    assert (by_code.action, by_code.target) == ("update", second.pk)
+    assert taken.action == "error"
+    assert f"belongs to another enterprise (ID {holder.pk})" in " ".join(taken.errors)
+    assert taken.duplicate == {"kind": "uscc", "id": holder.pk, "name": holder.name}
