@@ -213,6 +213,36 @@ def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
     return table
 
 
+def _open_sheet(data: bytes) -> Table | None:
+    """The first sheet through `xlsx_reader`, or None when it does not know the
+    workbook's structure (openpyxl reads it then)."""
+    from directory import xlsx_reader
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        rows = xlsx_reader.sheet_rows(archive, MAX_COLUMNS)
+        path = xlsx_reader._first_sheet(archive)
+        estimate = max(xlsx_reader.estimated_rows(archive, path) - 1, 0)
+    except xlsx_reader.Unsupported:
+        archive.close()
+        return None
+
+    def cells() -> Iterator[list[str]]:
+        try:
+            for row in rows:
+                yield [_clean_cell(cell) for cell in row]
+        except TabularError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any damage inside the archive
+            raise TabularError(
+                _("The XLSX file is damaged or incomplete and cannot be read.")
+            ) from exc
+        finally:
+            archive.close()
+
+    return Table("xlsx", "", [], _non_empty(cells()), estimate)
+
+
 def _open_xlsx(data: bytes) -> Table:
     import openpyxl
 
@@ -228,6 +258,9 @@ def _open_xlsx(data: bytes) -> Table:
             bad = archive.testzip()
             if bad is not None:
                 raise zipfile.BadZipFile(bad)
+        fast = _open_sheet(data)
+        if fast is not None:
+            return fast
         workbook = openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=True
         )

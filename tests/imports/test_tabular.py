@@ -112,3 +112,84 @@ def test_xlsx_is_written_without_formulas():
 def test_neutralise_round_trip():
     for value in ["=x", "+1", "-2", "@y", "\tz", "ok", "'quoted", ""]:
         assert unneutralise(neutralise(value)) == value
+
+
+def _excel_workbook(date1904: bool = False) -> bytes:
+    """A sheet the way Excel writes one: shared strings, styles, gaps, types."""
+    import datetime as dt
+
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    workbook = openpyxl.Workbook()
+    if date1904:
+        workbook.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(["名称", "成立年份", "比例", "日期", "出口", "时间"])
+    sheet.append(["大连大杨集团有限公司", 1979, 12.5, dt.date(2024, 3, 1), True])
+    sheet["F2"] = dt.datetime(2024, 3, 1, 14, 30)  # noqa: DTZ001 - as in sheets
+    sheet["A4"] = CellRichText("辽宁", TextBlock(InlineFont(b=True), "蓝海"), "泳装")
+    sheet["C4"] = 3.0
+    sheet["E4"] = False
+    # before Excel's 29 February 1900 (in the 1900 system)
+    sheet["D5"] = dt.date(1950, 2, 1) if date1904 else dt.date(1900, 2, 1)
+    sheet["G6"] = "beyond the header"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_xlsx_rows_read_as_openpyxl_reads_them(date1904):
+    from directory import tabular
+
+    data = _excel_workbook(date1904)
+    fast = read_table(data)
+    assert fast.header == ["名称", "成立年份", "比例", "日期", "出口", "时间"]
+    rows = list(fast.rows)
+    slow = list(
+        tabular._non_empty(
+            tabular._xlsx_rows(
+                openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            )
+        )
+    )[1:]
+
+    def trimmed(numbered):  # openpyxl pads every row to the widest one
+        return [
+            (n, r[: max((i + 1 for i, c in enumerate(r) if c), default=0)])
+            for n, r in numbered
+        ]
+
+    assert trimmed(rows) == trimmed(slow)
+    assert rows[0] == (
+        2,
+        [
+            "大连大杨集团有限公司",
+            "1979",
+            "12.5",
+            "2024-03-01",
+            "true",
+            "2024-03-01T14:30:00",
+        ],
+    )
+    assert rows[1] == (4, ["辽宁蓝海泳装", "", "3", "", "false"])  # row 3 is empty
+    assert rows[2] == (5, ["", "", "", "1950-02-01" if date1904 else "1900-02-01"])
+    assert rows[3] == (6, ["", "", "", "", "", "", "beyond the header"])
+
+
+def test_a_workbook_without_its_parts_gets_the_clear_message():
+    import zipfile
+
+    from directory import xlsx_reader
+
+    source = zipfile.ZipFile(io.BytesIO(_excel_workbook()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            if item.filename != "xl/_rels/workbook.xml.rels":
+                target.writestr(item, source.read(item.filename))
+    with pytest.raises(xlsx_reader.Unsupported):
+        xlsx_reader.sheet_rows(zipfile.ZipFile(io.BytesIO(buffer.getvalue())), 10)
+    with pytest.raises(TabularError, match="damaged or incomplete"):
+        read_table(buffer.getvalue())  # openpyxl, after the fast reader, gives up
