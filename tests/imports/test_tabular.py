@@ -193,3 +193,25 @@ def test_a_workbook_without_its_parts_gets_the_clear_message():
         xlsx_reader.sheet_rows(zipfile.ZipFile(io.BytesIO(buffer.getvalue())), 10)
     with pytest.raises(TabularError, match="damaged or incomplete"):
         read_table(buffer.getvalue())  # openpyxl, after the fast reader, gives up
+
+
+def test_a_sheet_declaring_entities_is_refused():
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(_excel_workbook()))
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                if content.startswith(b"<?xml"):
+                    content = content.split(b"?>", 1)[1]
+                content = bomb + content
+            target.writestr(item, content)
+    with pytest.raises(TabularError, match="damaged or incomplete"):
+        table = read_table(buffer.getvalue())
+        list(table.rows)
