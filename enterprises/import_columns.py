@@ -366,6 +366,11 @@ def cluster_lookup() -> dict[str, str]:
 # --- Row forms --------------------------------------------------------------------
 
 
+# Fields whose cleaning looks a text up in a fixed table (choices, regions,
+# clusters): the same text always cleans the same way within an import.
+_LOOKUP_FIELDS = (LabelChoiceField, YesNoField, RegionCodeField, SlugListField)
+
+
 class RowForm(forms.ModelForm):
     """A ModelForm that validates cells only: its fields come from the model (so
     they carry the model's lengths, ranges and validators) and choice and list
@@ -377,7 +382,7 @@ class RowForm(forms.ModelForm):
     # How each field of a row is cleaned (set by `prepare_rows`): a real sheet has
     # tens of thousands of rows, and going through Django's bound fields for each
     # cell was most of the time of an import.
-    _row_plan: list[tuple[str, forms.Field, Any, Any, bool]] | None = None
+    _row_plan: list[tuple[str, forms.Field, Any, Any, bool, Any, Any]] | None = None
     _model_checked: dict[str, Any] | None = None
 
     def prepare_rows(self) -> None:
@@ -410,6 +415,7 @@ class RowForm(forms.ModelForm):
                     getattr(self, f"clean_{name}", None),
                     plain,
                     _plain_text_limit(field) if plain else None,
+                    {} if plain and isinstance(field, _LOOKUP_FIELDS) else None,
                 )
             )
         self._row_plan = plan
@@ -432,10 +438,27 @@ class RowForm(forms.ModelForm):
             return
         data = self.data
         cleaned = self.cleaned_data
-        for name, field, empty, clean_field, plain, limit in self._row_plan:
+        for name, field, empty, clean_field, plain, limit, memo in self._row_plan:
             raw = data.get(name)
             if empty is not _NO_EMPTY and (raw is None or raw == ""):
                 cleaned[name] = empty.copy() if empty.__class__ is list else empty
+                continue
+            if memo is not None and clean_field is None:
+                # A label, region or cluster: the same few texts fill a column.
+                outcome = memo.get(raw, _NO_EMPTY)
+                if outcome is _NO_EMPTY:
+                    try:
+                        outcome = field.clean(raw)
+                    except ValidationError as exc:
+                        outcome = exc
+                    if len(memo) < MEMO_SIZE:
+                        memo[raw] = outcome
+                if isinstance(outcome, ValidationError):
+                    self.add_error(name, outcome)
+                else:
+                    cleaned[name] = (
+                        outcome.copy() if outcome.__class__ is list else outcome
+                    )
                 continue
             if limit is not None and raw.__class__ is str:
                 # A plain text cell: what CharField.clean does, inline; anything
@@ -484,6 +507,7 @@ class RowForm(forms.ModelForm):
 
 
 _NO_EMPTY = object()
+MEMO_SIZE = 5000  # distinct texts remembered per lookup column
 
 
 def _plain_text_limit(field: forms.Field) -> int | None:

@@ -479,3 +479,20 @@ def test_rows_match_entries_by_id_then_by_uscc_and_a_taken_uscc_is_an_error():
     assert taken.action == "error"
     assert f"belongs to another enterprise (ID {holder.pk})" in " ".join(taken.errors)
     assert taken.duplicate == {"kind": "uscc", "id": holder.pk, "name": holder.name}
+
+
+def test_the_same_bad_label_is_an_error_on_every_row_that_has_it():
+    data = csv_bytes(
+        [
+            row(name=f"标签{i}服饰有限公司", employee_band=band, region=region)
+            for i, (band, region) in enumerate(
+                [("huge", "211481"), ("20-99", "211481"), ("huge", "没有的区")]
+            )
+        ]
+    )
+    first, good, third = plans(data)
+    assert first.action == third.action == "error"
+    assert good.action == "create"
+    assert any("“huge” is not one of the allowed values" in e for e in first.errors)
+    assert any("“huge” is not one of the allowed values" in e for e in third.errors)
+    assert any("no region “没有的区”" in e for e in third.errors)
