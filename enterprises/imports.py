@@ -98,6 +98,10 @@ class RowPlan:
     # (search document, facet keys) of the cleaned values, when built ahead (by
     # worker processes, or read from the dry run's prepared rows).
     index: tuple[str, list[str]] | None = field(default=None, repr=False)
+    # What planning needs that depends on the row alone, worked out ahead by the
+    # worker processes: the non-empty values as JSON ("json"), the name's key
+    # ("key") and the USCC check-character warning ("check").
+    ahead: dict[str, Any] | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.row, "action": self.action}
@@ -300,7 +304,9 @@ class EnterprisePlanner:
                 if pk not in created:
                     by_uscc[code] = Enterprise(pk=pk, uscc=code, name=name)
         name_keys = {
-            v.get("name", ""): name_key(v.get("name", ""))
+            v.get("name", ""): p.ahead["key"]
+            if p.ahead
+            else name_key(v.get("name", ""))
             for p, v in cleaned
             if not p.errors
         }
@@ -384,7 +390,7 @@ class EnterprisePlanner:
             existing.uscc_check_override if existing is not None else False,
         )
         if uscc and not override:
-            warning = uscc_warning(uscc)
+            warning = plan.ahead["check"] if plan.ahead else uscc_warning(uscc)
             if warning:
                 plan.warnings.append(warning)
                 if self.options.accept_warnings:
@@ -413,6 +419,12 @@ class EnterprisePlanner:
             self.options.create_all_duplicates or plan.row in self.options.confirm_rows
         ):
             plan.action = "skip"
+        if plan.ahead:
+            changes = {f: [None, v] for f, v in plan.ahead["json"].items()}
+            if values.get("uscc_check_override"):  # accepted warning
+                changes["uscc_check_override"] = [None, True]
+            plan.changes = changes
+            return
         plan.changes = {
             f: [None, jsonable(v)]
             for f, v in values.items()
@@ -422,9 +434,10 @@ class EnterprisePlanner:
     def _plan_update(self, plan: RowPlan, values: dict, existing: Enterprise) -> None:
         plan.target = existing.pk
         changes = {}
+        known = plan.ahead["json"] if plan.ahead else {}
         for name, new in values.items():
             old = _current(existing, name)
-            new_json = jsonable(new)
+            new_json = known[name] if name in known else jsonable(new)
             if old != new_json:
                 changes[name] = [old, new_json]
         plan.changes = changes
@@ -568,9 +581,10 @@ class IndexBuilder:
 _WORKER: tuple[RowCleaner, IndexBuilder, str] | None = None
 
 
-def _prepare(chunk: list[tuple[int, dict]]) -> list[tuple[RowPlan, dict]]:
+def _prepare(chunk: list[tuple[int, dict]]) -> bytes:
     """In a worker process: clean a chunk and build the search documents of its
-    valid rows."""
+    valid rows; the chunk pickled, as the dry run stores it (this process, not
+    the planning one, spends the time of pickling it)."""
     assert _WORKER is not None  # noqa: S101
     cleaner, builder, language = _WORKER
     with translation.override(language):
@@ -581,7 +595,19 @@ def _prepare(chunk: list[tuple[int, dict]]) -> list[tuple[RowPlan, dict]]:
                 plan.index = builder.index(values)
             except Exception:  # noqa: BLE001 - the writer builds it again and reports
                 plan.index = None
-    return cleaned
+            uscc = values.get("uscc")
+            with translation.override(language):
+                check = uscc_warning(uscc) if uscc else None
+            plan.ahead = {
+                "json": {
+                    f: jsonable(v)
+                    for f, v in values.items()
+                    if f != "id" and v not in (None, "", [], False)
+                },
+                "key": name_key(values.get("name", "")),
+                "check": check,
+            }
+    return pickle.dumps(cleaned, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 PREPARED_VERSION = 1
@@ -627,7 +653,7 @@ class PlanRun:
         self.pool = None
         self.store: Any = None
         self.store_path: Path | None = None
-        self.source: Iterator[list[tuple[RowPlan, dict]]]
+        self.source: Iterator[Any]
         chunks = _chunks(table, fields)
         if kind != "enterprises" or table.estimated_rows < PARALLEL_MIN_ROWS:
             self.source = (_clean_rows(self.planner.cleaner, c) for c in chunks)
@@ -674,10 +700,16 @@ class PlanRun:
     def prepared(self) -> Iterator[list[tuple[RowPlan, dict]]]:
         """Chunks of cleaned rows, not yet planned (`planner.plan` plans them)."""
         rows = 0
-        for prepared in self.source:
+        for item in self.source:
+            if isinstance(item, bytes):  # from a worker process, pickled
+                prepared = pickle.loads(item)  # noqa: S301 - our own worker's
+                if self.store is not None:
+                    self.store.write(item)
+            else:
+                prepared = item
+                if self.store is not None:
+                    pickle.dump(prepared, self.store, protocol=pickle.HIGHEST_PROTOCOL)
             rows += len(prepared)
-            if self.store is not None:
-                pickle.dump(prepared, self.store, protocol=pickle.HIGHEST_PROTOCOL)
             yield prepared
         if self.store is not None and self.store_path is not None:
             pickle.dump(("end", rows), self.store)

@@ -496,3 +496,33 @@ def test_the_same_bad_label_is_an_error_on_every_row_that_has_it():
     assert any("“huge” is not one of the allowed values" in e for e in first.errors)
     assert any("“huge” is not one of the allowed values" in e for e in third.errors)
     assert any("no region “没有的区”" in e for e in third.errors)
+
+
+@pytest.mark.parametrize("accept_warnings", [False, True])
+def test_rows_prepared_by_the_worker_processes_are_planned_the_same(
+    monkeypatch, accept_warnings
+):
+    import enterprises.imports as imports
+
+    EnterpriseFactory(uscc=uscc(601), name="并行服饰有限公司", products="衬衫")
+    EnterpriseFactory(uscc=uscc(602), name="不变服饰有限公司", products="")
+    EnterpriseFactory(name="大连大杨集团有限责任公司", region_id="210202")
+    data = csv_bytes(
+        [
+            row(
+                name="并行服饰有限公司", uscc=uscc(601), products="泳衣", sectors="泳装"
+            ),
+            row(name="不变服饰有限公司", uscc=uscc(602)),
+            row(name="新建针织有限公司", uscc=bad_check(uscc(603)), is_exporter="是"),
+            row(name="大连大杨集团有限公司", region="210202", founded_year="1979"),
+            row(name="错误企业", employee_band="huge"),
+        ]
+    )
+    serial = [p.as_json() for p in plans(data, accept_warnings=accept_warnings)]
+    monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 1)
+    parallel = plans(data, accept_warnings=accept_warnings)
+    assert all(p.ahead for p in parallel if p.action != "error")  # the workers' path
+    assert [p.as_json() for p in parallel] == serial
+    actions = [p["action"] for p in serial]
+    assert actions[0] == "update" and actions[2:] == ["create", "skip", "error"]
+    assert ("check character" in serial[2]["warnings"][0]) is True
