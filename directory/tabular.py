@@ -151,11 +151,12 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_rows(workbook) -> Iterator[list[str]]:
+def _sheet_cells(rows: Iterable[Iterable[Any]], close: Any) -> Iterator[list[str]]:
+    """Rows of a workbook's sheet as cleaned text cells; any damage found while
+    reading is a TabularError, and the workbook is closed at the end."""
     try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [_clean_cell(_xlsx_text(v)) for v in row[:MAX_COLUMNS]]
+        for row in rows:
+            yield [_clean_cell(_xlsx_text(v)) for v in row]
     except TabularError:
         raise
     except Exception as exc:  # noqa: BLE001 - any damage inside the archive
@@ -163,7 +164,14 @@ def _xlsx_rows(workbook) -> Iterator[list[str]]:
             _("The XLSX file is damaged or incomplete and cannot be read.")
         ) from exc
     finally:
-        workbook.close()
+        close()
+
+
+def _xlsx_rows(workbook) -> Iterator[list[str]]:
+    rows = (
+        row[:MAX_COLUMNS] for row in workbook.worksheets[0].iter_rows(values_only=True)
+    )
+    return _sheet_cells(rows, workbook.close)
 
 
 def _non_empty(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -227,20 +235,9 @@ def _open_sheet(data: bytes) -> Table | None:
         archive.close()
         return None
 
-    def cells() -> Iterator[list[str]]:
-        try:
-            for row in rows:
-                yield [_clean_cell(cell) for cell in row]
-        except TabularError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any damage inside the archive
-            raise TabularError(
-                _("The XLSX file is damaged or incomplete and cannot be read.")
-            ) from exc
-        finally:
-            archive.close()
-
-    return Table("xlsx", "", [], _non_empty(cells()), estimate)
+    return Table(
+        "xlsx", "", [], _non_empty(_sheet_cells(rows, archive.close)), estimate
+    )
 
 
 def _open_xlsx(data: bytes) -> Table:
