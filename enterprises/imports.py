@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, connections, models, transaction
-from django.db.models import Q, signals
+from django.db.models import signals
 from django.db.models.deletion import get_candidate_relations_to_delete
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
@@ -285,15 +285,17 @@ class EnterprisePlanner:
             for p, v in cleaned
             if not p.errors and v.get("uscc") and not v.get("id")
         }
-        entries = []
-        if ids or unnamed:
-            entries = [
-                e
-                for e in fetch.filter(
-                    Q(pk__in=_any(ids, "integer")) | Q(uscc__in=_any(unnamed, "text"))
-                )
-                if e.pk not in created
-            ]
+        # Two queries: one with an OR of the two sets scans the whole table.
+        found: dict[int, Enterprise] = {}
+        if ids:
+            found.update((e.pk, e) for e in fetch.filter(pk__in=_any(ids, "integer")))
+        if unnamed:
+            found.update(
+                (e.pk, e)
+                for e in fetch.filter(uscc__in=_any(unnamed, "text"))
+                if e.pk not in found
+            )
+        entries = [e for pk, e in found.items() if pk not in created]
         by_id = {e.pk: e for e in entries if e.pk in ids}
         by_uscc = {e.uscc: e for e in entries if e.uscc}
         holders = usccs - by_uscc.keys()
