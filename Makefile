@@ -27,7 +27,8 @@ messages: $(VENV)/.installed
 	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
 run: $(VENV)/.installed node_modules/.installed messages
-	$(DEV) bash scripts/run.sh
+	@# exec: a SIGTERM that make passes to its shell reaches run.sh and its trap.
+	$(DEV) exec bash scripts/run.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
