@@ -1,3 +1,4 @@
+import contextlib
 import re
 
 import pytest
@@ -83,3 +84,30 @@ def test_search_filters_paging_back_button_and_language(
     expect(page.locator("#result-count")).to_have_attribute("data-total", "15")
     expect(page.locator("#result-count")).to_contain_text("15 enterprises")
     assert console_errors == []
+
+
+def test_a_sort_chosen_while_results_load_is_kept(live_server, page, directory_rows):
+    """Choosing the order while a filter's results are still loading: the newer
+    choice wins, with the filter, instead of the older results coming back over
+    it (the slower response is held here until the end)."""
+    page.goto(live_server.url + "/enterprises/?q=%E6%B3%B3%E8%A3%85")
+    held = []
+    pattern = re.compile(r".*exporter=yes.*")
+    page.route(pattern, lambda route: held.append(route))
+    page.locator('fieldset[data-facet="exporter"] input[value="yes"]').check()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the filter's request was not sent"
+    page.unroute(pattern)
+    page.locator('select[name="sort"]').select_option("name")
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    expect(page).to_have_url(re.compile(r"exporter=yes"))
+    expect(page.locator("#result-count")).to_have_attribute("data-total", "15")
+    for route in held:
+        with contextlib.suppress(Exception):  # aborted by the newer request
+            route.continue_()
+    page.wait_for_timeout(300)
+    expect(page.locator('select[name="sort"]')).to_have_value("name")
+    expect(page).to_have_url(re.compile(r"sort=name"))
