@@ -246,6 +246,11 @@ def _clean_rows(
     return out
 
 
+def _row_name_key(plan: RowPlan, values: dict) -> str:
+    """The key of a row's name: worked out by a worker process, or now."""
+    return plan.ahead["key"] if plan.ahead else name_key(values.get("name", ""))
+
+
 def _any(values: set[Any], sql_type: str) -> RawSQL:
     """`IN` a set given as one array parameter: a thousand placeholders cost more
     to build and send than the query takes."""
@@ -263,7 +268,6 @@ class EnterprisePlanner:
         self.seen_uscc: dict[str, int] = {}
         self.seen_ids: dict[int, int] = {}
         self.file_names: dict[tuple[str, str], tuple[int, str]] = {}
-        self.name_keys: dict[str, str] = {}  # of the chunk being planned
         # Entries this import has created (the apply's writer fills it): never
         # matched, so each chunk is planned as the dry run planned it, whether or
         # not the writing of earlier chunks has reached the database yet.
@@ -305,19 +309,10 @@ class EnterprisePlanner:
             ).values_list("uscc", "id", "name"):
                 if pk not in created:
                     by_uscc[code] = Enterprise(pk=pk, uscc=code, name=name)
-        name_keys = {
-            v.get("name", ""): p.ahead["key"]
-            if p.ahead
-            else name_key(v.get("name", ""))
-            for p, v in cleaned
-            if not p.errors
-        }
         keys = {
             (key, v["region"])
             for p, v in cleaned
-            if not p.errors
-            and v.get("region")
-            and (key := name_keys[v.get("name", "")])
+            if not p.errors and v.get("region") and (key := _row_name_key(p, v))
         }
         by_name: dict[tuple[str, str], tuple[int, str]] = {}
         if keys:
@@ -331,13 +326,12 @@ class EnterprisePlanner:
             for key, region, pk, name in found:
                 if (key, region) in keys and pk not in created:
                     by_name.setdefault((key, region), (pk, name))
-        return by_id, by_uscc, by_name, name_keys
+        return by_id, by_uscc, by_name
 
     def plan(
         self, cleaned: list[tuple[RowPlan, dict]], prefetched: Any = None
     ) -> list[RowPlan]:
-        by_id, by_uscc, by_name, name_keys = prefetched or self.prefetch(cleaned)
-        self.name_keys = name_keys
+        by_id, by_uscc, by_name = prefetched or self.prefetch(cleaned)
         plans = []
         for plan, values in cleaned:
             if not plan.errors:
@@ -406,8 +400,7 @@ class EnterprisePlanner:
     def _plan_create(self, plan: RowPlan, values: dict, by_name: dict) -> None:
         plan.action = "create"
         region = values.get("region", "")
-        name = values.get("name", "")
-        key = self.name_keys.get(name) or name_key(name)
+        key = _row_name_key(plan, values)
         if key and region:
             other = by_name.get((key, region))
             if other is not None:
@@ -1265,8 +1258,6 @@ class EnterpriseWriter:
                 attrs["city_id"] = str(value)[:4] + "00" if value else None
             else:
                 attrs[name] = value
-                if name == "name":
-                    attrs["name_key"] = name_key(value)
             if value not in (None, "", [], False):
                 known = planned.get(name)
                 new = known[1] if known is not None else jsonable(value)
@@ -1286,6 +1277,7 @@ class EnterpriseWriter:
         defaults = self.defaults
         for pk, plan, (document, facets) in zip(ids, plans, documents, strict=True):
             attrs, changes = self._build(plan.values, plan.changes)
+            attrs["name_key"] = _row_name_key(plan, plan.values)
             row: list[Any] = [pk]
             for f in self.columns:
                 if f.name in ("created_at", "updated_at"):

@@ -526,3 +526,19 @@ def test_rows_prepared_by_the_worker_processes_are_planned_the_same(
     actions = [p["action"] for p in serial]
     assert actions[0] == "update" and actions[2:] == ["create", "skip", "error"]
     assert ("check character" in serial[2]["warnings"][0]) is True
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_entries_an_import_creates_are_found_by_their_name_key(
+    staff, monkeypatch, parallel
+):
+    import enterprises.imports as imports
+
+    if parallel:
+        monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 1)
+    data = csv_bytes([row(name="大连大杨集团有限公司", region="210202")])
+    apply_file(job=job_for(staff, data), actor=staff, data=data, options=Options())
+    created = Enterprise.objects.get(name="大连大杨集团有限公司")
+    assert created.name_key == "大连大杨集团"
+    [again] = plans(csv_bytes([row(name="大连大杨集团有限责任公司", region="210202")]))
+    assert again.duplicate == {"kind": "name", "id": created.pk, "name": created.name}
