@@ -228,16 +228,13 @@ def _open_sheet(data: bytes) -> Table | None:
 
     archive = zipfile.ZipFile(io.BytesIO(data))
     try:
-        rows = xlsx_reader.sheet_rows(archive, MAX_COLUMNS)
-        path = xlsx_reader._first_sheet(archive)
-        estimate = max(xlsx_reader.estimated_rows(archive, path) - 1, 0)
+        rows, estimate = xlsx_reader.sheet_rows(archive, MAX_COLUMNS)
     except xlsx_reader.Unsupported:
         archive.close()
         return None
 
-    return Table(
-        "xlsx", "", [], _non_empty(_sheet_cells(rows, archive.close)), estimate
-    )
+    cells = _sheet_cells(rows, archive.close)
+    return Table("xlsx", "", [], _non_empty(cells), max(estimate - 1, 0))
 
 
 def _open_xlsx(data: bytes) -> Table:

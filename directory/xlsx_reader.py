@@ -66,7 +66,8 @@ def _parse(handle: IO[bytes]) -> Iterator:
     return (element for _event, element in events)
 
 
-def _first_sheet(archive: zipfile.ZipFile) -> str:
+def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, dt.datetime]:
+    """The path of the first worksheet, and the workbook's date epoch."""
     try:
         with archive.open("xl/workbook.xml") as handle:
             workbook = list(_parse(handle))[-1]
@@ -90,17 +91,10 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
     )
     if path not in archive.namelist():
         raise Unsupported
-    return path
-
-
-def _epoch(archive: zipfile.ZipFile) -> dt.datetime:
-    with archive.open("xl/workbook.xml") as handle:
-        for element in _parse(handle):
-            if element.tag == f"{MAIN}workbookPr":
-                if element.get("date1904") in ("1", "true"):
-                    return dt.datetime(1904, 1, 1)  # noqa: DTZ001 - naive, as in sheets
-                break
-    return dt.datetime(1899, 12, 30)  # noqa: DTZ001 - naive, as in sheets
+    properties = workbook.find(f"{MAIN}workbookPr")
+    if properties is not None and properties.get("date1904") in ("1", "true"):
+        return path, dt.datetime(1904, 1, 1)  # noqa: DTZ001 - naive, as in sheets
+    return path, dt.datetime(1899, 12, 30)  # noqa: DTZ001 - naive, as in sheets
 
 
 def _text(element) -> str:
@@ -185,7 +179,7 @@ def _date(text: str, epoch: dt.datetime) -> str:
     return moment.isoformat()
 
 
-def estimated_rows(archive: zipfile.ZipFile, path: str) -> int:
+def _estimated_rows(archive: zipfile.ZipFile, path: str) -> int:
     """The sheet's rows, from its dimension or else from the size of its XML."""
     with archive.open(path) as handle:
         head = handle.read(65536)
@@ -197,15 +191,18 @@ def estimated_rows(archive: zipfile.ZipFile, path: str) -> int:
     return rows * size // max(len(head), 1)
 
 
-def sheet_rows(archive: zipfile.ZipFile, max_columns: int) -> Iterator[list[str]]:
+def sheet_rows(
+    archive: zipfile.ZipFile, max_columns: int
+) -> tuple[Iterator[list[str]], int]:
     """Every row of the first worksheet (empty rows included, so that the n-th row
-    is row n of the sheet), each a list of text cells. Raises Unsupported at once
-    (before iterating) for a workbook this reader does not know."""
-    path = _first_sheet(archive)
+    is row n of the sheet), each a list of text cells, and about how many rows
+    there are. Raises Unsupported at once (before iterating) for a workbook this
+    reader does not know."""
+    path, epoch = _first_sheet(archive)
     strings = _shared_strings(archive)
     dates = _date_styles(archive)
-    epoch = _epoch(archive)
-    return _rows(archive, path, strings, dates, epoch, max_columns)
+    rows = _rows(archive, path, strings, dates, epoch, max_columns)
+    return rows, _estimated_rows(archive, path)
 
 
 def _rows(
