@@ -419,6 +419,10 @@ class RowForm(forms.ModelForm):
                 )
             )
         self._row_plan = plan
+        self._model_checked = self._model_fields_to_check()
+
+    def _model_fields_to_check(self) -> dict[str, Any]:
+        """The model fields with validators their form field does not run."""
         opts = self._meta.model._meta
         checked = {}
         for name, field in self.fields.items():
@@ -430,7 +434,7 @@ class RowForm(forms.ModelForm):
                 continue
             if any(v not in field.validators for v in model_field.validators):
                 checked[name] = model_field
-        self._model_checked = checked
+        return checked
 
     def _clean_fields(self) -> None:
         if self._row_plan is None:
@@ -486,15 +490,7 @@ class RowForm(forms.ModelForm):
         where the form field does not run the same ones."""
         checked = self._model_checked
         if checked is None:
-            opts = self._meta.model._meta
-            checked = {}
-            for name in self.cleaned_data:
-                try:
-                    field = opts.get_field(name)
-                except FieldDoesNotExist:
-                    continue
-                if field.concrete and not field.is_relation:
-                    checked[name] = field
+            checked = self._model_fields_to_check()
         cleaned = self.cleaned_data
         for name, field in checked.items():
             value = cleaned.get(name)
