@@ -183,10 +183,10 @@ def import_bench(args) -> None:
     from enterprises.imports import (
         Options,
         apply_file,
+        discard_prepared,
         import_job_check,
         import_job_create,
         import_job_undo,
-        prepared_path,
     )
     from enterprises.models import Enterprise
 
@@ -225,9 +225,7 @@ def import_bench(args) -> None:
         job.refresh_from_db()
         if job.status == ImportJob.Status.APPLIED:
             import_job_undo(actor=None, job=job)
-        prepared = prepared_path(job)
-        if prepared is not None:
-            prepared.unlink(missing_ok=True)
+        discard_prepared(job)
         job.file.delete(save=False)
         job.delete()
     assert Enterprise.objects.count() == before  # noqa: S101

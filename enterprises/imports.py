@@ -1156,8 +1156,7 @@ def apply_file(
     job.message = ""
     job.progress_done = job.progress_total = summary.rows
     job.save()
-    if prepared is not None:
-        prepared.unlink(missing_ok=True)
+    discard_prepared(job)
     return summary
 
 
