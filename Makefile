@@ -33,6 +33,7 @@ run: $(VENV)/.installed node_modules/.installed messages
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
@@ -46,21 +47,21 @@ test: $(VENV)/.installed node_modules/.installed messages lint check-migrations
 	@# Stop the embedded database afterwards, unless a `make run` is using it.
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ -z "$$DATABASE_URL" ] && ! kill -0 "$$(cat var/run.pid 2>/dev/null)" 2>/dev/null; then \
-		$(PY) -m directory.db stop; fi; \
+		$(PY) -m core.db stop; fi; \
 	exit $$status
 
 bench: $(VENV)/.installed node_modules/.installed messages
 	$(DEV) $(PY) bench/run.py $(BENCH_ARGS)
 
 db-stop:
-	$(PY) -m directory.db stop
+	$(PY) -m core.db stop
 
 bench-reset: $(VENV)/.installed
-	EMBEDDED_PG_DIR=var/bench-pg $(PY) -m directory.db stop
+	EMBEDDED_PG_DIR=var/bench-pg $(PY) -m core.db stop
 	rm -rf var/bench-pg
 
 reset-db: $(VENV)/.installed
-	$(PY) -m directory.db stop
+	$(PY) -m core.db stop
 	rm -rf var/pg
 
 clean: db-stop

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directory.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
-from directory.dashboard.figures import CACHE_KEY, shared_cache  # noqa: E402
+from dashboard.figures import CACHE_KEY, shared_cache  # noqa: E402
 from enterprises.models import Enterprise  # noqa: E402
 
 

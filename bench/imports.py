@@ -24,14 +24,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directory.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
 def build_csv(path: Path, rows: int) -> None:
-    from directory.demo import make_uscc
-    from directory.models import Region
-    from directory.tabular import csv_chunks
-    from enterprises.exports import header
+    from core.models import Region
+    from core.tabular import csv_chunks
+    from demo.seed import make_uscc
+    from imports.exports import header
 
     counties = list(
         Region.objects.filter(level="county").values_list("code", flat=True)
@@ -96,9 +96,9 @@ def export_child(fmt: str) -> None:
     import django
 
     django.setup()
-    from enterprises.exports import export_chunks
-    from enterprises.management.commands.export_directory import Operator
     from enterprises.models import Enterprise
+    from imports.exports import export_chunks
+    from imports.management.commands.export_directory import Operator
 
     total = Enterprise.objects.count()
     start = time.perf_counter()
@@ -179,8 +179,8 @@ def scratch_database():
 
 
 def import_bench(args) -> None:
-    from directory.models import ImportJob
-    from enterprises.imports import (
+    from enterprises.models import Enterprise
+    from imports.jobs import (
         Options,
         apply_file,
         discard_prepared,
@@ -188,7 +188,7 @@ def import_bench(args) -> None:
         import_job_create,
         import_job_undo,
     )
-    from enterprises.models import Enterprise
+    from imports.models import ImportJob
 
     before = Enterprise.objects.count()
     with tempfile.TemporaryDirectory() as tmp:

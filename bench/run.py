@@ -29,7 +29,7 @@ else:
 os.environ["DJANGO_DEBUG"] = "0"
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
 os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directory.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -159,7 +159,7 @@ def main() -> None:
     if settings.DATABASES["default"].get("HOST", "").startswith(
         "/"
     ) and not os.environ.get("BENCH_KEEP_RUNNING"):
-        from directory import db
+        from core import db
 
         db.stop()
     if failed:

@@ -5,7 +5,8 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from clusters.models import Cluster, Designation
-from directory.api_common import IntegerFilter, visible_enterprise_ids
+from core.api import IntegerFilter
+from enterprises.permissions import visible_enterprise_ids
 
 
 class DesignationSerializer(serializers.ModelSerializer):

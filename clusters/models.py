@@ -4,13 +4,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import BilingualName, bilingual
+from core.models import BilingualName, bilingual
 
 
 class Cluster(BilingualName):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     region = models.ForeignKey(
-        "directory.Region",
+        "core.Region",
         verbose_name=_("region"),
         on_delete=models.PROTECT,
         related_name="clusters",

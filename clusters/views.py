@@ -7,18 +7,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clusters.models import Cluster, Designation
-from directory.dashboard.charts import (
+from enterprises.charts import (
     CHARTS,
     CLUSTER_CHARTS,
     build_chart,
     compare_chart,
     csv_response,
+    scope_figures,
 )
-from directory.dashboard.figures import scope_figures
-from directory.dashboard.stats import aggregate
-from enterprises.facets import Labeller
 from enterprises.models import Enterprise
-from enterprises.search import Search
+from enterprises.search.counts import aggregate
+from enterprises.search.facets import Labeller
+from enterprises.search.query import Search
 
 MAX_COMPARE = 5
 

@@ -5,7 +5,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from colleges.models import College, CollegeProgramme, Partnership
-from directory.api_common import visible_enterprise_q
+from enterprises.permissions import visible_enterprise_q
 
 
 class CollegeProgrammeSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import BilingualName
+from core.models import BilingualName
 
 
 class College(BilingualName):
@@ -22,7 +22,7 @@ class College(BilingualName):
         _("school or faculty (English)"), max_length=200, blank=True
     )
     region = models.ForeignKey(
-        "directory.Region",
+        "core.Region",
         verbose_name=_("region"),
         on_delete=models.PROTECT,
         related_name="colleges",

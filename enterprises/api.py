@@ -1,30 +1,23 @@
-"""API: enterprises. The list runs the search page's code (``enterprises.search``),
-fields are filtered per object by the visibility tiers of ``enterprises.visibility``,
-and writes go through the same services as the pages."""
+"""API: enterprises. The list runs the search page's code
+(``enterprises.search.query``),
+fields are filtered per object by the visibility tiers of ``enterprises.permissions``,
+and ``moderation.api`` adds the writes, through the same services as the pages."""
 
 from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, permissions, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from clusters.models import Cluster
-from directory.models import Region
-from directory.pagination import DirectoryPagination, paginated_schema, wants_cursor
+from core.models import Region
+from core.pagination import DirectoryPagination, paginated_schema, wants_cursor
 from enterprises.choices import Datum, EmployeeBand, RevenueBand, Visibility
-from enterprises.facets import Labeller
-from enterprises.indexing import FACETS
-from enterprises.models import ChangeRecord, Enterprise, EnterpriseCertification
-from enterprises.moderation import change_request_submit
-from enterprises.moderation_api import ChangeRequestSerializer
-from enterprises.search import MAX_QUERY_CHARS, SORTS, Search, run
-from enterprises.services import UPDATABLE_FIELDS, enterprise_update
-from enterprises.visibility import (
+from enterprises.models import Enterprise, EnterpriseCertification
+from enterprises.permissions import (
     CONTACT_FIELD_ORDER,
     CONTACT_FIELDS,
     MEMBER_FIELD_ORDER,
@@ -35,6 +28,10 @@ from enterprises.visibility import (
     viewer_tier,
     visible_fields,
 )
+from enterprises.search.facets import Labeller
+from enterprises.search.indexing import FACETS
+from enterprises.search.query import MAX_QUERY_CHARS, SORTS, Search, run
+from enterprises.services import UPDATABLE_FIELDS
 
 FACET_PARAMS = {param: code for code, param in FACETS.items()}
 # Shown to viewers at the staff tier (staff, and members of the enterprise itself).
@@ -95,7 +92,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "id",
             "url",
             *PUBLIC_FIELD_ORDER[1:],
-            # Tier fields (see enterprises.visibility)
+            # Tier fields (see enterprises.permissions)
             *MEMBER_FIELD_ORDER,
             *CONTACT_FIELD_ORDER,
             "contact_visibility",
@@ -124,7 +121,9 @@ class EnterpriseUpdateSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Region.objects.exclude(level="province")
     )
     clusters = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Cluster.objects.all(), many=True
+        slug_field="slug",
+        queryset=Enterprise._meta.get_field("clusters").related_model.objects.all(),
+        many=True,
     )
     reason = serializers.CharField(
         required=False,
@@ -187,19 +186,6 @@ LIST_PARAMETERS = [
 ]
 
 
-class EnterpriseUpdateResultSerializer(serializers.Serializer):
-    enterprise = EnterpriseSerializer(
-        help_text=gettext_lazy("The enterprise as published now.")
-    )
-    change_request = ChangeRequestSerializer(
-        allow_null=True,
-        help_text=gettext_lazy(
-            "The change request holding changes that wait for review (enterprise "
-            "users), or null."
-        ),
-    )
-
-
 def _member_ids(user) -> set[int]:
     if not user.is_authenticated or user.is_staff:
         return set()
@@ -220,7 +206,8 @@ FACET_VALUE_SCHEMA = {
 
 class EnterprisePagination(DirectoryPagination):
     """Documents the extra keys of the enterprise list (the list itself pages
-    through ``enterprises.search.run`` or, with a cursor, the cursor paginator)."""
+    through ``enterprises.search.query.run`` or, with a cursor, the cursor
+    paginator)."""
 
     def get_paginated_response_schema(self, schema):
         return paginated_schema(
@@ -245,11 +232,11 @@ class EnterprisePagination(DirectoryPagination):
 class EnterpriseViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Enterprises: search, read, and propose or publish changes."""
+    """Enterprises: search and read (``moderation.api`` adds the changes)."""
 
     serializer_class = EnterpriseSerializer
     pagination_class = EnterprisePagination
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "head", "options"]
 
     def get_queryset(self):
         return (
@@ -257,11 +244,6 @@ class EnterpriseViewSet(
             .select_related("region", "city")
             .prefetch_related(*PREFETCH)
         )
-
-    def get_permissions(self):
-        if self.action == "partial_update":
-            return [permissions.IsAuthenticated()]
-        return super().get_permissions()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -363,60 +345,3 @@ class EnterpriseViewSet(
             ]
             for code in codes
         }
-
-    @extend_schema(
-        request=EnterpriseUpdateSerializer,
-        responses={200: EnterpriseUpdateResultSerializer},
-    )
-    def partial_update(self, request, *args, **kwargs):
-        """Change an enterprise. Staff changes publish at once and are recorded in
-        the history; an enterprise user's changes become its change request."""
-        enterprise = get_object_or_404(
-            Enterprise.objects.editable_by(request.user), pk=kwargs["pk"]
-        )
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError(_("Send a JSON object of fields."))
-        if not request.user.is_staff:
-            return self._propose(request, enterprise)
-        unknown = set(request.data) - set(EnterpriseUpdateSerializer().fields)
-        if unknown:
-            raise exceptions.ValidationError(
-                dict.fromkeys(sorted(unknown), [_("This field cannot be changed.")])
-            )
-        serializer = EnterpriseUpdateSerializer(
-            enterprise, data=request.data, partial=True
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = serializer.changes()
-        enterprise_update(
-            actor=request.user,
-            enterprise=enterprise,
-            changes=changes,
-            origin=ChangeRecord.Origin.API,
-            reason=serializer.validated_data.get("reason", ""),
-            reference=_api_reference(request),
-        )
-        return self._result(enterprise, change_request=None)
-
-    def _result(self, enterprise, *, change_request) -> Response:
-        enterprise = self.get_queryset().get(pk=enterprise.pk)
-        return Response(
-            {
-                "enterprise": self.get_serializer(enterprise).data,
-                "change_request": ChangeRequestSerializer(change_request).data
-                if change_request
-                else None,
-            }
-        )
-
-    def _propose(self, request, enterprise):
-        change_request = change_request_submit(
-            actor=request.user, enterprise=enterprise, changes=dict(request.data)
-        )
-        return self._result(enterprise, change_request=change_request)
-
-
-def _api_reference(request) -> str:
-    token = request.auth
-    pk = getattr(token, "pk", None)
-    return f"api-token:{pk}" if pk else "api-session"

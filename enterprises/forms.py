@@ -2,7 +2,7 @@
 
 `EnterpriseProfileForm` is the one definition of what an enterprise may change and
 how each value is validated: the edit page and the API both hand their values to
-`enterprises.moderation.change_request_submit`, which validates them with it.
+`moderation.services.change_request_submit`, which validates them with it.
 """
 
 import datetime as dt
@@ -11,24 +11,20 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Region
-from enterprises import throttle
+from core.models import Region
+from core.uploads import MAX_IMAGE_BYTES, reencode_image
 from enterprises.choices import (
     EXPORT_MARKET_CHOICES,
     BusinessModel,
     Certification,
-    MembershipRole,
     Sector,
 )
-from enterprises.models import Claim, Enterprise, EnterpriseCertification
+from enterprises.models import Enterprise, EnterpriseCertification
 from enterprises.services import field_value, jsonable
-from enterprises.uploads import MAX_IMAGE_BYTES, check_proof_document, reencode_image
 
 # Model fields an enterprise user may propose changes to (DESIGN.md: Enterprise
 # profile). Anything else (published, uscc, sources, …) is staff-only.
@@ -41,7 +37,7 @@ PROFILE_MODEL_FIELDS = (
     "contact_person", "contact_phone", "contact_email", "wechat",
     "contact_visibility", "website", "logo",
 )  # fmt: skip
-# Fields enterprise_update does not handle; enterprises.moderation publishes them.
+# Fields enterprise_update does not handle; moderation.services publishes them.
 EXTRA_FIELDS = ("certifications", "photos")
 PROFILE_FIELDS = PROFILE_MODEL_FIELDS + EXTRA_FIELDS
 # Keys accepted in a change payload: the profile fields, with photos given as
@@ -386,79 +382,3 @@ def changes_from_post(post, files) -> dict[str, Any]:
             continue
         changes[name] = value
     return changes
-
-
-class ClaimForm(forms.ModelForm):
-    class Meta:
-        model = Claim
-        fields = [
-            "relationship",
-            "uscc",
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-            "proof",
-        ]
-        widgets = {
-            "proof": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.png"})
-        }
-
-    def clean_uscc(self):
-        return (self.cleaned_data.get("uscc") or "").strip().upper()
-
-    def clean_proof(self):
-        proof = self.cleaned_data.get("proof")
-        if proof is None or not hasattr(proof, "read"):
-            return proof
-        return check_proof_document(proof)
-
-
-class ClaimDecisionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
-class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("email"))
-    role = forms.ChoiceField(
-        label=_("role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR
-    )
-
-
-class InvitationSignupForm(UserCreationForm):
-    """A new account for the invited person (Django's password validators apply)."""
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username",)
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """The login form, refusing further attempts for a while after repeated
-    failures for the same account or from the same address."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _(
-            "Too many failed login attempts. For your security, logging in is "
-            "blocked for %(minutes)s minutes; try again later or reset your password."
-        ),
-    }
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = throttle.client_address(self.request)
-        if throttle.is_locked(username=username, address=address):
-            raise ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": throttle.LOCKOUT_MINUTES},
-            )
-        try:
-            data = super().clean()
-        except ValidationError:
-            throttle.record_failure(username=username, address=address)
-            raise
-        throttle.clear(username=username)
-        return data

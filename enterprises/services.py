@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from clusters.models import Cluster
 from enterprises.choices import Source
-from enterprises.indexing import IndexData, facet_keys, search_document
 from enterprises.models import ChangeRecord, Enterprise
+from enterprises.search.indexing import IndexData, facet_keys, search_document
 
 # Fields `enterprise_update` may change. "clusters" takes a list of cluster slugs.
 UPDATABLE_FIELDS = frozenset(
@@ -115,7 +114,7 @@ def enterprise_update(
         update_fields.add("city")
     enterprise.save(update_fields=[*update_fields, "field_sources", "updated_at"])
     if cluster_slugs is not None:
-        clusters = list(Cluster.objects.filter(slug__in=cluster_slugs["new"]))
+        clusters = list(_cluster_model().objects.filter(slug__in=cluster_slugs["new"]))
         if len(clusters) != len(set(cluster_slugs["new"])):
             raise ValidationError(_("Unknown cluster."))
         enterprise.clusters.set(clusters)
@@ -180,7 +179,7 @@ def enterprise_create(
     enterprise.save()
     slugs = data.get("clusters") or []
     if slugs:
-        clusters = list(Cluster.objects.filter(slug__in=slugs))
+        clusters = list(_cluster_model().objects.filter(slug__in=slugs))
         if len(clusters) != len(set(slugs)):
             raise ValidationError(_("Unknown cluster."))
         enterprise.clusters.set(clusters)
@@ -286,3 +285,8 @@ def enterprise_reindex(*, enterprise: Enterprise) -> None:
             "facets = %s WHERE id = %s",
             [search_document(data), facet_keys(data), enterprise.pk],
         )
+
+
+def _cluster_model():
+    """The cluster model, through the relation (clusters is a layer above)."""
+    return Enterprise._meta.get_field("clusters").related_model

@@ -4,9 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from enterprises.facets import facet_groups
 from enterprises.models import Enterprise
-from enterprises.search import (
+from enterprises.permissions import viewer_tier, visible_fields
+from enterprises.search.facets import facet_groups
+from enterprises.search.query import (
     SORTS,
     UPDATED_PRESETS,
     Search,
@@ -14,7 +15,6 @@ from enterprises.search import (
     name_matches,
     run,
 )
-from enterprises.visibility import viewer_tier, visible_fields
 
 TYPEAHEAD_LIMIT = 8
 
@@ -92,8 +92,7 @@ def typeahead(request: HttpRequest) -> HttpResponse:
 
 
 def _matching_clusters(text: str) -> list:
-    from clusters.models import Cluster
-
+    Cluster = Enterprise._meta.get_field("clusters").related_model
     if not text:
         return []
     return list(
@@ -105,7 +104,7 @@ def _matching_clusters(text: str) -> list:
 
 def _matching_places(text: str) -> list[tuple[str, str, str]]:
     """(URL parameter, code, name) of cities and counties whose name matches."""
-    from directory.regions import region_levels, region_names
+    from core.regions import region_levels, region_names
 
     if not text or len(text) > 20:
         return []

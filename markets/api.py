@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from directory.api_common import visible_enterprise_q
+from enterprises.permissions import visible_enterprise_q
 from markets.models import Market, Tenancy
 
 

@@ -4,7 +4,8 @@ from django.db.models import Prefetch, Q
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
-from directory.api_common import IntegerFilter, visible_enterprise_q
+from core.api import IntegerFilter
+from enterprises.permissions import visible_enterprise_q
 from programmes.models import Award, Event, Programme
 
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import BilingualName
+from core.models import BilingualName
 
 
 class Programme(BilingualName):
@@ -63,7 +63,7 @@ class Event(BilingualName):
     starts_on = models.DateField(_("starts"))
     ends_on = models.DateField(_("ends"))
     region = models.ForeignKey(
-        "directory.Region",
+        "core.Region",
         verbose_name=_("region"),
         null=True,
         blank=True,

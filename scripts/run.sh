@@ -17,13 +17,13 @@ stop_all() {
     echo "Stopping..."
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    if [ -z "${DATABASE_URL:-}" ]; then $PY -m directory.db stop || true; fi
+    if [ -z "${DATABASE_URL:-}" ]; then $PY -m core.db stop || true; fi
 }
 trap stop_all INT TERM EXIT
 
 if [ -z "${DATABASE_URL:-}" ]; then
     echo "Starting the embedded PostgreSQL (var/pg)..."
-    $PY -m directory.db start >/dev/null
+    $PY -m core.db start >/dev/null
 fi
 $PY manage.py migrate --noinput -v 0
 $PY manage.py seed_demo --if-empty --enterprises "${DEMO_ENTERPRISES:-10000}"

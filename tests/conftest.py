@@ -1,6 +1,13 @@
 import pytest
+from rest_framework.test import APIClient
 
-from tests.factories import EnterpriseFactory, StaffFactory, UserFactory
+from tests.factories import (
+    EnterpriseFactory,
+    MembershipFactory,
+    StaffFactory,
+    UserFactory,
+    token_client,
+)
 
 
 @pytest.fixture
@@ -34,8 +41,8 @@ def _regions(request):
         or _is_transactional(request)
         else "db"
     )
-    from directory.models import Region
-    from directory.regions import load_regions
+    from core.models import Region
+    from core.regions import load_regions
 
     load_regions(Region)
 
@@ -51,3 +58,46 @@ def _clear_cache():
 
     for store in caches.all():
         store.clear()
+
+
+# API clients: anonymous, an enterprise owner, another enterprise's user, staff.
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def owner(db):
+    """An enterprise user and its (unpublished) enterprise."""
+    membership = MembershipFactory(
+        enterprise=EnterpriseFactory(
+            published=False,
+            contact_phone="0429-5550101",
+            contact_email="sales@example.com",
+            monthly_capacity="20000 pieces",
+            survey_year=2024,
+        )
+    )
+    return membership.user
+
+
+@pytest.fixture
+def owned(owner):
+    return owner.memberships.get().enterprise
+
+
+@pytest.fixture
+def owner_api(owner):
+    return token_client(owner)
+
+
+@pytest.fixture
+def other_api(db):
+    return token_client(UserFactory())
+
+
+@pytest.fixture
+def staff_api(db):
+    return token_client(StaffFactory())

@@ -1,6 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
 
+from accounts.tokens import api_token_create
 from clusters.models import Cluster
 from enterprises.models import Enterprise, EnterpriseMembership
 from enterprises.services import enterprise_reindex
@@ -67,3 +69,10 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     enterprise = factory.SubFactory(EnterpriseFactory)
     role = "owner"
+
+
+def token_client(user) -> APIClient:
+    _token, key = api_token_create(actor=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client

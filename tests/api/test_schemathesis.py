@@ -19,8 +19,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.tokens import api_token_create
 from colleges.models import College
-from directory.tokens import api_token_create
 from markets.models import Market
 from programmes.models import Event, Programme
 from tests.factories import (

@@ -5,9 +5,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from enterprises.health import COMPLETENESS_FIELDS, completeness, completeness_sql
-from enterprises.indexing import IndexData, facet_keys
 from enterprises.models import Enterprise
-from enterprises.search import Search
+from enterprises.search.indexing import IndexData, facet_keys
+from enterprises.search.query import Search
 from tests.dashboard.conftest import COMPLETE, failing_uscc
 from tests.factories import EnterpriseFactory
 
@@ -44,7 +44,7 @@ def test_uscc_warning_facet_key():
     data.uscc_check_override = True
     assert "uw:yes" not in facet_keys(data)
     assert "uw:yes" not in facet_keys(IndexData(name="x", uscc=None))
-    from directory.demo import make_uscc
+    from demo.seed import make_uscc
 
     assert "uw:yes" not in facet_keys(IndexData(name="x", uscc=make_uscc("211481", 5)))
     # A malformed code is a validation error, not a check-character warning.
@@ -77,25 +77,3 @@ def test_stale_boundary_is_twelve_months(staff):
         .values_list("id", flat=True)
     )
     assert ids == [old.id]
-
-
-@pytest.mark.django_db
-def test_migration_sql_tags_failing_codes(known):
-    """The data migration's SQL check agrees with the Python check."""
-    import importlib
-
-    from django.db import connection
-
-    migration = importlib.import_module(
-        "enterprises.migrations.0004_uscc_warning_facet"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(migration.BACKWARD)
-        assert not Enterprise.objects.filter(facets__contains=["uw:yes"]).exists()
-        cursor.execute(migration.FORWARD)
-    tagged = set(
-        Enterprise.objects.filter(facets__contains=["uw:yes"]).values_list(
-            "id", flat=True
-        )
-    )
-    assert tagged == {known["swim2"].id}

@@ -95,7 +95,7 @@ def test_data_health_figures(client, staff, known):
 
 def test_pending_reviews_are_counted_and_linked(client, staff, known):
     from enterprises.models import EnterpriseMembership
-    from enterprises.moderation import change_request_submit
+    from moderation.services import change_request_submit
     from tests.factories import UserFactory
 
     owner = UserFactory()
@@ -146,7 +146,7 @@ def test_national_towns_link_lists_those_clusters(client, staff, known):
 def test_figures_are_kept_refreshed_by_the_worker_and_say_when(client, staff, known):
     import datetime as dt
 
-    from directory.dashboard.figures import CACHE_KEY, FRESH_SECONDS, shared_cache
+    from dashboard.figures import CACHE_KEY, FRESH_SECONDS, shared_cache
 
     client.force_login(staff)
     first = client.get(URL).content.decode()

@@ -4,8 +4,8 @@ progress bar updates by itself, then undoes it (also a background task)."""
 import pytest
 from playwright.sync_api import expect
 
-from directory.models import ImportJob
 from enterprises.models import Enterprise
+from imports.models import ImportJob
 from tests.factories import EnterpriseFactory, StaffFactory
 from tests.imports.helpers import csv_bytes, row, uscc
 
@@ -80,7 +80,7 @@ def test_upload_dry_run_apply_with_progress_and_undo(
 
 def test_progress_bar_updates_by_itself(live_server, page, console_errors):
     """The bar follows a running job without reloading the page."""
-    from enterprises.imports import import_job_create
+    from imports.jobs import import_job_create
 
     staff = StaffFactory()
     job = import_job_create(

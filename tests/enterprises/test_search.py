@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clusters.models import Designation
 from enterprises.models import Enterprise, EnterpriseCertification
-from enterprises.search import Search, run
+from enterprises.search.query import Search, run
 from enterprises.services import enterprise_reindex
 from programmes.models import Participation, Programme
 from tests.factories import ClusterFactory, EnterpriseFactory, StaffFactory
@@ -196,7 +196,7 @@ def test_bad_parameters_are_reported_not_fatal():
 def broad_limits(monkeypatch):
     """Make a dozen rows a 'broad' result: counts and facets come from the block
     sample (the whole small table here, so the estimates are exact)."""
-    from enterprises import search as search_module
+    from enterprises.search import query as search_module
 
     monkeypatch.setattr(search_module, "EXACT_LIMIT", 5)
     monkeypatch.setattr(search_module, "BROAD_ESTIMATE", 5)

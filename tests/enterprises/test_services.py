@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def _matches(q: str) -> set[int]:
     from django.contrib.auth.models import AnonymousUser
 
-    from enterprises.search import Search
+    from enterprises.search.query import Search
 
     return set(Search(q=q).queryset(AnonymousUser()).values_list("id", flat=True))
 

@@ -5,8 +5,8 @@ import io
 
 import openpyxl
 
-from directory.demo import make_uscc
-from enterprises.import_columns import ENTERPRISE_COLUMNS
+from demo.seed import make_uscc
+from imports.columns import ENTERPRISE_COLUMNS
 
 HEADER = [c.header for c in ENTERPRISE_COLUMNS]
 FIELDS = [c.field for c in ENTERPRISE_COLUMNS]

@@ -6,10 +6,12 @@ from django.core.management.base import CommandError
 from django.http import QueryDict
 from django.utils import translation
 
-from directory.models import ImportJob
-from directory.tabular import TabularError
-from enterprises.exports import export_chunks
-from enterprises.imports import (
+from core.tabular import TabularError
+from enterprises.models import ChangeRecord, Enterprise
+from enterprises.search.query import Search, run
+from enterprises.services import enterprise_update
+from imports.exports import export_chunks
+from imports.jobs import (
     ImportRefused,
     Options,
     apply_file,
@@ -20,9 +22,7 @@ from enterprises.imports import (
     import_job_undo,
     name_key,
 )
-from enterprises.models import ChangeRecord, Enterprise
-from enterprises.search import Search, run
-from enterprises.services import enterprise_update
+from imports.models import ImportJob
 from tests.factories import ClusterFactory, EnterpriseFactory
 from tests.imports.helpers import bad_check, csv_bytes, row, uscc, xlsx_bytes
 
@@ -176,20 +176,6 @@ def test_a_renamed_entry_is_matched_by_its_new_name_only(staff):
     }
 
 
-def test_the_migration_keys_existing_names():
-    from importlib import import_module
-
-    from django.db import connection
-
-    fill = import_module("enterprises.migrations.0006_enterprise_name_key")
-    entry = EnterpriseFactory(name="营口（鲅鱼圈）针织厂", region_id="210804")
-    Enterprise.objects.filter(pk=entry.pk).update(name_key="")
-    with connection.schema_editor() as editor:
-        fill.fill_name_keys(None, editor)
-    entry.refresh_from_db()
-    assert entry.name_key == "营口鲅鱼圈针织" == name_key(entry.name)
-
-
 def test_same_uscc_twice_in_a_file_is_an_error_flagged_as_duplicate():
     code = uscc(2)
     data = csv_bytes(
@@ -251,7 +237,7 @@ def test_apply_creates_and_updates_with_history_provenance_and_search(
 
 def test_bulk_create_matches_enterprise_create(staff):
     """The bulk path stores what the one-by-one service would."""
-    from enterprises.indexing import facet_keys
+    from enterprises.search.indexing import facet_keys
     from enterprises.services import enterprise_create, index_data_for
 
     values = {
@@ -432,7 +418,7 @@ def test_command_line_dry_run_apply_template_and_export(tmp_path, capsys):
 
 
 def test_large_files_build_search_documents_in_worker_processes(staff, monkeypatch):
-    import enterprises.imports as imports
+    import imports.jobs as imports
 
     monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 10)
     data = csv_bytes(
@@ -502,7 +488,7 @@ def test_the_same_bad_label_is_an_error_on_every_row_that_has_it():
 def test_rows_prepared_by_the_worker_processes_are_planned_the_same(
     monkeypatch, accept_warnings
 ):
-    import enterprises.imports as imports
+    import imports.jobs as imports
 
     EnterpriseFactory(uscc=uscc(601), name="并行服饰有限公司", products="衬衫")
     EnterpriseFactory(uscc=uscc(602), name="不变服饰有限公司", products="")
@@ -532,7 +518,7 @@ def test_rows_prepared_by_the_worker_processes_are_planned_the_same(
 def test_entries_an_import_creates_are_found_by_their_name_key(
     staff, monkeypatch, parallel
 ):
-    import enterprises.imports as imports
+    import imports.jobs as imports
 
     if parallel:
         monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 1)

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from clusters.models import Designation
-from directory.models import ImportJob
-from enterprises import imports
-from enterprises.imports import (
+from enterprises.models import ChangeRecord, Enterprise, EnterpriseMembership
+from enterprises.services import enterprise_update
+from imports import jobs as imports
+from imports.jobs import (
     ImportRefused,
     delete_rows,
     import_job_apply,
@@ -26,8 +27,8 @@ from enterprises.imports import (
     import_job_request_undo,
     prepared_path,
 )
-from enterprises.models import ChangeRecord, Claim, Enterprise, EnterpriseMembership
-from enterprises.services import enterprise_update
+from imports.models import ImportJob
+from moderation.models import Claim
 from programmes.models import Award, Event
 from tests.factories import ClusterFactory, EnterpriseFactory, MembershipFactory
 from tests.imports.helpers import csv_bytes, row, uscc
@@ -298,10 +299,10 @@ def test_set_based_deletion_covers_every_relation_of_an_enterprise():
     tables = {sql.split()[2] for kind, sql, _ in steps if sql.startswith("DELETE")}
     for table in (
         "enterprises_changerecord",
-        "enterprises_claim",
+        "moderation_claim",
         "enterprises_enterprise_clusters",
         "enterprises_enterprisemembership",
-        "enterprises_changerequestfield",
+        "moderation_changerequestfield",
         "clusters_designation",
         "enterprises_enterprise",
     ):

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from directory.models import ImportJob
 from enterprises.models import Enterprise
+from imports.models import ImportJob
 from tests.factories import EnterpriseFactory
 from tests.imports.helpers import csv_bytes, row, uscc
 
@@ -24,7 +24,7 @@ def upload(client, data: bytes, name="directory.csv", kind="enterprises"):
 
 @pytest.fixture
 def job(staff):
-    from enterprises.imports import import_job_check, import_job_create
+    from imports.jobs import import_job_check, import_job_create
 
     data = csv_bytes([row(name="页面企业有限公司", uscc=uscc(20))])
     created = import_job_create(
@@ -144,7 +144,7 @@ def test_progress_fragment_polls_while_running_then_refreshes(client, staff, job
 
 
 def test_a_job_whose_worker_died_is_reported_failed(client, staff):
-    from enterprises.imports import import_job_create
+    from imports.jobs import import_job_create
 
     data = csv_bytes([row(name="中断企业有限公司")])
     job = import_job_create(

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from directory.models import ImportJob
-from enterprises.imports import (
+from enterprises.models import ChangeRecord, Enterprise
+from imports.jobs import (
     import_job_check,
     import_job_create,
     import_job_refresh,
     import_job_request_apply,
     job_is_alive,
 )
-from enterprises.models import ChangeRecord, Enterprise
+from imports.models import ImportJob
 from tests.factories import EnterpriseFactory, StaffFactory
 from tests.imports.helpers import csv_bytes, row, uscc
 

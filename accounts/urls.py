@@ -1,0 +1,21 @@
+"""Login (throttled) and API tokens; Django's own auth views follow in config.urls."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+from accounts.forms import ThrottledAuthenticationForm
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
+    path("me/tokens/", views.api_token_create_view, name="api-token-create"),
+    path(
+        "me/tokens/<int:pk>/revoke/",
+        views.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
+]

@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+import enterprises.urls
+import moderation.urls
+from core.views import healthz
+from dashboard.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("accounts.urls")),  # before Django's auth views
+    path("", include("moderation.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("config.api", "api"))),
+    path("clusters/", include("clusters.urls")),
+    path(
+        "enterprises/",
+        include(
+            (
+                enterprises.urls.urlpatterns + moderation.urls.enterprise_urlpatterns,
+                "enterprises",
+            )
+        ),
+    ),
+    path("colleges/", include("colleges.urls")),
+    path("markets/", include("markets.urls")),
+    path("", include("programmes.urls")),
+    path("imports/", include("imports.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

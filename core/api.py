@@ -1,0 +1,52 @@
+"""API plumbing shared by the apps' API modules, and the regions' endpoint."""
+
+from django import forms
+from django_filters import rest_framework as filters
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework import serializers, viewsets
+
+from core.models import Region
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "name_en", "level", "parent"]
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole-number filter within PostgreSQL's integer range (bad input is a
+    400, never a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**31))
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class RegionFilter(filters.FilterSet):
+    parent = filters.CharFilter(field_name="parent_id")
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent"]
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Liaoning's administrative divisions (GB/T 2260 codes). Public."""
+
+    serializer_class = RegionSerializer
+    queryset = Region.objects.order_by("code")
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = RegionFilter
+
+
+class SwaggerView(SpectacularSwaggerView):
+    """Swagger UI from drf-spectacular-sidecar; its initializer is a static file
+    (no inline script, so the page works under the site's CSP)."""
+
+    template_name = "core/api_docs.html"

@@ -1,0 +1,99 @@
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from clusters.models import Cluster
+from colleges.models import College
+from dashboard.figures import (
+    CACHE_SECONDS,
+    dashboard_data,
+    headline_figures,
+    health_figures,
+    market_figures,
+)
+from enterprises.charts import (
+    CHARTS,
+    DASHBOARD_CHARTS,
+    build_chart,
+    city_map,
+    csv_response,
+)
+from enterprises.models import Enterprise
+from enterprises.search.facets import Labeller
+from markets.models import Market
+
+HOME_FIGURES_SECONDS = 60
+
+
+def home_figures(*, staff: bool) -> dict[str, int]:
+    """Headline counts; counting a million rows costs ~0.1 s, so cache briefly."""
+    key = f"home:figures:{'staff' if staff else 'public'}"
+    figures = cache.get(key)
+    if figures is None:
+        enterprises = Enterprise.objects.all()
+        figures = {
+            "clusters": Cluster.objects.count(),
+            "enterprises": (enterprises if staff else enterprises.published()).count(),
+            "colleges": College.objects.count(),
+            "markets": Market.objects.count(),
+        }
+        cache.set(key, figures, HOME_FIGURES_SECONDS)
+    return figures
+
+
+@login_not_required
+def home(request: HttpRequest) -> HttpResponse:
+    figures = home_figures(staff=request.user.is_staff)
+    return render(request, "dashboard/home.html", {"figures": figures})
+
+
+def _require_staff(request: HttpRequest) -> None:
+    # Anonymous users never get here (LoginRequiredMiddleware); others see a 404.
+    if not request.user.is_staff:
+        raise Http404
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    data = dashboard_data(request.user)
+    agg = data["aggregate"]
+    labeller = Labeller()
+    charts = [
+        build_chart(
+            name,
+            agg,
+            data["months"],
+            csv_url=reverse("dashboard:chart-csv", args=[name]),
+            labeller=labeller,
+        )
+        for name in DASHBOARD_CHARTS
+    ]
+    return render(
+        request,
+        "dashboard/dashboard.html",
+        {
+            "figures": headline_figures(data),
+            "markets": market_figures(agg, labeller),
+            "health": health_figures(agg),
+            "charts": charts,
+            "city_map": city_map(agg),
+            "computed_at": timezone.localtime(data["computed_at"]),
+            "cache_seconds": CACHE_SECONDS,
+        },
+    )
+
+
+@require_GET
+def chart_csv(request: HttpRequest, name: str) -> HttpResponse:
+    _require_staff(request)
+    if name not in CHARTS:
+        raise Http404
+    data = dashboard_data(request.user)
+    chart = build_chart(name, data["aggregate"], data["months"], csv_url="")
+    stamp = timezone.localtime(data["computed_at"]).strftime("%Y%m%d-%H%M")
+    return csv_response(chart, f"dashboard-{name}-{stamp}.csv")

@@ -1,9 +1,0 @@
-from django.urls import path
-
-from directory.dashboard import views
-
-app_name = "dashboard"
-urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("charts/<slug:name>.csv", views.chart_csv, name="chart-csv"),
-]

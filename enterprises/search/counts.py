@@ -1,0 +1,143 @@
+"""Figures and charts for the staff dashboard and the cluster pages.
+
+Everything about enterprises comes from one scan: the ``facets`` array of each
+matching row is unnested and grouped, so counts by cluster, city, sector, business
+model, export market and size band arrive together, each with its exporters and
+high-quality manufacturers, plus the stale and incomplete profiles. The rows are the
+ones :class:`enterprises.search.query.Search` selects for the same user, so a figure
+equals what the search page shows for the URL it links to.
+
+SQL here is assembled from constant fragments only; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+from enterprises.health import (
+    INCOMPLETE_BELOW,
+    completeness_sql,
+    stale_before,
+    stale_sql,
+)
+from enterprises.search.query import TABLE, Search
+
+EXPORTER_KEY = "ex:yes"
+HIGH_QUALITY_KEY = "de:high_quality"
+PROCESSING_KEY = "bm:processing"
+MONTHS = 24
+
+
+@dataclass
+class Counts:
+    """Enterprises, and of them exporters and high-quality manufacturers."""
+
+    enterprises: int = 0
+    exporters: int = 0
+    high_quality: int = 0
+
+
+@dataclass
+class Aggregate:
+    total: Counts
+    stale: int
+    incomplete: int
+    keys: dict[str, Counts] = field(default_factory=dict)  # facet key -> counts
+
+    def count(self, key: str) -> int:
+        return self.keys[key].enterprises if key in self.keys else 0
+
+    def values(self, code: str) -> dict[str, Counts]:
+        """Counts per value of one facet (e.g. ``"se"`` -> sector codes)."""
+        prefix = code + ":"
+        return {
+            key[len(prefix) :]: counts
+            for key, counts in self.keys.items()
+            if key.startswith(prefix)
+        }
+
+
+def aggregate(search: Search, user) -> Aggregate:
+    """All facet counts of the enterprises ``search`` finds for ``user``, exactly.
+
+    Two parallel scans: the ``unnest(facets)`` counts, and per city (for the map)
+    plus in total the exporters, high-quality manufacturers, stale and incomplete
+    profiles. Exporters and high-quality counts per key are kept for cities only:
+    computing them for every unnested key would double the cost.
+    """
+    where_sql, where_params = search.where(user)
+    by_key = (
+        f"SELECT key, count(*) FROM {TABLE}, unnest({TABLE}.facets) AS key "  # noqa: S608
+        f"WHERE {where_sql} GROUP BY key"
+    )
+    by_city = (
+        f"SELECT {TABLE}.city_id, count(*), "  # noqa: S608
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {stale_sql(TABLE)}), "
+        f"count(*) FILTER (WHERE {completeness_sql(TABLE)} < %s) "
+        f"FROM {TABLE} WHERE {where_sql} "
+        f"GROUP BY GROUPING SETS (({TABLE}.city_id), ())"
+    )
+    result = Aggregate(total=Counts(), stale=0, incomplete=0)
+    with connection.cursor() as cursor:
+        cursor.execute(by_key, where_params)
+        for key, count in cursor.fetchall():
+            result.keys[key] = Counts(count)
+        cursor.execute(
+            by_city,
+            [
+                [EXPORTER_KEY],
+                [HIGH_QUALITY_KEY],
+                stale_before(),
+                INCOMPLETE_BELOW,
+                *where_params,
+            ],
+        )
+        for (
+            city,
+            count,
+            exporters,
+            high_quality,
+            stale,
+            incomplete,
+        ) in cursor.fetchall():
+            counts = Counts(count, exporters, high_quality)
+            if city is None:
+                result.total = counts
+                result.stale = stale
+                result.incomplete = incomplete
+            else:
+                result.keys[f"ci:{city}"] = counts
+    return result
+
+
+def month_starts(today: dt.date, months: int = MONTHS) -> list[dt.date]:
+    """The first days of the last ``months`` months, oldest first, this one last."""
+    year, month = today.year, today.month
+    out = []
+    for _ in range(months):
+        out.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def updated_per_month(search: Search, user, months: int = MONTHS) -> list[tuple]:
+    """(first day of month, profiles last updated in that month), local time."""
+    starts = month_starts(timezone.localdate(), months)
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(starts[0], dt.time.min, tzinfo=tz)
+    where_sql, where_params = search.where(user)
+    sql = (
+        f"SELECT (date_trunc('month', {TABLE}.updated_at AT TIME ZONE %s))::date, "  # noqa: S608
+        f"count(*) FROM {TABLE} WHERE {where_sql} AND {TABLE}.updated_at >= %s "
+        "GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(tz), *where_params, since])
+        found = dict(cursor.fetchall())
+    return [(start, found.get(start, 0)) for start in starts]

@@ -1,0 +1,131 @@
+"""Labels for facet values, for the search page and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.choices import (
+    EXPORT_MARKETS,
+    BusinessModel,
+    Certification,
+    EmployeeBand,
+    RevenueBand,
+    Sector,
+)
+from enterprises.search.indexing import FACETS
+
+FACET_TITLES = {
+    "cl": _("Cluster"),
+    "ci": _("City"),
+    "co": _("County or district"),
+    "se": _("Sector"),
+    "bm": _("Business model"),
+    "mk": _("Export market"),
+    "ce": _("Certification"),
+    "de": _("Designation"),
+    "eb": _("Employees"),
+    "rb": _("Annual revenue"),
+    "pr": _("Programme"),
+    "fy": _("Founded"),
+    "ex": _("Exporter"),
+}
+# Order of the facet groups on the page.
+FACET_ORDER = [
+    "cl",
+    "ci",
+    "co",
+    "se",
+    "bm",
+    "ex",
+    "mk",
+    "ce",
+    "de",
+    "eb",
+    "rb",
+    "fy",
+    "pr",
+]
+SHOWN_VALUES = 12
+
+
+def _designation_labels() -> dict:
+    return dict(apps.get_model("clusters", "Designation").Kind.choices)
+
+
+class Labeller:
+    """Resolves facet values to display labels with a fixed number of queries."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, dict[str, str]] = {}
+
+    def _labels(self, code: str) -> dict:
+        if code in self._cache:
+            return self._cache[code]
+        from core.regions import region_names
+
+        if code == "cl":
+            Cluster = apps.get_model("clusters", "Cluster")
+            labels = {c.slug: c.display_name for c in Cluster.objects.all()}
+        elif code in ("ci", "co"):
+            labels = region_names()
+        elif code == "pr":
+            Programme = apps.get_model("programmes", "Programme")
+            labels = {p.slug: p.display_name for p in Programme.objects.all()}
+        elif code == "se":
+            labels = dict(Sector.choices)
+        elif code == "bm":
+            labels = dict(BusinessModel.choices)
+        elif code == "mk":
+            labels = dict(EXPORT_MARKETS)
+        elif code == "ce":
+            labels = dict(Certification.choices)
+        elif code == "de":
+            labels = _designation_labels()
+        elif code == "eb":
+            labels = dict(EmployeeBand.choices)
+        elif code == "rb":
+            labels = dict(RevenueBand.choices)
+        elif code == "ex":
+            labels = {"yes": _("Exporters"), "no": _("Not exporting")}
+        else:
+            labels = {}
+        self._cache[code] = labels
+        return labels
+
+    def label(self, code: str, value: str) -> str:
+        if code == "fy":
+            return str(_("%(decade)ss") % {"decade": value})
+        return str(self._labels(code).get(value, value))
+
+
+@dataclass
+class FacetGroup:
+    code: str
+    param: str
+    title: str
+    values: list  # of (value, label, count, selected)
+    more: list
+
+
+def facet_groups(result, labeller: Labeller | None = None) -> list[FacetGroup]:
+    labeller = labeller or Labeller()
+    groups = []
+    for code in FACET_ORDER:
+        values = result.facets.get(code, [])
+        if code == "fy":
+            values = sorted(values, key=lambda f: f.value, reverse=True)
+        if not values:
+            continue
+        items = [
+            (f.value, labeller.label(code, f.value), f.count, f.selected)
+            for f in values
+        ]
+        shown = list(items[:SHOWN_VALUES]) + [i for i in items[SHOWN_VALUES:] if i[3]]
+        more = [i for i in items[SHOWN_VALUES:] if not i[3]]
+        groups.append(
+            FacetGroup(code, FACETS[code], str(FACET_TITLES[code]), shown, more)
+        )
+    return groups

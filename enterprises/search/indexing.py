@@ -1,0 +1,146 @@
+"""What an enterprise contributes to search: its search document and facet keys.
+
+Both are computed in Python from plain values (so the bulk seeder and importer can
+use them without model instances) and stored on the row: ``search_vector`` (GIN) and
+``facets`` (a text array, GIN). A facet key is ``<facet>:<value>``, e.g.
+``se:swimwear`` or ``ci:211400``; filtering is array containment and all facet counts
+of a result set come from one ``unnest(facets)`` aggregate.
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from enterprises.choices import EXPORT_MARKETS, BusinessModel, Certification, Sector
+from enterprises.uscc import check_ok, is_well_formed, normalize_uscc
+
+# facet code -> URL parameter
+FACETS = {
+    "cl": "cluster",
+    "ci": "city",
+    "co": "county",
+    "se": "sector",
+    "bm": "model",
+    "mk": "market",
+    "ce": "cert",
+    "de": "designation",
+    "eb": "employees",
+    "rb": "revenue",
+    "pr": "programme",
+    "fy": "founded",
+    "ex": "exporter",
+    "uw": "uscc_warning",  # data health: the USCC check character fails (not shown)
+}
+
+
+@dataclass
+class IndexData:
+    name: str
+    name_en: str = ""
+    short_name: str = ""
+    former_names: list[str] = field(default_factory=list)
+    uscc: str | None = None
+    uscc_check_override: bool = False
+    products: str = ""
+    products_en: str = ""
+    processes: str = ""
+    sectors: list[str] = field(default_factory=list)
+    business_models: list[str] = field(default_factory=list)
+    export_markets: list[str] = field(default_factory=list)
+    is_exporter: bool = False
+    certifications: list[str] = field(default_factory=list)
+    designation_kinds: list[str] = field(default_factory=list)
+    designation_titles: list[str] = field(default_factory=list)
+    employee_band: str = ""
+    revenue_band: str = ""
+    founded_year: int | None = None
+    city_code: str = ""
+    county_code: str = ""
+    place_names: list[str] = field(default_factory=list)
+    address: str = ""
+    address_en: str = ""
+    clusters: list[tuple[str, str, str]] = field(default_factory=list)  # slug, zh, en
+    programmes: list[str] = field(default_factory=list)  # slugs
+
+
+@cache
+def _label_words(kind: str) -> dict[str, tuple[str, str]]:
+    """Code -> (English label, Chinese label) for a choice list, computed once."""
+    from django.utils import translation
+
+    labels = {
+        "sector": dict(Sector.choices),
+        "model": dict(BusinessModel.choices),
+        "cert": dict(Certification.choices),
+        "market": EXPORT_MARKETS,
+    }[kind]
+    out = {}
+    for code, label in labels.items():
+        with translation.override("en"):
+            en = str(label)
+        with translation.override("zh-hans"):
+            zh = str(label)
+        out[code] = (en, zh)
+    return out
+
+
+def _labels_both(kind: str, codes: list[str]) -> list[str]:
+    words = _label_words(kind)
+    return [w for code in codes if code in words for w in words[code]]
+
+
+def uscc_check_fails(uscc: str) -> bool:
+    """A well-formed code whose check character does not match (a warning)."""
+    code = normalize_uscc(uscc)
+    return is_well_formed(code) and not check_ok(code)
+
+
+def facet_keys(data: IndexData) -> list[str]:
+    keys = [f"cl:{slug}" for slug, _zh, _en in data.clusters]
+    if data.city_code:
+        keys.append(f"ci:{data.city_code}")
+    if data.county_code and data.county_code != data.city_code:
+        keys.append(f"co:{data.county_code}")
+    keys += [f"se:{s}" for s in data.sectors]
+    keys += [f"bm:{m}" for m in data.business_models]
+    keys += [f"mk:{m}" for m in data.export_markets]
+    keys += [f"ce:{c}" for c in data.certifications]
+    keys += [f"de:{k}" for k in sorted(set(data.designation_kinds))]
+    if data.employee_band:
+        keys.append(f"eb:{data.employee_band}")
+    if data.revenue_band:
+        keys.append(f"rb:{data.revenue_band}")
+    keys += [f"pr:{p}" for p in data.programmes]
+    if data.founded_year:
+        keys.append(f"fy:{data.founded_year // 10 * 10}")
+    keys.append("ex:yes" if data.is_exporter else "ex:no")
+    if data.uscc and not data.uscc_check_override and uscc_check_fails(data.uscc):
+        keys.append("uw:yes")
+    return list(dict.fromkeys(keys))
+
+
+def search_document(data: IndexData) -> str:
+    """The tsvector literal of an enterprise (see core.textsearch.text)."""
+    from core.textsearch.text import document
+
+    weighted = {
+        "A": [data.name, data.name_en, data.short_name, *data.former_names],
+        "B": [
+            data.products,
+            data.products_en,
+            *_labels_both("sector", data.sectors),
+            *[zh for _slug, zh, _en in data.clusters],
+            *[en for _slug, _zh, en in data.clusters],
+            *data.designation_titles,
+        ],
+        "C": [
+            *data.place_names,
+            data.address,
+            data.address_en,
+            data.processes,
+            *_labels_both("model", data.business_models),
+            *_labels_both("cert", data.certifications),
+            *_labels_both("market", data.export_markets),
+        ],
+        "D": [data.uscc or ""],
+    }
+    return document(weighted)

@@ -1,0 +1,702 @@
+"""The import template of each section (columns with Chinese and English headers) and
+the forms that parse and validate one spreadsheet row.
+
+A header cell is matched against the column's Chinese header, its English header, the
+two together ("企业名称 / Name") or the field name, ignoring case, width and spaces.
+Choice cells accept the code, the Chinese label or the English label; lists are
+separated by ``;`` ``；`` ``、`` or ``|``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, lru_cache
+from typing import Any
+
+from django import forms
+from django.core import validators
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.forms.utils import ErrorDict
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from clusters.models import Cluster
+from colleges.models import College
+from core.models import Region
+from enterprises import choices as ch
+from enterprises.models import Enterprise
+from enterprises.uscc import normalize_uscc, validate_uscc_format
+from markets.models import Market
+
+LIST_SPLIT = re.compile(r"\s*[;；、|]\s*")
+TRUE_WORDS = {"1", "y", "yes", "true", "t", "是", "对", "有", "√", "✓", "x"}
+FALSE_WORDS = {"0", "n", "no", "false", "f", "否", "无", "不", "×"}
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    zh: str
+    en: str
+    required: bool = False
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+ENTERPRISE_COLUMNS = [
+    Column("id", "系统编号", "ID"),
+    Column("name", "企业名称", "Name", required=True),
+    Column("name_en", "英文名称", "English name"),
+    Column("short_name", "简称", "Short name"),
+    Column("former_names", "曾用名", "Former names"),
+    Column("uscc", "统一社会信用代码", "USCC"),
+    Column("uscc_check_override", "接受校验位不符", "Accept USCC check failure"),
+    Column("registration_status", "登记状态", "Registration status"),
+    Column("founded_year", "成立年份", "Founded"),
+    Column("region", "区县代码", "Region code", required=True),
+    Column("address", "地址", "Address"),
+    Column("address_en", "英文地址", "English address"),
+    Column("latitude", "纬度", "Latitude"),
+    Column("longitude", "经度", "Longitude"),
+    Column("datum", "坐标系", "Datum"),
+    Column("clusters", "产业集群", "Clusters"),
+    Column("business_models", "经营模式", "Business models"),
+    Column("sectors", "行业", "Sectors"),
+    Column("products", "主要产品", "Products"),
+    Column("products_en", "英文产品", "Products (English)"),
+    Column("processes", "工艺", "Processes"),
+    Column("monthly_capacity", "月产能", "Monthly capacity"),
+    Column("moq", "起订量", "MOQ"),
+    Column("lead_time_days", "交货期（天）", "Lead time (days)"),
+    Column("description", "简介", "Description"),
+    Column("description_en", "英文简介", "Description (English)"),
+    Column("is_exporter", "出口企业", "Exporter"),
+    Column("export_markets", "出口市场", "Export markets"),
+    Column("export_share", "出口占比（%）", "Export share (%)"),
+    Column("employee_band", "员工规模", "Employees"),
+    Column("revenue_band", "营业收入", "Revenue"),
+    Column("contact_person", "联系人", "Contact person"),
+    Column("contact_phone", "电话", "Phone"),
+    Column("contact_email", "电子邮箱", "Email"),
+    Column("wechat", "微信", "WeChat"),
+    Column("contact_visibility", "电话邮箱可见范围", "Contact visibility"),
+    Column("website", "网站", "Website"),
+    Column("published", "已发布", "Published"),
+    Column("survey_year", "调查年份", "Survey year"),
+    Column("last_confirmed_on", "最近确认日期", "Last confirmed"),
+]
+
+_COMMON = [
+    Column("slug", "标识", "Slug", required=True),
+    Column("name", "名称", "Name", required=True),
+    Column("name_en", "英文名称", "English name"),
+]
+CLUSTER_COLUMNS = [
+    *_COMMON,
+    Column("region", "区域代码", "Region code", required=True),
+    Column("specialty", "特色产业", "Specialty", required=True),
+    Column("specialty_en", "英文特色产业", "Specialty (English)"),
+    Column("sectors", "行业", "Sectors"),
+    Column("description", "简介", "Description"),
+    Column("description_en", "英文简介", "Description (English)"),
+]
+COLLEGE_COLUMNS = [
+    *_COMMON,
+    Column("kind", "类型", "Kind", required=True),
+    Column("school", "院系", "School"),
+    Column("school_en", "英文院系", "School (English)"),
+    Column("region", "区域代码", "Region code", required=True),
+    Column("website", "网站", "Website"),
+    Column("description", "简介", "Description"),
+    Column("description_en", "英文简介", "Description (English)"),
+]
+MARKET_COLUMNS = [
+    *_COMMON,
+    Column("region", "区域代码", "Region code", required=True),
+    Column("cluster", "产业集群", "Cluster"),
+    Column("address", "地址", "Address"),
+    Column("address_en", "英文地址", "English address"),
+    Column("specialty", "特色", "Specialty"),
+    Column("specialty_en", "英文特色", "Specialty (English)"),
+    Column("opened_year", "开业年份", "Opened"),
+    Column("stall_count", "摊位数", "Stalls"),
+    Column("description", "简介", "Description"),
+    Column("description_en", "英文简介", "Description (English)"),
+]
+
+
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=8192)  # the same few labels fill whole columns of a sheet
+def header_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return _SPACES.sub("", text)
+
+
+def match_header(
+    header: list[str], columns: list[Column]
+) -> tuple[list[str | None], list[str], list[Column]]:
+    """Map header cells to fields: (field per cell or None, unknown cells, missing
+    required columns)."""
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for alias in (
+            column.zh,
+            column.en,
+            column.field,
+            column.header,
+            f"{column.zh}/{column.en}",
+            f"{column.en} / {column.zh}",
+        ):
+            lookup[header_key(alias)] = column.field
+    fields: list[str | None] = []
+    unknown: list[str] = []
+    for cell in header:
+        field = lookup.get(header_key(cell))
+        if field is None and cell.strip():
+            unknown.append(cell)
+        fields.append(field)
+    present = set(fields)
+    missing = [c for c in columns if c.required and c.field not in present]
+    return fields, unknown, missing
+
+
+# --- Cell parsing fields ----------------------------------------------------------
+
+
+@cache
+def _choice_lookup(key: str) -> dict[str, str]:
+    """Code, Chinese label and English label (folded) -> code."""
+    source = {
+        "registration_status": ch.RegistrationStatus.choices,
+        "datum": ch.Datum.choices,
+        "employee_band": ch.EmployeeBand.choices,
+        "revenue_band": ch.RevenueBand.choices,
+        "contact_visibility": ch.Visibility.choices,
+        "business_models": ch.BusinessModel.choices,
+        "sectors": ch.Sector.choices,
+        "export_markets": ch.EXPORT_MARKET_CHOICES,
+        "college_kind": College.Kind.choices,
+    }[key]
+    out: dict[str, str] = {}
+    for code, label in source:
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                out.setdefault(header_key(str(label)), code)
+        out[header_key(code)] = code
+    return out
+
+
+def choice_label(key: str, code: str) -> str:
+    """The label of a code in the active language (what exports write)."""
+    source = {
+        "registration_status": ch.RegistrationStatus,
+        "datum": ch.Datum,
+        "employee_band": ch.EmployeeBand,
+        "revenue_band": ch.RevenueBand,
+        "contact_visibility": ch.Visibility,
+        "business_models": ch.BusinessModel,
+        "sectors": ch.Sector,
+        "college_kind": College.Kind,
+    }
+    if key == "export_markets":
+        return str(ch.EXPORT_MARKETS.get(code, code))
+    try:
+        return str(source[key](code).label)
+    except ValueError:
+        return code
+
+
+class LabelChoiceField(forms.CharField):
+    """One choice given as its code or its Chinese or English label."""
+
+    def __init__(self, key: str, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.key = key
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if not text:
+            return ""
+        code = _choice_lookup(self.key).get(header_key(text))
+        if code is None:
+            raise ValidationError(
+                _("“%(value)s” is not one of the allowed values."),
+                code="bad_choice",
+                params={"value": text},
+            )
+        return code
+
+
+class LabelMultiChoiceField(LabelChoiceField):
+    """Several choices separated by ; 、 or |."""
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = forms.CharField.to_python(self, value)
+        codes: list[str] = []
+        for part in LIST_SPLIT.split(text) if text else []:
+            if part:
+                code = LabelChoiceField.to_python(self, part)
+                if code not in codes:
+                    codes.append(code)
+        return codes
+
+
+class TextListField(forms.CharField):
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        return [p for p in LIST_SPLIT.split(text) if p] if text else []
+
+
+class YesNoField(forms.Field):
+    """是/否, yes/no, true/false, 1/0; empty is no."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> bool:
+        text = header_key(str(value or ""))
+        if not text or text in FALSE_WORDS:
+            return False
+        if text in TRUE_WORDS:
+            return True
+        raise ValidationError(
+            _("“%(value)s” is not yes or no (是/否)."),
+            code="bad_boolean",
+            params={"value": value},
+        )
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
+@cache
+def _regions() -> tuple[dict[str, str], dict[str, list[str]]]:
+    codes = {}
+    names: dict[str, list[str]] = {}
+    for code, name, name_en in Region.objects.values_list("code", "name", "name_en"):
+        codes[code] = name
+        for alias in (name, name_en):
+            if alias:
+                names.setdefault(header_key(alias), []).append(code)
+    return codes, names
+
+
+def clear_caches() -> None:
+    """Forget cached regions (tests load them per test)."""
+    _regions.cache_clear()
+
+
+class RegionCodeField(forms.CharField):
+    """A GB/T 2260 code, or a region name that is unique in Liaoning."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if not text:
+            return ""
+        codes, names = _regions()
+        if text in codes:
+            return text
+        found = names.get(header_key(text), [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise ValidationError(
+                _("“%(value)s” names several regions; give its 6-digit code."),
+                code="ambiguous_region",
+                params={"value": text},
+            )
+        raise ValidationError(
+            _("There is no region “%(value)s” in Liaoning."),
+            code="bad_region",
+            params={"value": text},
+        )
+
+
+class SlugListField(forms.CharField):
+    """Cluster slugs or names separated by ; 、 or |."""
+
+    def __init__(self, *, many: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.many = many
+        self.lookup: dict[str, str] | None = None
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        parts = [p for p in LIST_SPLIT.split(text) if p] if text else []
+        if not self.many and len(parts) > 1:
+            raise ValidationError(_("Give one cluster only."), code="one_cluster")
+        if self.lookup is None:
+            self.lookup = cluster_lookup()
+        lookup = self.lookup
+        slugs: list[str] = []
+        for part in parts:
+            slug = lookup.get(header_key(part))
+            if slug is None:
+                raise ValidationError(
+                    _("There is no cluster “%(value)s”."),
+                    code="bad_cluster",
+                    params={"value": part},
+                )
+            if slug not in slugs:
+                slugs.append(slug)
+        if not self.many:
+            return slugs[0] if slugs else ""
+        return sorted(slugs)
+
+
+def cluster_lookup() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for slug, name, name_en in Cluster.objects.values_list("slug", "name", "name_en"):
+        for alias in (name_en, name, slug):
+            if alias:
+                out[header_key(alias)] = slug
+    return out
+
+
+# --- Row forms --------------------------------------------------------------------
+
+
+# Fields whose cleaning looks a text up in a fixed table (choices, regions,
+# clusters): the same text always cleans the same way within an import.
+_LOOKUP_FIELDS = (LabelChoiceField, YesNoField, RegionCodeField, SlugListField)
+
+
+class RowForm(forms.ModelForm):
+    """A ModelForm that validates cells only: its fields come from the model (so
+    they carry the model's lengths, ranges and validators) and choice and list
+    fields are replaced by the label-aware fields above. Building and cleaning a
+    model instance per row would double the time of a 100,000-row import; the
+    importer checks uniqueness for the whole file and `enterprise_create` /
+    `enterprise_update` run the model's full_clean on what they save."""
+
+    # How each field of a row is cleaned (set by `prepare_rows`): a real sheet has
+    # tens of thousands of rows, and going through Django's bound fields for each
+    # cell was most of the time of an import.
+    _row_plan: list[tuple[str, forms.Field, Any, Any, bool, Any, Any]] | None = None
+    _model_checked: dict[str, Any] | None = None
+
+    def prepare_rows(self) -> None:
+        """Work out once what cleaning a row needs: what an empty cell cleans to
+        (for the fields where that can never be an error), which fields read
+        their cell straight from the row, and which model fields have validators
+        the form field does not run already."""
+        self.data = {}
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        super()._clean_fields()
+        empty_ok = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in self._errors
+        }
+        self._errors = None
+        plan = []
+        for name, field in self.fields.items():
+            plain = (
+                not field.disabled
+                and type(field.widget).value_from_datadict
+                is forms.Widget.value_from_datadict
+            )
+            plan.append(
+                (
+                    name,
+                    field,
+                    empty_ok.get(name, _NO_EMPTY),
+                    getattr(self, f"clean_{name}", None),
+                    plain,
+                    _plain_text_limit(field) if plain else None,
+                    {} if plain and isinstance(field, _LOOKUP_FIELDS) else None,
+                )
+            )
+        self._row_plan = plan
+        self._model_checked = self._model_fields_to_check()
+
+    def _model_fields_to_check(self) -> dict[str, Any]:
+        """The model fields with validators their form field does not run."""
+        opts = self._meta.model._meta
+        checked = {}
+        for name, field in self.fields.items():
+            try:
+                model_field = opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not model_field.concrete or model_field.is_relation:
+                continue
+            if any(v not in field.validators for v in model_field.validators):
+                checked[name] = model_field
+        return checked
+
+    def _clean_fields(self) -> None:
+        if self._row_plan is None:
+            super()._clean_fields()
+            return
+        data = self.data
+        cleaned = self.cleaned_data
+        for name, field, empty, clean_field, plain, limit, memo in self._row_plan:
+            raw = data.get(name)
+            if empty is not _NO_EMPTY and (raw is None or raw == ""):
+                cleaned[name] = empty.copy() if empty.__class__ is list else empty
+                continue
+            if memo is not None and clean_field is None:
+                # A label, region or cluster: the same few texts fill a column.
+                outcome = memo.get(raw, _NO_EMPTY)
+                if outcome is _NO_EMPTY:
+                    try:
+                        outcome = field.clean(raw)
+                    except ValidationError as exc:
+                        outcome = exc
+                    if len(memo) < MEMO_SIZE:
+                        memo[raw] = outcome
+                if isinstance(outcome, ValidationError):
+                    self.add_error(name, outcome)
+                else:
+                    cleaned[name] = (
+                        outcome.copy() if outcome.__class__ is list else outcome
+                    )
+                continue
+            if limit is not None and raw.__class__ is str:
+                # A plain text cell: what CharField.clean does, inline; anything
+                # it would refuse goes through it for its message.
+                text = raw.strip()
+                if text and len(text) <= limit and "\x00" not in text:
+                    cleaned[name] = text
+                    if clean_field is not None:
+                        try:
+                            cleaned[name] = clean_field()
+                        except ValidationError as exc:
+                            self.add_error(name, exc)
+                    continue
+            try:
+                cleaned[name] = (
+                    field.clean(raw) if plain else field._clean_bound_field(self[name])
+                )
+                if clean_field is not None:
+                    cleaned[name] = clean_field()
+            except ValidationError as exc:
+                self.add_error(name, exc)
+
+    def _post_clean(self) -> None:
+        """Run the model fields' own validators (ranges, formats) on the values,
+        where the form field does not run the same ones."""
+        checked = self._model_checked
+        if checked is None:
+            checked = self._model_fields_to_check()
+        cleaned = self.cleaned_data
+        for name, field in checked.items():
+            value = cleaned.get(name)
+            if value is None or value in field.empty_values:
+                continue
+            try:
+                field.run_validators(value)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+
+
+_NO_EMPTY = object()
+MEMO_SIZE = 5000  # distinct texts remembered per lookup column
+
+
+def _plain_text_limit(field: forms.Field) -> int | None:
+    """The maximum length of a plain CharField (stripped, checked for length and
+    NUL characters only), or None for any other field."""
+    if type(field) is not forms.CharField or not field.strip or not field.max_length:
+        return None
+    allowed = (
+        validators.MaxLengthValidator,
+        validators.ProhibitNullCharactersValidator,
+    )
+    if not all(isinstance(v, allowed) for v in field.validators):
+        return None
+    return field.max_length
+
+
+class EnterpriseRowForm(RowForm):
+    """One enterprise row. Region and clusters are not model fields here (they are
+    resolved from caches, not one query per row); uniqueness is checked in bulk by
+    the importer, and the table's check constraints are checked in `clean`."""
+
+    id = forms.IntegerField(required=False, min_value=1)
+    region = RegionCodeField(required=True)
+    clusters = SlugListField()
+    former_names = TextListField(required=False)
+    registration_status = LabelChoiceField("registration_status")
+    datum = LabelChoiceField("datum")
+    employee_band = LabelChoiceField("employee_band")
+    revenue_band = LabelChoiceField("revenue_band")
+    contact_visibility = LabelChoiceField("contact_visibility")
+    business_models = LabelMultiChoiceField("business_models")
+    sectors = LabelMultiChoiceField("sectors")
+    export_markets = LabelMultiChoiceField("export_markets")
+    uscc_check_override = YesNoField()
+    is_exporter = YesNoField()
+    published = YesNoField()
+    last_confirmed_on = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            c.field
+            for c in ENTERPRISE_COLUMNS
+            if c.field not in {"id", "region", "clusters"}
+        ]
+
+    def clean_uscc(self) -> str | None:
+        code = normalize_uscc(self.cleaned_data.get("uscc") or "")
+        if not code:
+            return None
+        validate_uscc_format(code)
+        return code
+
+    def _clean_coordinate(self, name: str) -> Decimal | None:
+        value = self.cleaned_data.get(name)
+        if value is None:
+            return None
+        return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+    def clean_latitude(self) -> Decimal | None:
+        return self._clean_coordinate("latitude")
+
+    def clean_longitude(self) -> Decimal | None:
+        return self._clean_coordinate("longitude")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        fields = self.fields
+        if "registration_status" in fields and not data.get("registration_status"):
+            data["registration_status"] = ch.RegistrationStatus.ACTIVE.value
+        if "contact_visibility" in fields and not data.get("contact_visibility"):
+            data["contact_visibility"] = ch.Visibility.STAFF.value
+        lat, lng = data.get("latitude"), data.get("longitude")
+        if "latitude" in fields and "longitude" in fields:
+            if (lat is None) != (lng is None):
+                raise ValidationError(
+                    _("Give both latitude and longitude, or neither."),
+                    code="coordinates_pair",
+                )
+            if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValidationError(
+                    _("The coordinates are out of range."), code="coordinates_range"
+                )
+            if lat is not None and "datum" in fields and not data.get("datum"):
+                raise ValidationError(
+                    _("Coordinates need their datum (WGS-84 or GCJ-02)."),
+                    code="coordinates_datum",
+                )
+        return data
+
+    def clean_former_names(self) -> list[str]:
+        names = self.cleaned_data.get("former_names") or []
+        if any(len(n) > 200 for n in names):
+            raise ValidationError(
+                _("A former name has more than 200 characters."), code="too_long"
+            )
+        return names
+
+
+class ClusterRowForm(RowForm):
+    region = RegionCodeField(required=True)
+    sectors = LabelMultiChoiceField("sectors")
+
+    class Meta:
+        model = Cluster
+        fields = [c.field for c in CLUSTER_COLUMNS if c.field != "region"]
+
+
+class CollegeRowForm(RowForm):
+    region = RegionCodeField(required=True)
+    kind = LabelChoiceField("college_kind", required=True)
+
+    class Meta:
+        model = College
+        fields = [c.field for c in COLLEGE_COLUMNS if c.field != "region"]
+
+
+class MarketRowForm(RowForm):
+    region = RegionCodeField(required=True)
+    cluster = SlugListField(many=False)
+
+    class Meta:
+        model = Market
+        fields = [
+            c.field for c in MARKET_COLUMNS if c.field not in {"region", "cluster"}
+        ]
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: str
+    columns: list[Column]
+    form: type[forms.ModelForm]
+    model: type
+    # Fields that hold a related object's key: field -> attname written to the row.
+    relations: tuple[tuple[str, str], ...] = ()
+
+
+SECTIONS = {
+    "enterprises": Section(
+        "enterprises", ENTERPRISE_COLUMNS, EnterpriseRowForm, Enterprise
+    ),
+    "clusters": Section(
+        "clusters", CLUSTER_COLUMNS, ClusterRowForm, Cluster, (("region", "region_id"),)
+    ),
+    "colleges": Section(
+        "colleges", COLLEGE_COLUMNS, CollegeRowForm, College, (("region", "region_id"),)
+    ),
+    "markets": Section(
+        "markets",
+        MARKET_COLUMNS,
+        MarketRowForm,
+        Market,
+        (("region", "region_id"), ("cluster", "cluster_id")),
+    ),
+}
+
+
+class RowCleaner:
+    """Validates rows with one form instance (a form per row would spend most of
+    its time copying field definitions)."""
+
+    def __init__(self, section: Section, fields: list[str]) -> None:
+        self.section = section
+        self.form = section.form(data={})
+        for name in list(self.form.fields):
+            if name not in fields:
+                del self.form.fields[name]
+        lookup = cluster_lookup()
+        for field in self.form.fields.values():
+            if isinstance(field, SlugListField):
+                field.lookup = lookup
+        self.form.prepare_rows()
+
+    def clean(self, data: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+        form = self.form
+        form.data = data
+        form._errors = None  # rebind: errors are recomputed on access
+        if form.is_valid():
+            return dict(form.cleaned_data), []
+        messages = []
+        for field, errors in form.errors.items():
+            label = self.label(field)
+            for error in errors:
+                messages.append(f"{label}: {error}" if label else str(error))
+        return {}, messages
+
+    def label(self, field: str) -> str:
+        if field == "__all__":
+            return ""
+        for column in self.section.columns:
+            if column.field == field:
+                return column.header
+        return field

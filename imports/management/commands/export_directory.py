@@ -1,0 +1,37 @@
+"""Export a section of the directory (as staff see it) to CSV or XLSX.
+
+manage.py export_directory enterprises FILE.csv|FILE.xlsx
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from imports.exports import export_chunks
+from imports.models import ImportJob
+
+
+class Operator:
+    """The person at the command line: sees what staff see."""
+
+    is_authenticated = True
+    is_staff = True
+    pk = None
+
+
+class Command(BaseCommand):
+    help = "Export enterprises, clusters, colleges or markets to a CSV or XLSX file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=[k.value for k in ImportJob.Kind])
+        parser.add_argument("file", help="Output file, .csv or .xlsx")
+
+    def handle(self, *args, **options):
+        out = Path(options["file"])
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise CommandError("The output file must end in .csv or .xlsx.")
+        with out.open("wb") as handle:
+            for chunk in export_chunks(options["kind"], fmt, Operator()):
+                handle.write(chunk)
+        self.stdout.write(f"Wrote {out}")

@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet and what became of it: checked (dry run), applied
+    (atomically, as a background task), possibly undone."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISES = "enterprises", _("Enterprises")
+        CLUSTERS = "clusters", _("Clusters")
+        COLLEGES = "colleges", _("Colleges")
+        MARKETS = "markets", _("Markets")
+
+    class Status(models.TextChoices):
+        CHECK_QUEUED = "check_queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        INVALID = "invalid", _("File rejected")
+        APPLY_QUEUED = "apply_queued", _("Waiting to be applied")
+        APPLYING = "applying", _("Applying")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed; nothing was changed")
+        UNDO_QUEUED = "undo_queued", _("Waiting to be undone")
+        UNDOING = "undoing", _("Undoing")
+        UNDONE = "undone", _("Undone")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.CHECK_QUEUED,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(_("progress"), default=0)
+    progress_total = models.PositiveIntegerField(_("progress total"), default=0)
+    report = models.JSONField(_("report"), default=list, blank=True)
+    options = models.JSONField(
+        _("options"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Decisions taken when applying: rows confirmed, warnings accepted."
+        ),
+    )
+    result = models.JSONField(
+        _("result"),
+        default=dict,
+        blank=True,
+        help_text=_("What applying changed, so it can be undone."),
+    )
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {
+            self.Status.CHECK_QUEUED,
+            self.Status.CHECKING,
+            self.Status.APPLY_QUEUED,
+            self.Status.APPLYING,
+            self.Status.UNDO_QUEUED,
+            self.Status.UNDOING,
+        }
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)

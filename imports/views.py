@@ -1,0 +1,177 @@
+"""Staff pages for imports (/imports/) and the export of search results."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.tabular import TabularError
+from enterprises.search.query import Search
+from imports.columns import SECTIONS
+from imports.exports import CONTENT_TYPES, export_chunks, header
+from imports.jobs import (
+    import_job_create,
+    import_job_refresh,
+    import_job_request_apply,
+    import_job_request_undo,
+    max_bytes,
+)
+from imports.models import ImportJob
+
+FIELD_LABELS_KIND = {
+    kind: {c.field: c.header for c in s.columns} for kind, s in SECTIONS.items()
+}
+
+
+def _staff(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise Http404
+
+
+def import_list(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    error = ""
+    kind = request.POST.get("kind", "enterprises")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if kind not in SECTIONS:
+            error = _("Choose what the file contains.")
+        elif upload is None:
+            error = _("Choose a CSV or XLSX file to upload.")
+        elif upload.size > max_bytes():
+            error = _("The file is too large: the limit is %(mb)s MB.") % {
+                "mb": f"{max_bytes() / 1_000_000:g}"
+            }
+        else:
+            try:
+                job = import_job_create(
+                    actor=request.user,
+                    kind=kind,
+                    data=upload.read(),
+                    file_name=upload.name or "upload",
+                    language=request.LANGUAGE_CODE,
+                )
+            except TabularError as exc:
+                error = str(exc.message)
+            else:
+                return redirect("imports:import-detail", pk=job.pk)
+    jobs = Paginator(ImportJob.objects.select_related("created_by"), 25).get_page(
+        request.GET.get("page")
+    )
+    for job in jobs:
+        import_job_refresh(job)
+    return render(
+        request,
+        "imports/import_list.html",
+        {
+            "jobs": jobs,
+            "kinds": ImportJob.Kind.choices,
+            "kind": kind,
+            "error": error,
+            "max_mb": f"{max_bytes() / 1_000_000:g}",
+        },
+        status=400 if error else 200,
+    )
+
+
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    job = import_job_refresh(get_object_or_404(ImportJob, pk=pk))
+    labels = FIELD_LABELS_KIND[job.kind]
+    rows = []
+    for entry in job.report:
+        changes = [
+            (labels.get(name, name), old, new)
+            for name, (old, new) in (entry.get("changes") or {}).items()
+        ]
+        rows.append({**entry, "change_list": changes})
+    template = "imports/import_detail.html"
+    if request.htmx and request.GET.get("fragment") == "progress":
+        response = render(request, template + "#job-progress", {"job": job})
+        if not job.is_running:
+            response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "rows": rows,
+            "counts": job.counts,
+            "can_apply": job.status == ImportJob.Status.CHECKED
+            and not job.counts.get("error"),
+            "can_undo": job.status == ImportJob.Status.APPLIED,
+        },
+    )
+
+
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    confirm = [int(r) for r in request.POST.getlist("confirm") if r.isdigit()]
+    try:
+        import_job_request_apply(
+            actor=request.user,
+            job=job,
+            confirm_rows=confirm,
+            accept_warnings=request.POST.get("accept_warnings") == "1",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:import-detail", pk=job.pk)
+
+
+@require_POST
+def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    try:
+        import_job_request_undo(
+            actor=request.user, job=job, language=request.LANGUAGE_CODE
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:import-detail", pk=job.pk)
+
+
+@require_GET
+def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    _staff(request)
+    if kind not in SECTIONS or fmt not in CONTENT_TYPES:
+        raise Http404
+    from core.tabular import csv_chunks, xlsx_chunks
+
+    chunks = (
+        xlsx_chunks(header(kind), [], title=kind)
+        if fmt == "xlsx"
+        else csv_chunks(header(kind), [])
+    )
+    response = HttpResponse(b"".join(chunks), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
+    return response
+
+
+@require_GET
+def export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    """Stream an export: for enterprises exactly the result set of the search in the
+    query string, as the viewer may see it."""
+    _staff(request)
+    fmt = request.GET.get("format", "csv")
+    if kind not in SECTIONS or fmt not in CONTENT_TYPES:
+        raise Http404
+    queryset = None
+    if kind == "enterprises":
+        queryset = Search.from_params(request.GET).queryset(request.user)
+    response = StreamingHttpResponse(
+        export_chunks(kind, fmt, request.user, queryset),
+        content_type=CONTENT_TYPES[fmt],
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,34 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from moderation.services import field_label as _field_label
+
+register = template.Library()
+
+
+@register.filter
+def field_label(field: str) -> str:
+    return _field_label(field)
+
+
+@register.filter
+def show_value(value) -> str:
+    """A recorded (JSON) field value as short text."""
+    if value is None or value in ("", []):
+        return "—"
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                text = item.get("scheme", "")
+                if item.get("valid_until"):
+                    text += " ≤ " + item["valid_until"]
+                parts.append(text)
+            else:
+                parts.append(str(item).rsplit("/", 1)[-1])
+        return ", ".join(parts)
+    return str(value)
