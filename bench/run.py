@@ -156,9 +156,8 @@ def main() -> None:
         if path.exists():
             print(f"--- bench/{script}")
             subprocess.run([sys.executable, str(path)], check=False, env=os.environ)
-    if settings.DATABASES["default"].get("HOST", "").startswith(
-        "/"
-    ) and not os.environ.get("BENCH_KEEP_RUNNING"):
+    embedded = settings.DATABASES["default"]["ENGINE"] == "core.embedded"
+    if embedded and not os.environ.get("BENCH_KEEP_RUNNING"):
         from core import db
 
         db.stop()

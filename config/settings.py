@@ -101,12 +101,14 @@ TEMPLATES = [
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
-    from core.db import ensure_embedded
+    # Started on the first connection (core/embedded), not on importing settings.
+    from core.db import DB_NAME
 
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            **ensure_embedded(),
+            "ENGINE": "core.embedded",
+            "NAME": DB_NAME,
+            "USER": "postgres",
         }
     }
 # Broad searches build large bitmaps: 4 MB (PostgreSQL's default) makes them lossy.

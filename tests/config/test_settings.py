@@ -43,3 +43,43 @@ def test_debug_is_off_by_default():
         timeout=60,
     )
     assert result.stdout.strip() == "False"
+
+
+def test_importing_the_settings_starts_no_database(tmp_path):
+    """Only a connection starts the embedded PostgreSQL (a fresh data folder here)."""
+    data = tmp_path / "pg"
+    result = _import_settings(
+        DJANGO_DEBUG="1", EMBEDDED_PG_DIR=str(data), DATABASE_URL=""
+    )
+    assert result.returncode == 0, result.stderr
+    assert not data.exists()
+
+
+def _manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_manage_py_uses_the_development_defaults_without_production_settings():
+    result = _manage("help", "export_directory")
+    assert result.returncode == 0, result.stderr
+    assert "export" in result.stdout
+
+
+def test_manage_py_with_a_secret_key_keeps_debug_off():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        DJANGO_SECRET_KEY="z" * 50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
