@@ -4,8 +4,10 @@ PYTHON ?= $(shell command -v python3.12 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DJANGO_DEBUG=1
+# Packages and modules the type checker covers (make lint).
+TYPED := core accounts
 
-.PHONY: run test lint format check-migrations messages bench bench-reset reset-db db-stop clean venv
+.PHONY: run test lint mypy format check-migrations messages bench bench-reset reset-db db-stop clean venv
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12 is needed (see .python-version)"'
@@ -34,6 +36,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(MAKE) -s mypy
+
+mypy: $(VENV)/.installed
+	$(DEV) $(VENV)/bin/mypy $(TYPED)
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

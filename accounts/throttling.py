@@ -13,11 +13,11 @@ from accounts.models import ApiToken
 class _SettingsRate(SimpleRateThrottle):
     # Counted in the shared (database) cache, so limits hold across web processes.
     @property
-    def cache(self):
+    def cache(self):  # type: ignore[override]  # the stubs declare an attribute
         return caches["shared"]
 
     def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
 
 
 class AnonThrottle(_SettingsRate):

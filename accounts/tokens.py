@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +30,7 @@ def hash_key(key: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, actor: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``actor``; returns it and its key (never stored)."""
     name = " ".join(name.split())
     if ApiToken.objects.active().filter(user_id=actor.pk).count() >= MAX_ACTIVE_TOKENS:
@@ -48,7 +48,7 @@ def api_token_create(*, actor: AbstractBaseUser, name: str) -> tuple[ApiToken, s
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: AbstractBaseUser, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """Revoke a token: its owner or staff may. Revoking twice changes nothing."""
     if token.user_id != actor.pk and not actor.is_staff:
         raise PermissionDenied

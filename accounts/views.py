@@ -41,7 +41,7 @@ def api_token_create_view(request):
             )
     for error in form.errors.values():
         for message in error:
-            messages.error(request, message)
+            messages.error(request, str(message))
     return redirect("me")
 
 

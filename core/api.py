@@ -9,7 +9,9 @@ from core.models import Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent_id", allow_null=True, read_only=True)
+    parent = serializers.CharField(  # type: ignore[assignment]  # a field named "parent"
+        source="parent_id", allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Region

@@ -147,10 +147,11 @@ def _configure(host: str) -> bool:
         host=host, dbname="postgres", user="postgres", autocommit=True
     ) as conn:
         for name, value in SERVER_SETTINGS.items():
-            same = conn.execute(
+            row = conn.execute(
                 "SELECT pg_size_bytes(current_setting(%s)) = pg_size_bytes(%s)",
                 [name, value],
-            ).fetchone()[0]
+            ).fetchone()
+            same = bool(row and row[0])
             if not same:
                 conn.execute(
                     sql.SQL("ALTER SYSTEM SET {} = {}").format(

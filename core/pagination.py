@@ -21,7 +21,7 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     ordering = "pk"
-    cursor_query_description = _(
+    cursor_query_description = _(  # type: ignore[assignment]  # lazy str
         "Cursor pagination for bulk reads, in id order: send an empty cursor to "
         "start, then follow `next`."
     )

@@ -57,5 +57,5 @@ class NpmFinder(BaseFinder):
             prefix, _sep, name = path.rpartition("/")
             # Each file is served under its own name, in a prefixed folder.
             storage = FileSystemStorage(location=file.parent)
-            storage.prefix = prefix
+            storage.prefix = prefix  # type: ignore[attr-defined]  # read by collectstatic
             yield name, storage

@@ -66,14 +66,14 @@ def reencode_image(upload, *, max_bytes: int = MAX_IMAGE_BYTES) -> ContentFile:
                 has_alpha = image.mode in ("RGBA", "LA", "PA") or (
                     image.mode == "P" and "transparency" in image.info
                 )
-                image = image.convert("RGBA" if has_alpha else "RGB")
-                image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+                pixels = image.convert("RGBA" if has_alpha else "RGB")
+                pixels.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
                 out = io.BytesIO()
                 if has_alpha:
-                    image.save(out, format="PNG", optimize=True)
+                    pixels.save(out, format="PNG", optimize=True)
                     ext = "png"
                 else:
-                    image.save(out, format="JPEG", quality=85, optimize=True)
+                    pixels.save(out, format="JPEG", quality=85, optimize=True)
                     ext = "jpg"
     except ValidationError:
         raise

@@ -5,6 +5,7 @@ API and import templates; labels are translated.
 """
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -97,8 +98,10 @@ class MembershipRole(models.TextChoices):
     EDITOR = "editor", _("Editor")
 
 
+StrOrPromise = str | Promise
+
 # ISO 3166-1 alpha-2 codes of the export markets the branch reports on.
-EXPORT_MARKETS: dict[str, str] = {
+EXPORT_MARKETS: dict[str, StrOrPromise] = {
     "JP": _("Japan"),
     "KR": _("South Korea"),
     "US": _("United States"),

@@ -30,7 +30,7 @@ from enterprises.choices import (
 from enterprises.uscc import validate_uscc_format
 
 
-def _labels(choices: list[tuple[str, str]], values: list[str]) -> list[str]:
+def _labels(choices: list[tuple[str, Any]], values: list[str]) -> list[str]:
     labels = dict(choices)
     return [str(labels.get(v, v)) for v in values]
 
@@ -345,7 +345,7 @@ class EnterprisePhoto(models.Model):
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""
 
 
 class EnterpriseMembership(models.Model):

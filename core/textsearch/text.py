@@ -247,7 +247,7 @@ def _quoted_with_pinyin(words: Iterable[str]) -> tuple[str, ...]:
 def _segment_lexemes(segment: str) -> tuple[str, ...]:
     """A jieba segment's search-mode words, each with its pinyin and initials."""
     segmenter = _segmenter()
-    words = []
+    words: list[str] = []
     for size in (2, 3):
         if len(segment) > size:
             grams = (segment[i : i + size] for i in range(len(segment) - size + 1))
