@@ -30,7 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 def build_csv(path: Path, rows: int) -> None:
     from core.models import Region
     from core.tabular import csv_chunks
-    from demo.seed import make_uscc
+    from demo.rows import make_uscc
     from imports.exports import header
 
     counties = list(

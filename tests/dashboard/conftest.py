@@ -5,7 +5,7 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from clusters.models import Designation
-from demo.seed import make_uscc
+from demo.rows import make_uscc
 from enterprises.services import enterprise_reindex
 from tests.factories import ClusterFactory, EnterpriseFactory
 

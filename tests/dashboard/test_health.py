@@ -44,7 +44,7 @@ def test_uscc_warning_facet_key():
     data.uscc_check_override = True
     assert "uw:yes" not in facet_keys(data)
     assert "uw:yes" not in facet_keys(IndexData(name="x", uscc=None))
-    from demo.seed import make_uscc
+    from demo.rows import make_uscc
 
     assert "uw:yes" not in facet_keys(IndexData(name="x", uscc=make_uscc("211481", 5)))
     # A malformed code is a validation error, not a check-character warning.

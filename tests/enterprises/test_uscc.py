@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from demo.seed import make_uscc
+from demo.rows import make_uscc
 from enterprises.uscc import (
     check_character,
     check_ok,

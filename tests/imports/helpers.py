@@ -5,7 +5,7 @@ import io
 
 import openpyxl
 
-from demo.seed import make_uscc
+from demo.rows import make_uscc
 from imports.columns import ENTERPRISE_COLUMNS
 
 HEADER = [c.header for c in ENTERPRISE_COLUMNS]
