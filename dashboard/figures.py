@@ -22,6 +22,7 @@ from enterprises.search.counts import (
 from enterprises.search.facets import Labeller
 from enterprises.search.query import Search
 from markets.models import Market
+from moderation.models import ChangeRequest, Claim
 
 # Counting the whole table takes longer than the page's budget at a million
 # enterprises (about a second per 200,000 rows). The figures are computed by the task
@@ -185,8 +186,6 @@ def health_figures(agg: Aggregate) -> list[Figure]:
 
 def pending_reviews() -> list[Figure]:
     """Pending claims and open change requests, linked to the review queue."""
-    from moderation.models import ChangeRequest, Claim
-
     queue = reverse("review")
     return [
         Figure(

@@ -17,10 +17,15 @@ from django.core.cache import cache as django_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from clusters.models import Cluster, Designation
+from colleges.models import College, CollegeProgramme
 from core.models import Region
 from demo import catalog as cat
 from demo import rows
 from demo.models import DemoDataset
+from enterprises.models import Enterprise, EnterpriseMembership
+from markets.models import Market
+from programmes.models import Award, Event, Programme
 
 BULK_THRESHOLD = 50_000  # rows above which indexes are dropped and rebuilt
 DEMO_USERS = ("demo-staff", "demo-enterprise")
@@ -46,11 +51,6 @@ class AlreadySeeded(Exception):
 
 
 def _seed_fixed(today: dt.date) -> None:
-    from clusters.models import Cluster, Designation
-    from colleges.models import College, CollegeProgramme
-    from markets.models import Market
-    from programmes.models import Award, Event, Programme
-
     for slug, name, name_en, region, spec, spec_en, sectors, synthetic in cat.CLUSTERS:
         Cluster.objects.create(
             slug=slug,
@@ -139,8 +139,6 @@ def _seed_fixed(today: dt.date) -> None:
 def _seed_users(first_enterprise_id: int) -> None:
     from django.conf import settings
 
-    from enterprises.models import EnterpriseMembership
-
     group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
     group.permissions.set(
         Permission.objects.filter(content_type__app_label__in=STAFF_APPS)
@@ -181,9 +179,6 @@ def _jobs(count: int) -> Iterator[tuple[int, int]]:
 
 
 def has_content() -> bool:
-    from clusters.models import Cluster
-    from enterprises.models import Enterprise
-
     return Cluster.objects.exists() or Enterprise.objects.exists()
 
 
@@ -196,11 +191,6 @@ def seed(
     bulk: bool | None = None,
 ) -> dict:
     """Load the demo data into an empty directory. Returns counts."""
-    from clusters.models import Cluster
-    from enterprises.models import Enterprise
-    from markets.models import Market
-    from programmes.models import Event, Programme
-
     if has_content():
         raise AlreadySeeded
     today = timezone.localdate()
@@ -294,8 +284,6 @@ def _generate(ctx: rows.Context, count: int, workers: int) -> Iterator[dict[str,
 
 
 def _recreate_indexes(cursor) -> None:
-    from enterprises.models import Enterprise
-
     with connection.schema_editor(atomic=False) as editor:
         for index in Enterprise._meta.indexes:
             if index.name in BULK_INDEXES:
