@@ -111,3 +111,149 @@ def test_a_sort_chosen_while_results_load_is_kept(live_server, page, directory_r
     page.wait_for_timeout(300)
     expect(page.locator('select[name="sort"]')).to_have_value("name")
     expect(page).to_have_url(re.compile(r"sort=name"))
+
+
+SEARCH_REQUESTS = re.compile(r".*/enterprises/\?.*")
+
+
+class HeldAnswers:
+    """Route handler holding the search page's htmx requests (not the full page
+    loads, not the history restores) until released: the server answers later
+    than the person acts."""
+
+    def __init__(self, page):
+        self.page = page
+        self.routes = []
+
+    def __call__(self, route):
+        headers = route.request.headers
+        if "hx-request" in headers and "hx-history-restore-request" not in headers:
+            self.routes.append(route)
+        else:
+            route.continue_()
+
+    def wait_for(self, *fragments: str):
+        """Wait until a held request's URL has all these fragments."""
+        for _ in range(100):
+            if any(all(f in r.request.url for f in fragments) for r in self.routes):
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError(f"no request with {fragments} was sent")
+
+    def release(self):
+        """Answer the held requests, the newest first: older answers come last."""
+        routes, self.routes = self.routes, []
+        for route in reversed(routes):
+            with contextlib.suppress(Exception):  # aborted by a newer request
+                route.continue_()
+
+
+# Right after the swap (its task over), before htmx's settle (20 ms later) has
+# processed the new content.
+PICK_SORT_BY_NAME_ON_SWAP = """() => document.addEventListener("htmx:afterSwap", () => {
+    setTimeout(() => {
+        const sort = document.querySelector('select[name="sort"]');
+        sort.value = "name";
+        sort.dispatchEvent(new Event("change", {bubbles: true}));
+    }, 0);
+}, {once: true})"""
+
+
+def _expect_search(page, *, url, sector, exporter, sort, page_number, names):
+    """The URL, the form and the results all show the same search (names: the
+    results' names, or how many)."""
+    for part in url:
+        expect(page).to_have_url(re.compile(re.escape(part)))
+    for part in ("sector=", "exporter=", "sort=name", "page=2"):
+        if not any(p.startswith(part) for p in url):
+            expect(page).not_to_have_url(re.compile(re.escape(part)))
+    checkbox = 'fieldset[data-facet="{}"] input[value="{}"]'
+    expect(page.locator(checkbox.format("sector", "swimwear"))).to_be_checked(
+        checked=sector
+    )
+    expect(page.locator(checkbox.format("exporter", "yes"))).to_be_checked(
+        checked=exporter
+    )
+    expect(page.locator('select[name="sort"]')).to_have_value(sort)
+    expect(page.locator("#page-info")).to_contain_text(str(page_number))
+    titles = page.locator("article.result h2 a")
+    if isinstance(names, int):
+        expect(titles).to_have_count(names)
+    else:
+        expect(titles).to_have_text(names)
+
+
+def test_quick_changes_on_a_slow_server_end_on_the_last_choice(
+    live_server, page, directory_rows, console_errors
+):
+    """Filter, filter, sort and page, each before the server has answered the
+    one before (the sort right as an answer lands), then back, and forward with
+    a change still unanswered: the page, the form and the URL end on the last
+    choice every time, whatever order the answers come back in."""
+    page.goto(live_server.url + "/enterprises/?q=%E6%B3%B3%E8%A3%85&page_size=10")
+    expect(page.locator("article.result")).to_have_count(10)
+    held = HeldAnswers(page)
+    page.route(SEARCH_REQUESTS, held)
+    sector = page.locator('fieldset[data-facet="sector"] input[value="swimwear"]')
+    exporter = page.locator('fieldset[data-facet="exporter"] input[value="yes"]')
+
+    # Filter, filter: the second before the first is answered.
+    sector.check()
+    held.wait_for("sector=swimwear")
+    exporter.check()
+    held.wait_for("sector=swimwear", "exporter=yes")
+    # Sort, the moment the filters' answer is on the page (before htmx has
+    # settled the new content), as on a busy machine.
+    page.evaluate(PICK_SORT_BY_NAME_ON_SWAP)
+    held.release()
+    held.wait_for("exporter=yes", "sort=name")
+    filtered = {
+        "url": [
+            "q=%E6%B3%B3%E8%A3%85",
+            "sector=swimwear",
+            "exporter=yes",
+            "page_size=10",
+        ],
+        "sector": True,
+        "exporter": True,
+        "sort": "relevance",
+        "page_number": 1,
+        "names": 10,
+    }
+    # Page, before the sort is answered.
+    page.get_by_role("link", name=re.compile("下一页|Next")).click()
+    held.wait_for("sort=name", "page=2")
+    held.release()
+    # The exporters are the even ones; by name, page 2 at 10 a page.
+    last = {
+        **filtered,
+        "url": [*filtered["url"], "sort=name", "page=2"],
+        "sort": "name",
+        "page_number": 2,
+        "names": [f"兴城第{i:02d}泳装有限公司" for i in range(20, 30, 2)],
+    }
+    _expect_search(page, **last)
+    page.wait_for_timeout(300)  # time for a late, older answer to land
+    _expect_search(page, **last)
+
+    # Back: the filters' page, the last one shown before (the sort was never
+    # shown on its own).
+    page.go_back()
+    _expect_search(page, **filtered)
+    page.wait_for_timeout(300)
+    _expect_search(page, **filtered)
+
+    # Forward while a change is still unanswered: forward is the last choice.
+    exporter.uncheck()
+    held.wait_for("sector=swimwear", "sort=relevance")
+    page.go_forward()
+    _expect_search(page, **last)
+    held.release()
+    page.wait_for_timeout(300)
+    _expect_search(page, **last)
+    assert (
+        page.evaluate("window.performance.getEntriesByType('navigation').length") == 1
+    )
+    # htmx logs each request aborted by a newer one; nothing else went wrong.
+    aborted = ("htmx:afterRequest,", "htmx:sendAbort,")
+    assert [e for e in console_errors if not e.startswith(aborted)] == []
