@@ -257,3 +257,18 @@ def test_quick_changes_on_a_slow_server_end_on_the_last_choice(
     # htmx logs each request aborted by a newer one; nothing else went wrong.
     aborted = ("htmx:afterRequest,", "htmx:sendAbort,")
     assert [e for e in console_errors if not e.startswith(aborted)] == []
+
+
+def test_switching_language_after_filtering_keeps_the_filters(
+    live_server, page, directory_rows, console_errors
+):
+    page.goto(live_server.url + "/enterprises/?q=%E6%B3%B3%E8%A3%85")
+    page.locator('fieldset[data-facet="exporter"] input[value="yes"]').check()
+    expect(page).to_have_url(re.compile(r"exporter=yes"))
+    expect(page.locator("#result-count")).to_have_attribute("data-total", "15")
+
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(r"exporter=yes"))
+    expect(page.locator("#result-count")).to_contain_text("15 enterprises")
+    assert console_errors == []

@@ -65,3 +65,10 @@ document.addEventListener("click", (event) => {
   document.addEventListener("htmx:historyCacheMiss", (event) => supersede(event.detail.xhr));
   document.addEventListener("htmx:historyCacheHit", () => supersede(null));
 })();
+
+// The language switch returns to the page as it is now: its address may have changed
+// (htmx pushed the search's state) since the page was loaded.
+document.addEventListener("submit", (event) => {
+  const next = event.target.matches(".lang-switch") && event.target.elements.next;
+  if (next) next.value = window.location.pathname + window.location.search;
+});
