@@ -44,7 +44,11 @@ STAFF_APPS = (
     "programmes",
 )
 
-ENTERPRISE_COLUMNS = [
+# The columns of the enterprise table, in the order the generator writes a row for
+# COPY (table columns, not the field registry's: they include the city, the search
+# document, the facet keys and the timestamps; tests/demo checks them against the
+# model).
+ENTERPRISE_TABLE_COLUMNS = [
     "id",
     "name",
     "name_en",
@@ -595,7 +599,7 @@ def _seed_users(first_enterprise_id: int) -> None:
 
 
 TABLES = {
-    "enterprise": ("enterprises_enterprise", ENTERPRISE_COLUMNS),
+    "enterprise": ("enterprises_enterprise", ENTERPRISE_TABLE_COLUMNS),
     "clusters": ("enterprises_enterprise_clusters", ["enterprise_id", "cluster_id"]),
     "certs": (
         "enterprises_enterprisecertification",

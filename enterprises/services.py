@@ -12,22 +12,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from enterprises.choices import Source
+from enterprises.fields import EDITABLE_FIELDS
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.search.indexing import IndexData, facet_keys, search_document
 
-# Fields `enterprise_update` may change. "clusters" takes a list of cluster slugs.
-UPDATABLE_FIELDS = frozenset(
-    {
-        "name", "name_en", "short_name", "former_names", "uscc", "uscc_check_override",
-        "registration_status", "founded_year", "region", "address", "address_en",
-        "latitude", "longitude", "datum", "business_models", "sectors", "products",
-        "products_en", "processes", "monthly_capacity", "moq", "lead_time_days",
-        "description", "description_en", "is_exporter", "export_markets",
-        "export_share", "employee_band", "revenue_band", "contact_person",
-        "contact_phone", "contact_email", "wechat", "contact_visibility", "website",
-        "published", "survey_year", "last_confirmed_on", "clusters",
-    }
-)  # fmt: skip
+# Fields `enterprise_update` may change (the field registry's editable fields).
+# "clusters" takes a list of cluster slugs.
+UPDATABLE_FIELDS = frozenset(EDITABLE_FIELDS)
 ORIGIN_SOURCE = {
     ChangeRecord.Origin.STAFF: Source.STAFF_VERIFIED,
     ChangeRecord.Origin.CHANGE_REQUEST: Source.SELF_REPORTED,
