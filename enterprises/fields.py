@@ -22,6 +22,10 @@ Everything else is built from :data:`FIELDS`, in its order: the profile form's f
 (``enterprises.permissions``), ``enterprises.services.UPDATABLE_FIELDS``, the
 completeness score (``enterprises.health``), and the low-risk fields and edit-page
 groups of moderation. A field added here appears in all of them.
+
+Rules that read several fields (coordinates, export share) are not declared here:
+they live in ``Enterprise.clean`` (``Enterprise.check_rules``), which every writer
+runs.
 """
 
 from __future__ import annotations

@@ -114,20 +114,12 @@ class CertificationForm(forms.ModelForm):
             "valid_until": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("valid_from"), data.get("valid_until")
-        if start and end and end < start:
-            raise ValidationError(
-                _("The end of validity is before its start."), code="valid_range"
-            )
-        return data
-
     def validate_unique(self):
         """Uniqueness per enterprise is checked over the whole list."""
 
     def validate_constraints(self):
-        """The validity range is checked in `clean`; the rest over the list."""
+        """The validity range is checked by the model's `clean`; the rest over the
+        list."""
 
 
 CertificationFormSet = forms.formset_factory(
@@ -308,28 +300,17 @@ class EnterpriseProfileForm(forms.ModelForm):
         return reencode_image(value, max_bytes=MAX_IMAGE_BYTES)
 
     def clean(self):
+        """The rules across fields are the model's (`Enterprise.clean`, run with
+        the model validation after this)."""
         data = super().clean()
-        lat, lng = data.get("latitude"), data.get("longitude")
-        if (lat is None) != (lng is None):
-            raise ValidationError(
-                _("Give both latitude and longitude, or neither."), code="coordinates"
-            )
-        if lat is not None and not data.get("datum"):
-            self.add_error(
-                "datum", _("Say which datum the coordinates use (WGS-84 or GCJ-02).")
-            )
-        if lat is None and "datum" in data:
-            data["datum"] = ""
+        if data.get("latitude") is None and "datum" in data:
+            data["datum"] = ""  # no coordinates, no datum
         removed = set(data.get("photos_remove") or [])
         kept = [p for p in self.photos if str(p.pk) not in removed]
         if len(kept) + len(data.get("photos_add") or []) > MAX_PHOTOS:
             self.add_error(
                 "photos_add",
                 _("At most %(n)s photos.") % {"n": MAX_PHOTOS},
-            )
-        if data.get("export_share") and not data.get("is_exporter"):
-            self.add_error(
-                "export_share", _("Only an exporter can have an export share.")
             )
         return data
 

@@ -19,7 +19,7 @@ from typing import Any
 from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.core import validators
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.forms.utils import ErrorDict
 from django.utils import translation
@@ -537,7 +537,7 @@ class EnterpriseRowForm(RowForm):
     """One enterprise row: a field per column of the field registry, cleaned as
     `enterprise_cell_field` says. Region and clusters are looked up in caches, not
     one query per row; uniqueness is checked in bulk by the importer, and the
-    table's check constraints are checked in `clean`."""
+    model's rules across fields (`Enterprise.check_rules`) in `clean`."""
 
     id = forms.IntegerField(required=False, min_value=1)  # not an editable field
 
@@ -572,22 +572,13 @@ class EnterpriseRowForm(RowForm):
             data["registration_status"] = ch.RegistrationStatus.ACTIVE.value
         if "contact_visibility" in fields and not data.get("contact_visibility"):
             data["contact_visibility"] = ch.Visibility.STAFF.value
-        lat, lng = data.get("latitude"), data.get("longitude")
-        if "latitude" in fields and "longitude" in fields:
-            if (lat is None) != (lng is None):
-                raise ValidationError(
-                    _("Give both latitude and longitude, or neither."),
-                    code="coordinates_pair",
-                )
-            if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                raise ValidationError(
-                    _("The coordinates are out of range."), code="coordinates_range"
-                )
-            if lat is not None and "datum" in fields and not data.get("datum"):
-                raise ValidationError(
-                    _("Coordinates need their datum (WGS-84 or GCJ-02)."),
-                    code="coordinates_datum",
-                )
+        # The rules whose fields are all columns of the file (and clean); the
+        # planner checks the others against the entry's current values.
+        try:
+            Enterprise.check_rules(data)
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                self.add_error(None if field == NON_FIELD_ERRORS else field, errors)
         return data
 
     def clean_former_names(self) -> list[str]:
@@ -680,15 +671,28 @@ class RowCleaner:
         form._errors = None  # rebind: errors are recomputed on access
         if form.is_valid():
             return dict(form.cleaned_data), []
+        return {}, self.messages(form.errors)
+
+    def messages(self, errors: dict[str, Any]) -> list[str]:
+        """Row error messages, each after its column's header."""
         messages = []
-        for field, errors in form.errors.items():
+        for field, field_errors in errors.items():
             label = self.label(field)
-            for error in errors:
+            for error in field_errors:
                 messages.append(f"{label}: {error}" if label else str(error))
-        return {}, messages
+        return messages
+
+    def rule_errors(self, values: dict[str, Any]) -> list[str]:
+        """The messages of the model's rules across fields (`check_rules`) for an
+        entry's values as the row would leave them."""
+        try:
+            self.section.model.check_rules(values)
+        except ValidationError as exc:
+            return self.messages(exc.message_dict)
+        return []
 
     def label(self, field: str) -> str:
-        if field == "__all__":
+        if field == NON_FIELD_ERRORS:
             return ""
         for column in self.section.columns:
             if column.field == field:
