@@ -131,7 +131,8 @@ class EnterpriseUpdateSerializer(serializers.ModelSerializer):
         model = Enterprise
         fields = sorted(UPDATABLE_FIELDS) + ["reason"]
         validators: list = []  # the service validates the whole row (full_clean)
-        extra_kwargs = {"uscc": {"validators": []}}
+        # The model cleans the USCC (spaces and case, as the import does).
+        extra_kwargs = {"uscc": {"validators": [], "max_length": None}}
 
     def changes(self) -> dict:
         data = dict(self.validated_data)

@@ -29,7 +29,7 @@ from enterprises.choices import (
     Source,
     Visibility,
 )
-from enterprises.uscc import validate_uscc_format
+from enterprises.uscc import normalize_uscc, validate_uscc_format
 
 _UNKNOWN = object()  # a field `Enterprise.check_rules` is not given
 
@@ -346,6 +346,13 @@ class Enterprise(BilingualName):
                 ]
         if errors:
             raise ValidationError(errors)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # A USCC is stored in one form (upper case, no spaces; none is NULL, which
+        # the unique constraint allows many times), as the import writes it.
+        if self.uscc is not None:
+            self.uscc = normalize_uscc(self.uscc) or None
+        super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:
         super().clean()

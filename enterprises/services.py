@@ -92,6 +92,13 @@ def enterprise_update(
     for field in diff:
         _set(enterprise, field, changes[field])
     enterprise.full_clean(exclude=["city", "logo"])
+    # Record what is saved: cleaning may normalise a value (a USCC's case).
+    for field in list(diff):
+        diff[field]["new"] = field_value(enterprise, field)
+        if diff[field]["new"] == diff[field]["old"]:
+            del diff[field]
+    if not diff and cluster_slugs is None:
+        return None
     source = ORIGIN_SOURCE.get(origin)
     if source:
         enterprise.field_sources = {
@@ -167,6 +174,8 @@ def enterprise_create(
     """
     enterprise, changes = enterprise_build(data=data, origin=origin)
     enterprise.full_clean(exclude=["city", "logo"])
+    for field in changes.keys() - {"clusters"}:  # as cleaned (see enterprise_update)
+        changes[field]["new"] = field_value(enterprise, field)
     enterprise.save()
     slugs = data.get("clusters") or []
     if slugs:

@@ -18,7 +18,8 @@ from imports.exports import export_chunks
 from imports.jobs import Options, dry_run
 from moderation.models import ChangeRequest
 from moderation.services import change_request_submit
-from tests.imports.helpers import csv_bytes, row
+from tests.factories import EnterpriseFactory
+from tests.imports.helpers import csv_bytes, row, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +177,40 @@ def test_a_valid_combination_passes_everywhere(owner, owned, owner_api, staff_ap
     assert response.status_code == 200, response.content
     owned.refresh_from_db()
     assert owned.export_markets == ["JP"] and str(owned.longitude) == "121.500000"
+
+
+def test_the_staff_api_stores_a_uscc_as_the_import_does(staff, staff_api):
+    """A USCC is upper-case without spaces and none is NULL, whoever writes it (the
+    API used to store "…x" and "" as given)."""
+    code = uscc(41)
+    enterprise = EnterpriseFactory()
+    other = EnterpriseFactory(uscc=uscc(42))
+    spaced = " ".join([code[:6].lower(), code[6:12], code[12:].lower()])
+    response = staff_api.patch(
+        f"/api/v1/enterprises/{enterprise.pk}/", {"uscc": spaced}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    enterprise.refresh_from_db()
+    assert enterprise.uscc == code
+    record = ChangeRecord.objects.get(enterprise=enterprise)
+    assert record.changes["uscc"] == {"old": None, "new": code}
+    # The same code again, in another case, changes nothing.
+    response = staff_api.patch(
+        f"/api/v1/enterprises/{enterprise.pk}/", {"uscc": code.lower()}, format="json"
+    )
+    assert response.status_code == 200
+    assert ChangeRecord.objects.filter(enterprise=enterprise).count() == 1
+    # It re-imports from its export unchanged.
+    data = b"".join(export_chunks("enterprises", "csv", staff))
+    assert {p.action for p in dry_run("enterprises", data, Options())} == {"unchanged"}
+    # Clearing the code of two entries leaves both without one (NULL, not "").
+    for entry in (enterprise, other):
+        response = staff_api.patch(
+            f"/api/v1/enterprises/{entry.pk}/", {"uscc": ""}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        entry.refresh_from_db()
+        assert entry.uscc is None
 
 
 def test_a_certificate_ends_after_it_starts_with_one_message(enterprise):
