@@ -17,7 +17,11 @@ from enterprises.uscc import ALPHABET, check_character
 
 CHUNK = 5_000  # enterprises per generated chunk
 
-ENTERPRISE_COLUMNS = [
+# The columns of the enterprise table, in the order the generator writes a row for
+# COPY (table columns, not the field registry's: they include the city, the search
+# document, the facet keys and the timestamps; tests/demo checks them against the
+# model).
+ENTERPRISE_TABLE_COLUMNS = [
     "id",
     "name",
     "name_en",
@@ -441,7 +445,7 @@ def generate_chunk(job: tuple[int, int]) -> dict[str, str]:
 
 
 TABLES = {
-    "enterprise": ("enterprises_enterprise", ENTERPRISE_COLUMNS),
+    "enterprise": ("enterprises_enterprise", ENTERPRISE_TABLE_COLUMNS),
     "clusters": ("enterprises_enterprise_clusters", ["enterprise_id", "cluster_id"]),
     "certs": (
         "enterprises_enterprisecertification",

@@ -15,7 +15,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.models import Region
 from core.pagination import DirectoryPagination, paginated_schema, wants_cursor
-from enterprises.choices import Datum, EmployeeBand, RevenueBand, Visibility
+from enterprises.choices import Datum, EmployeeBand, RevenueBand
 from enterprises.models import Enterprise, EnterpriseCertification
 from enterprises.permissions import (
     CONTACT_FIELD_ORDER,
@@ -34,9 +34,7 @@ from enterprises.search.query import MAX_QUERY_CHARS, SORTS, Search, run
 from enterprises.services import UPDATABLE_FIELDS
 
 FACET_PARAMS = {param: code for code, param in FACETS.items()}
-# Shown to viewers at the staff tier (staff, and members of the enterprise itself).
-OWNER_FIELDS = frozenset({"contact_visibility"})
-TIER_FIELDS = MEMBER_FIELDS | CONTACT_FIELDS | STAFF_FIELDS | OWNER_FIELDS
+TIER_FIELDS = MEMBER_FIELDS | CONTACT_FIELDS | STAFF_FIELDS
 PREFETCH = ["clusters", "certifications", "designations", "photos"]
 
 
@@ -88,14 +86,13 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enterprise
+        # The field registry's fields, tier by tier (see enterprises.permissions).
         fields = [
             "id",
             "url",
             *PUBLIC_FIELD_ORDER[1:],
-            # Tier fields (see enterprises.permissions)
             *MEMBER_FIELD_ORDER,
             *CONTACT_FIELD_ORDER,
-            "contact_visibility",
             *STAFF_FIELD_ORDER,
         ]
         read_only_fields = fields
@@ -109,8 +106,6 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         members = self.context.get("member_ids", set())
         tier = viewer_tier(user, is_member=instance.pk in members)
         shown = visible_fields(tier, instance.contact_visibility)
-        if tier == Visibility.STAFF:
-            shown |= OWNER_FIELDS
         return {k: v for k, v in data.items() if k not in TIER_FIELDS or k in shown}
 
 
@@ -136,7 +131,8 @@ class EnterpriseUpdateSerializer(serializers.ModelSerializer):
         model = Enterprise
         fields = sorted(UPDATABLE_FIELDS) + ["reason"]
         validators: list = []  # the service validates the whole row (full_clean)
-        extra_kwargs = {"uscc": {"validators": []}}
+        # The model cleans the USCC (spaces and case, as the import does).
+        extra_kwargs = {"uscc": {"validators": [], "max_length": None}}
 
     def changes(self) -> dict:
         data = dict(self.validated_data)

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
@@ -23,35 +24,47 @@ from enterprises.choices import (
     Certification,
     Sector,
 )
+from enterprises.fields import BY_NAME, PROPOSABLE_FIELDS, Group, group_fields
 from enterprises.models import Enterprise, EnterpriseCertification
 from enterprises.services import field_value, jsonable
 
-# Model fields an enterprise user may propose changes to (DESIGN.md: Enterprise
-# profile). Anything else (published, uscc, sources, …) is staff-only.
-PROFILE_MODEL_FIELDS = (
-    "name", "name_en", "short_name", "former_names",
-    "region", "address", "address_en", "latitude", "longitude", "datum",
-    "business_models", "sectors", "products", "products_en", "processes",
-    "monthly_capacity", "moq", "lead_time_days", "description", "description_en",
-    "is_exporter", "export_markets", "export_share", "employee_band", "revenue_band",
-    "contact_person", "contact_phone", "contact_email", "wechat",
-    "contact_visibility", "website", "logo",
-)  # fmt: skip
+# Model fields an enterprise user may propose changes to (the field registry's
+# proposable fields). Anything else (published, uscc, sources, …) is staff-only.
+PROFILE_MODEL_FIELDS = tuple(
+    name for name in PROPOSABLE_FIELDS if BY_NAME[name].is_model_field
+)
 # Fields enterprise_update does not handle; moderation.services publishes them.
-EXTRA_FIELDS = ("certifications", "photos")
+EXTRA_FIELDS = tuple(
+    name for name in PROPOSABLE_FIELDS if not BY_NAME[name].is_model_field
+)
 PROFILE_FIELDS = PROFILE_MODEL_FIELDS + EXTRA_FIELDS
-# Keys accepted in a change payload: the profile fields, with photos given as
-# additions (image files) and removals (photo ids).
-CHANGE_KEYS = frozenset(PROFILE_MODEL_FIELDS + ("certifications",)) | {
-    "photos_add",
-    "photos_remove",
-}
 CHOICE_LIST_FIELDS = {
     "business_models": BusinessModel.choices,
     "sectors": Sector.choices,
     "export_markets": EXPORT_MARKET_CHOICES,
 }
 MAX_PHOTOS = 12
+# Form fields that stand for a registry field on the edit page.
+FORM_FIELDS = {"photos": ("photos_add", "photos_remove")}
+# The edit page's sections: (group, form field names), in the registry's order.
+# Certifications have a section of their own (a formset).
+PROFILE_GROUPS = [
+    (
+        str(group),
+        [n for name in group_fields(group) for n in FORM_FIELDS.get(name, (name,))],
+    )
+    for group in Group
+    if group != Group.CERTIFICATIONS
+]
+# Keys accepted in a change payload: the profile fields, with photos given as
+# additions (image files) and removals (photo ids).
+CHANGE_KEYS = frozenset(
+    n for name in PROFILE_FIELDS for n in FORM_FIELDS.get(name, (name,))
+)
+
+
+def _field_label(field: str):
+    return capfirst(BY_NAME[field].label)
 
 
 def _choice_order(field: str, values: list[str]) -> list[str]:
@@ -101,20 +114,12 @@ class CertificationForm(forms.ModelForm):
             "valid_until": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("valid_from"), data.get("valid_until")
-        if start and end and end < start:
-            raise ValidationError(
-                _("The end of validity is before its start."), code="valid_range"
-            )
-        return data
-
     def validate_unique(self):
         """Uniqueness per enterprise is checked over the whole list."""
 
     def validate_constraints(self):
-        """The validity range is checked in `clean`; the rest over the list."""
+        """The validity range is checked by the model's `clean`; the rest over the
+        list."""
 
 
 CertificationFormSet = forms.formset_factory(
@@ -224,36 +229,38 @@ class EnterpriseProfileForm(forms.ModelForm):
     with the proposed ones; `proposed_values()` gives the JSON-safe result."""
 
     business_models = forms.MultipleChoiceField(
-        label=_("Business models"),
+        label=_field_label("business_models"),
         choices=BusinessModel.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     sectors = forms.MultipleChoiceField(
-        label=_("Sectors"),
+        label=_field_label("sectors"),
         choices=Sector.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     export_markets = forms.MultipleChoiceField(
-        label=_("Export markets"),
+        label=_field_label("export_markets"),
         choices=EXPORT_MARKET_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     former_names = SimpleArrayField(
         forms.CharField(max_length=200),
-        label=_("Former names"),
+        label=_field_label("former_names"),
         required=False,
         help_text=_("Separate several names with commas."),
     )
     logo = forms.FileField(
-        label=_("Logo"),
+        label=_field_label("logo"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
         help_text=_("JPEG, PNG or WebP, at most 5 MB."),
     )
-    certifications = CertificationsField(label=_("Certifications"), required=False)
+    certifications = CertificationsField(
+        label=_field_label("certifications"), required=False
+    )
     photos_add = MultipleImageField(
         label=_("Add photos"),
         required=False,
@@ -293,28 +300,17 @@ class EnterpriseProfileForm(forms.ModelForm):
         return reencode_image(value, max_bytes=MAX_IMAGE_BYTES)
 
     def clean(self):
+        """The rules across fields are the model's (`Enterprise.clean`, run with
+        the model validation after this)."""
         data = super().clean()
-        lat, lng = data.get("latitude"), data.get("longitude")
-        if (lat is None) != (lng is None):
-            raise ValidationError(
-                _("Give both latitude and longitude, or neither."), code="coordinates"
-            )
-        if lat is not None and not data.get("datum"):
-            self.add_error(
-                "datum", _("Say which datum the coordinates use (WGS-84 or GCJ-02).")
-            )
-        if lat is None and "datum" in data:
-            data["datum"] = ""
+        if data.get("latitude") is None and "datum" in data:
+            data["datum"] = ""  # no coordinates, no datum
         removed = set(data.get("photos_remove") or [])
         kept = [p for p in self.photos if str(p.pk) not in removed]
         if len(kept) + len(data.get("photos_add") or []) > MAX_PHOTOS:
             self.add_error(
                 "photos_add",
                 _("At most %(n)s photos.") % {"n": MAX_PHOTOS},
-            )
-        if data.get("export_share") and not data.get("is_exporter"):
-            self.add_error(
-                "export_share", _("Only an exporter can have an export share.")
             )
         return data
 

@@ -1,6 +1,7 @@
 """Data health of enterprise profiles: completeness and staleness.
 
-The completeness score is defined once, in :data:`COMPLETENESS_FIELDS`, and computed
+The completeness score is defined once, in the field registry (each field's
+``completeness`` part, gathered in :data:`COMPLETENESS_FIELDS`), and computed
 two ways that agree: :func:`completeness` in Python for one enterprise, and
 :func:`completeness_sql` as a SQL expression so that the dashboard and the search page
 can count and filter a million rows in one scan. Only columns of the enterprise row
@@ -13,38 +14,18 @@ import datetime as dt
 
 from django.utils import timezone
 
+from enterprises.fields import COMPLETENESS_PARTS
+
 STALE_AFTER_DAYS = 365  # "not confirmed in 12 months"
 INCOMPLETE_BELOW = 70  # a score under this (percent) is an incomplete profile
 
-# (label, kind, columns): what "filled" means for each part of the profile
-# (DESIGN.md: Enterprise profile).
-#   text   - every column is a non-empty string
-#   value  - the column is not NULL
-#   array  - the array has at least one element
-#   any    - at least one of the text columns is non-empty
-#   export - not an exporter, or an exporter with at least one market
-COMPLETENESS_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("English name", "text", ("name_en",)),
-    ("short name", "text", ("short_name",)),
-    ("USCC", "value", ("uscc",)),
-    ("founded year", "value", ("founded_year",)),
-    ("address", "text", ("address",)),
-    ("coordinates", "value", ("latitude",)),
-    ("business model", "array", ("business_models",)),
-    ("sector", "array", ("sectors",)),
-    ("products", "text", ("products",)),
-    ("processes", "text", ("processes",)),
-    ("monthly capacity", "text", ("monthly_capacity",)),
-    ("minimum order", "text", ("moq",)),
-    ("lead time", "value", ("lead_time_days",)),
-    ("description", "text", ("description",)),
-    ("export markets", "export", ("is_exporter", "export_markets")),
-    ("employees", "text", ("employee_band",)),
-    ("revenue", "text", ("revenue_band",)),
-    ("contact person", "text", ("contact_person",)),
-    ("phone or email", "any", ("contact_phone", "contact_email")),
-    ("website", "text", ("website",)),
+# (label, kind, columns) of each part of the profile the score counts, from the
+# field registry (`enterprises.fields.Completeness` says what "filled" means).
+COMPLETENESS_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (part.part, part.kind, part.columns) for part in COMPLETENESS_PARTS
 )
+_WEIGHTS = tuple(part.weight for part in COMPLETENESS_PARTS)
+_TOTAL_WEIGHT = sum(_WEIGHTS)
 
 
 def _filled(enterprise, kind: str, columns: tuple[str, ...]) -> bool:
@@ -72,9 +53,16 @@ def missing_parts(enterprise) -> list[str]:
 
 
 def completeness(enterprise) -> int:
-    """The completeness score of an enterprise, 0–100 (integer percent)."""
-    total = len(COMPLETENESS_FIELDS)
-    return (total - len(missing_parts(enterprise))) * 100 // total
+    """The completeness score of an enterprise, 0–100 (integer percent): the
+    weighted share of the parts filled in."""
+    filled = sum(
+        weight
+        for weight, (_label, kind, columns) in zip(
+            _WEIGHTS, COMPLETENESS_FIELDS, strict=True
+        )
+        if _filled(enterprise, kind, columns)
+    )
+    return filled * 100 // _TOTAL_WEIGHT
 
 
 def _sql_filled(table: str, kind: str, columns: tuple[str, ...]) -> str:
@@ -98,10 +86,12 @@ def completeness_sql(table: str = "enterprises_enterprise") -> str:
     Built from constants only (no user input): safe to embed in a query.
     """
     terms = " + ".join(
-        f"(CASE WHEN {_sql_filled(table, kind, columns)} THEN 1 ELSE 0 END)"
-        for _label, kind, columns in COMPLETENESS_FIELDS
+        f"(CASE WHEN {_sql_filled(table, kind, columns)} THEN {weight} ELSE 0 END)"
+        for weight, (_label, kind, columns) in zip(
+            _WEIGHTS, COMPLETENESS_FIELDS, strict=True
+        )
     )
-    return f"(({terms}) * 100 / {len(COMPLETENESS_FIELDS)})"
+    return f"(({terms}) * 100 / {_TOTAL_WEIGHT})"
 
 
 def stale_before() -> dt.date:

@@ -1,11 +1,13 @@
 """Enterprises, their certifications, photos and the users who may edit them."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -27,7 +29,9 @@ from enterprises.choices import (
     Source,
     Visibility,
 )
-from enterprises.uscc import validate_uscc_format
+from enterprises.uscc import normalize_uscc, validate_uscc_format
+
+_UNKNOWN = object()  # a field `Enterprise.check_rules` is not given
 
 
 def _labels(choices: list[tuple[str, Any]], values: list[str]) -> list[str]:
@@ -269,6 +273,91 @@ class Enterprise(BilingualName):
             models.Index(fields=["city"], name="enterprise_city"),
         ]
 
+    # The fields the cross-field rules of `check_rules` read.
+    RULE_FIELDS = (
+        "latitude",
+        "longitude",
+        "datum",
+        "is_exporter",
+        "export_markets",
+        "export_share",
+    )
+
+    @staticmethod
+    def check_rules(values: Mapping[str, Any]) -> None:
+        """The rules across fields of an enterprise: raise a ValidationError
+        (errors by field) for the values that break one.
+
+        ``values`` maps fields to their (cleaned) values; a rule that reads a field
+        missing from it is not checked. `clean` runs every rule on the instance;
+        the import runs them on a row's cells (without an instance per row). These
+        are the only copies of the rules and their messages: the profile form and
+        change requests (the form's model validation), the staff API and the
+        import's updates (`enterprises.services`, which full_clean) and the
+        import's rows (its row form and planner) all come here.
+        """
+        errors: dict[str, list[ValidationError]] = {}
+        get = values.get
+        lat, lng = get("latitude", _UNKNOWN), get("longitude", _UNKNOWN)
+        if (
+            lat is not _UNKNOWN
+            and lng is not _UNKNOWN
+            and (lat is None) != (lng is None)
+        ):
+            errors[NON_FIELD_ERRORS] = [
+                ValidationError(
+                    _("Give both latitude and longitude, or neither."),
+                    code="coordinates_pair",
+                )
+            ]
+        for field, value, limit in (("latitude", lat, 90), ("longitude", lng, 180)):
+            if (
+                value is not None
+                and value is not _UNKNOWN
+                and not -limit <= value <= limit
+            ):
+                errors[field] = [
+                    ValidationError(
+                        _("The coordinates are out of range."),
+                        code="coordinates_range",
+                    )
+                ]
+        if lat is not None and lat is not _UNKNOWN and get("datum", "-") == "":
+            errors["datum"] = [
+                ValidationError(
+                    _("Say which datum the coordinates use (WGS-84 or GCJ-02)."),
+                    code="coordinates_datum",
+                )
+            ]
+        if get("is_exporter", True) is False:  # known, and not an exporter
+            if get("export_share"):
+                errors["export_share"] = [
+                    ValidationError(
+                        _("Only an exporter can have an export share."),
+                        code="export_share_exporter",
+                    )
+                ]
+            if get("export_markets"):
+                errors["export_markets"] = [
+                    ValidationError(
+                        _("Only an exporter can have export markets."),
+                        code="export_markets_exporter",
+                    )
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # A USCC is stored in one form (upper case, no spaces; none is NULL, which
+        # the unique constraint allows many times), as the import writes it.
+        if self.uscc is not None:
+            self.uscc = normalize_uscc(self.uscc) or None
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        self.check_rules({field: getattr(self, field) for field in self.RULE_FIELDS})
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_key = names.name_key(self.name)
         update_fields = kwargs.get("update_fields")
@@ -326,6 +415,18 @@ class EnterpriseCertification(models.Model):
 
     def __str__(self) -> str:
         return self.get_scheme_display()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError(
+                {
+                    "valid_until": ValidationError(
+                        _("The end of validity is before its start."),
+                        code="valid_range",
+                    )
+                }
+            )
 
 
 class EnterprisePhoto(models.Model):

@@ -8,62 +8,14 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
 from enterprises.choices import Visibility
+from enterprises.fields import Tier, tier_fields
 
 # Each tier's fields in the order the API lists them (the sets below are what
-# the rest of the code checks against).
-PUBLIC_FIELD_ORDER = (
-    "id",
-    "uscc",
-    "name",
-    "name_en",
-    "short_name",
-    "former_names",
-    "registration_status",
-    "founded_year",
-    "region",
-    "city",
-    "address",
-    "address_en",
-    "latitude",
-    "longitude",
-    "datum",
-    "clusters",
-    "business_models",
-    "sectors",
-    "products",
-    "products_en",
-    "processes",
-    "description",
-    "description_en",
-    "is_exporter",
-    "export_markets",
-    "employee_band",
-    "certifications",
-    "designations",
-    "website",
-    "logo",
-    "photos",
-    "published",
-    "last_confirmed_on",
-    "updated_at",
-)
-MEMBER_FIELD_ORDER = (
-    "monthly_capacity",
-    "moq",
-    "lead_time_days",
-    "export_share",
-    "revenue_band",
-    "contact_person",
-    "wechat",
-)
-CONTACT_FIELD_ORDER = ("contact_phone", "contact_email")
-STAFF_FIELD_ORDER = (
-    "source",
-    "field_sources",
-    "survey_year",
-    "uscc_check_override",
-    "created_at",
-)
+# the rest of the code checks against), from the field registry.
+PUBLIC_FIELD_ORDER = tier_fields(Tier.PUBLIC)
+MEMBER_FIELD_ORDER = tier_fields(Tier.MEMBERS)
+CONTACT_FIELD_ORDER = tier_fields(Tier.CONTACT)
+STAFF_FIELD_ORDER = tier_fields(Tier.STAFF)
 PUBLIC_FIELDS = frozenset(PUBLIC_FIELD_ORDER)
 MEMBER_FIELDS = frozenset(MEMBER_FIELD_ORDER)
 CONTACT_FIELDS = frozenset(CONTACT_FIELD_ORDER)

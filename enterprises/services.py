@@ -12,22 +12,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from enterprises.choices import Source
+from enterprises.fields import EDITABLE_FIELDS
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.search.indexing import IndexData, facet_keys, search_document
 
-# Fields `enterprise_update` may change. "clusters" takes a list of cluster slugs.
-UPDATABLE_FIELDS = frozenset(
-    {
-        "name", "name_en", "short_name", "former_names", "uscc", "uscc_check_override",
-        "registration_status", "founded_year", "region", "address", "address_en",
-        "latitude", "longitude", "datum", "business_models", "sectors", "products",
-        "products_en", "processes", "monthly_capacity", "moq", "lead_time_days",
-        "description", "description_en", "is_exporter", "export_markets",
-        "export_share", "employee_band", "revenue_band", "contact_person",
-        "contact_phone", "contact_email", "wechat", "contact_visibility", "website",
-        "published", "survey_year", "last_confirmed_on", "clusters",
-    }
-)  # fmt: skip
+# Fields `enterprise_update` may change (the field registry's editable fields).
+# "clusters" takes a list of cluster slugs.
+UPDATABLE_FIELDS = frozenset(EDITABLE_FIELDS)
 ORIGIN_SOURCE = {
     ChangeRecord.Origin.STAFF: Source.STAFF_VERIFIED,
     ChangeRecord.Origin.CHANGE_REQUEST: Source.SELF_REPORTED,
@@ -101,6 +92,13 @@ def enterprise_update(
     for field in diff:
         _set(enterprise, field, changes[field])
     enterprise.full_clean(exclude=["city", "logo"])
+    # Record what is saved: cleaning may normalise a value (a USCC's case).
+    for field in list(diff):
+        diff[field]["new"] = field_value(enterprise, field)
+        if diff[field]["new"] == diff[field]["old"]:
+            del diff[field]
+    if not diff and cluster_slugs is None:
+        return None
     source = ORIGIN_SOURCE.get(origin)
     if source:
         enterprise.field_sources = {
@@ -176,6 +174,8 @@ def enterprise_create(
     """
     enterprise, changes = enterprise_build(data=data, origin=origin)
     enterprise.full_clean(exclude=["city", "logo"])
+    for field in changes.keys() - {"clusters"}:  # as cleaned (see enterprise_update)
+        changes[field]["new"] = field_value(enterprise, field)
     enterprise.save()
     slugs = data.get("clusters") or []
     if slugs:

@@ -17,8 +17,10 @@ from functools import cache, lru_cache
 from typing import Any
 
 from django import forms
+from django.contrib.postgres.fields import ArrayField
 from django.core import validators
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
 from django.forms.utils import ErrorDict
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from clusters.models import Cluster
 from colleges.models import College
 from core.models import Region
 from enterprises import choices as ch
+from enterprises import fields
 from enterprises.models import Enterprise
 from enterprises.uscc import normalize_uscc, validate_uscc_format
 from markets.models import Market
@@ -48,47 +51,9 @@ class Column:
         return f"{self.zh} / {self.en}"
 
 
+# The enterprise columns: the field registry's, in its order.
 ENTERPRISE_COLUMNS = [
-    Column("id", "系统编号", "ID"),
-    Column("name", "企业名称", "Name", required=True),
-    Column("name_en", "英文名称", "English name"),
-    Column("short_name", "简称", "Short name"),
-    Column("former_names", "曾用名", "Former names"),
-    Column("uscc", "统一社会信用代码", "USCC"),
-    Column("uscc_check_override", "接受校验位不符", "Accept USCC check failure"),
-    Column("registration_status", "登记状态", "Registration status"),
-    Column("founded_year", "成立年份", "Founded"),
-    Column("region", "区县代码", "Region code", required=True),
-    Column("address", "地址", "Address"),
-    Column("address_en", "英文地址", "English address"),
-    Column("latitude", "纬度", "Latitude"),
-    Column("longitude", "经度", "Longitude"),
-    Column("datum", "坐标系", "Datum"),
-    Column("clusters", "产业集群", "Clusters"),
-    Column("business_models", "经营模式", "Business models"),
-    Column("sectors", "行业", "Sectors"),
-    Column("products", "主要产品", "Products"),
-    Column("products_en", "英文产品", "Products (English)"),
-    Column("processes", "工艺", "Processes"),
-    Column("monthly_capacity", "月产能", "Monthly capacity"),
-    Column("moq", "起订量", "MOQ"),
-    Column("lead_time_days", "交货期（天）", "Lead time (days)"),
-    Column("description", "简介", "Description"),
-    Column("description_en", "英文简介", "Description (English)"),
-    Column("is_exporter", "出口企业", "Exporter"),
-    Column("export_markets", "出口市场", "Export markets"),
-    Column("export_share", "出口占比（%）", "Export share (%)"),
-    Column("employee_band", "员工规模", "Employees"),
-    Column("revenue_band", "营业收入", "Revenue"),
-    Column("contact_person", "联系人", "Contact person"),
-    Column("contact_phone", "电话", "Phone"),
-    Column("contact_email", "电子邮箱", "Email"),
-    Column("wechat", "微信", "WeChat"),
-    Column("contact_visibility", "电话邮箱可见范围", "Contact visibility"),
-    Column("website", "网站", "Website"),
-    Column("published", "已发布", "Published"),
-    Column("survey_year", "调查年份", "Survey year"),
-    Column("last_confirmed_on", "最近确认日期", "Last confirmed"),
+    Column(f.name, f.zh, f.en, required=f.required) for f in fields.COLUMN_FIELDS
 ]
 
 _COMMON = [
@@ -520,37 +485,66 @@ def _plain_text_limit(field: forms.Field) -> int | None:
     return field.max_length
 
 
-class EnterpriseRowForm(RowForm):
-    """One enterprise row. Region and clusters are not model fields here (they are
-    resolved from caches, not one query per row); uniqueness is checked in bulk by
-    the importer, and the table's check constraints are checked in `clean`."""
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
 
-    id = forms.IntegerField(required=False, min_value=1)
-    region = RegionCodeField(required=True)
-    clusters = SlugListField()
-    former_names = TextListField(required=False)
-    registration_status = LabelChoiceField("registration_status")
-    datum = LabelChoiceField("datum")
-    employee_band = LabelChoiceField("employee_band")
-    revenue_band = LabelChoiceField("revenue_band")
-    contact_visibility = LabelChoiceField("contact_visibility")
-    business_models = LabelMultiChoiceField("business_models")
-    sectors = LabelMultiChoiceField("sectors")
-    export_markets = LabelMultiChoiceField("export_markets")
-    uscc_check_override = YesNoField()
-    is_exporter = YesNoField()
-    published = YesNoField()
-    last_confirmed_on = forms.DateField(
-        required=False, input_formats=["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
-    )
+
+def cell_kind(model_field: Any) -> str:
+    """How an enterprise column's cells read and write, from its model field:
+    ``region`` (a code or a unique name), ``clusters`` (slugs or names),
+    ``yes_no`` (是/否), ``choice`` and ``choices`` (codes or labels; several
+    separated by ;), ``list`` (texts separated by ;), ``date``, or ``value`` (as
+    the model field's own form field reads it)."""
+    if model_field.name == "region":
+        return "region"
+    if model_field.many_to_many:
+        return "clusters"
+    if isinstance(model_field, models.BooleanField):
+        return "yes_no"
+    if isinstance(model_field, ArrayField):
+        return "choices" if model_field.base_field.choices else "list"
+    if model_field.choices:
+        return "choice"
+    if isinstance(model_field, models.DateField) and not isinstance(
+        model_field, models.DateTimeField
+    ):
+        return "date"
+    return "value"
+
+
+def enterprise_cell_field(model_field: Any, **kwargs: Any) -> forms.Field | None:
+    """The form field that cleans the cells of an enterprise column (the row form's
+    ``formfield_callback``)."""
+    kind = cell_kind(model_field)
+    name = model_field.name
+    if kind == "region":
+        return RegionCodeField(required=True)
+    if kind == "clusters":
+        return SlugListField()
+    if kind == "yes_no":
+        return YesNoField()
+    if kind == "choices":
+        return LabelMultiChoiceField(name)
+    if kind == "list":
+        return TextListField(required=False)
+    if kind == "choice":
+        return LabelChoiceField(name)
+    if kind == "date":
+        return forms.DateField(required=False, input_formats=DATE_FORMATS)
+    return model_field.formfield(**kwargs)
+
+
+class EnterpriseRowForm(RowForm):
+    """One enterprise row: a field per column of the field registry, cleaned as
+    `enterprise_cell_field` says. Region and clusters are looked up in caches, not
+    one query per row; uniqueness is checked in bulk by the importer, and the
+    model's rules across fields (`Enterprise.check_rules`) in `clean`."""
+
+    id = forms.IntegerField(required=False, min_value=1)  # not an editable field
 
     class Meta:
         model = Enterprise
-        fields = [
-            c.field
-            for c in ENTERPRISE_COLUMNS
-            if c.field not in {"id", "region", "clusters"}
-        ]
+        fields = [c.field for c in ENTERPRISE_COLUMNS if c.field != "id"]
+        formfield_callback = enterprise_cell_field
 
     def clean_uscc(self) -> str | None:
         code = normalize_uscc(self.cleaned_data.get("uscc") or "")
@@ -578,22 +572,13 @@ class EnterpriseRowForm(RowForm):
             data["registration_status"] = ch.RegistrationStatus.ACTIVE.value
         if "contact_visibility" in fields and not data.get("contact_visibility"):
             data["contact_visibility"] = ch.Visibility.STAFF.value
-        lat, lng = data.get("latitude"), data.get("longitude")
-        if "latitude" in fields and "longitude" in fields:
-            if (lat is None) != (lng is None):
-                raise ValidationError(
-                    _("Give both latitude and longitude, or neither."),
-                    code="coordinates_pair",
-                )
-            if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                raise ValidationError(
-                    _("The coordinates are out of range."), code="coordinates_range"
-                )
-            if lat is not None and "datum" in fields and not data.get("datum"):
-                raise ValidationError(
-                    _("Coordinates need their datum (WGS-84 or GCJ-02)."),
-                    code="coordinates_datum",
-                )
+        # The rules whose fields are all columns of the file (and clean); the
+        # planner checks the others against the entry's current values.
+        try:
+            Enterprise.check_rules(data)
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                self.add_error(None if field == NON_FIELD_ERRORS else field, errors)
         return data
 
     def clean_former_names(self) -> list[str]:
@@ -686,15 +671,28 @@ class RowCleaner:
         form._errors = None  # rebind: errors are recomputed on access
         if form.is_valid():
             return dict(form.cleaned_data), []
+        return {}, self.messages(form.errors)
+
+    def messages(self, errors: dict[str, Any]) -> list[str]:
+        """Row error messages, each after its column's header."""
         messages = []
-        for field, errors in form.errors.items():
+        for field, field_errors in errors.items():
             label = self.label(field)
-            for error in errors:
+            for error in field_errors:
                 messages.append(f"{label}: {error}" if label else str(error))
-        return {}, messages
+        return messages
+
+    def rule_errors(self, values: dict[str, Any]) -> list[str]:
+        """The messages of the model's rules across fields (`check_rules`) for an
+        entry's values as the row would leave them."""
+        try:
+            self.section.model.check_rules(values)
+        except ValidationError as exc:
+            return self.messages(exc.message_dict)
+        return []
 
     def label(self, field: str) -> str:
-        if field == "__all__":
+        if field == NON_FIELD_ERRORS:
             return ""
         for column in self.section.columns:
             if column.field == field:

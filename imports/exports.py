@@ -17,18 +17,20 @@ from core.tabular import csv_chunks, xlsx_chunks
 from enterprises.choices import Visibility
 from enterprises.models import Enterprise
 from enterprises.permissions import ALL_FIELDS, viewer_tier, visible_fields
-from imports.columns import SECTIONS, choice_label
+from imports.columns import SECTIONS, cell_kind, choice_label
 
 FETCH_CHUNK = 2000
-CHOICE_FIELDS = {
-    "registration_status",
-    "datum",
-    "employee_band",
-    "revenue_band",
-    "contact_visibility",
+# How each enterprise column is written, by the kind of its cells (as the import
+# reads them back: `imports.columns.cell_kind`).
+_CELL_KINDS = {
+    c.field: cell_kind(Enterprise._meta.get_field(c.field))
+    for c in SECTIONS["enterprises"].columns
+    if c.field != "id"
 }
-MULTI_CHOICE_FIELDS = {"business_models", "sectors", "export_markets"}
-BOOL_FIELDS = {"uscc_check_override", "is_exporter", "published"}
+CHOICE_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind == "choice"}
+MULTI_CHOICE_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind == "choices"}
+LIST_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind in ("list", "clusters")}
+BOOL_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind == "yes_no"}
 CLUSTER_SLUGS_SQL = (
     "ARRAY(SELECT c.slug FROM enterprises_enterprise_clusters ec "
     "JOIN clusters_cluster c ON c.id = ec.cluster_id "
@@ -104,7 +106,7 @@ def enterprise_rows(queryset: QuerySet[Enterprise], user: Any) -> Iterator[list[
     for name in MULTI_CHOICE_FIELDS:
         one = labels(name)
         formatter[name] = lambda v, one=one: ";".join(map(one, v)) if v else ""
-    for name in ("former_names", "clusters"):
+    for name in LIST_FIELDS:
         formatter[name] = lambda v: ";".join(v) if v else ""
     for name in BOOL_FIELDS:
         formatter[name] = lambda v: yes_no[bool(v)]

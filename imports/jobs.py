@@ -266,6 +266,11 @@ class EnterprisePlanner:
         self.fields = [f for f in fields if f != "id"]
         self.options = options
         self.cleaner = RowCleaner(SECTIONS["enterprises"], fields)
+        # The model's rules across fields that read a field the file has no
+        # column for are checked here, on the entry as the row leaves it (the row
+        # form checks the others).
+        self.rule_gaps = not set(Enterprise.RULE_FIELDS) <= set(self.fields)
+        self.blank = Enterprise()
         self.seen_uscc: dict[str, int] = {}
         self.seen_ids: dict[int, int] = {}
         self.file_names: dict[tuple[str, str], tuple[int, str]] = {}
@@ -374,6 +379,14 @@ class EnterprisePlanner:
                 % {"row": self.seen_uscc[uscc], "uscc": uscc}
             )
             plan.duplicate = {"kind": "uscc", "row": self.seen_uscc[uscc]}
+        if self.rule_gaps and not plan.errors:
+            base = existing if existing is not None else self.blank
+            plan.errors += self.cleaner.rule_errors(
+                {
+                    f: values[f] if f in values else getattr(base, f)
+                    for f in Enterprise.RULE_FIELDS
+                }
+            )
         if plan.errors:
             plan.action = "error"
             return

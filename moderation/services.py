@@ -74,11 +74,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import (
-    FieldDoesNotExist,
-    PermissionDenied,
-    ValidationError,
-)
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -91,6 +87,8 @@ from django.utils.translation import gettext as _
 
 from core.uploads import check_proof_document
 from enterprises.choices import MembershipRole
+from enterprises.fields import LOW_RISK_FIELDS
+from enterprises.fields import field_label as registry_field_label
 from enterprises.forms import (
     CHANGE_KEYS,
     CHOICE_LIST_FIELDS,
@@ -122,9 +120,6 @@ from moderation.models import (
 
 User = AbstractBaseUser | AnonymousUser
 
-LOW_RISK_FIELDS = frozenset(
-    {"description", "description_en", "photos", "contact_visibility"}
-)
 PUBLISH_EXTRAS = ("logo", "certifications", "photos")
 INVITATION_DAYS = 7
 STALE_AFTER = dt.timedelta(days=365)
@@ -498,14 +493,7 @@ def change_request_decide(
 
 
 def field_label(field: str) -> str:
-    if field == "certifications":
-        return _("certifications")
-    if field == "photos":
-        return _("photos")
-    try:
-        return str(Enterprise._meta.get_field(field).verbose_name)
-    except FieldDoesNotExist:
-        return field
+    return str(registry_field_label(field))
 
 
 # Claims -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from core.models import Region
 from enterprises.forms import (
+    PROFILE_GROUPS,
     CertificationFormSet,
     EnterpriseProfileForm,
     certifications_from_formset,
@@ -50,46 +51,8 @@ from moderation.services import (
     stale_enterprises,
 )
 
-FIELD_GROUPS = [
-    (
-        "names",
-        ["name", "name_en", "short_name", "former_names"],
-    ),
-    (
-        "location",
-        ["region", "address", "address_en", "latitude", "longitude", "datum"],
-    ),
-    (
-        "business",
-        [
-            "business_models",
-            "sectors",
-            "products",
-            "products_en",
-            "processes",
-            "monthly_capacity",
-            "moq",
-            "lead_time_days",
-            "employee_band",
-            "revenue_band",
-            "description",
-            "description_en",
-        ],
-    ),
-    ("export", ["is_exporter", "export_markets", "export_share"]),
-    (
-        "contact",
-        [
-            "contact_person",
-            "contact_phone",
-            "contact_email",
-            "wechat",
-            "contact_visibility",
-            "website",
-        ],
-    ),
-    ("media", ["logo", "photos_add", "photos_remove"]),
-]
+# The edit page's sections and their fields (from the field registry).
+FIELD_GROUPS = PROFILE_GROUPS
 
 
 def staff_only(view):

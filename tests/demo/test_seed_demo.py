@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from clusters.models import Cluster
 from colleges.models import College
 from demo.models import DemoDataset
+from demo.rows import ENTERPRISE_TABLE_COLUMNS
 from enterprises.models import Enterprise
 from enterprises.uscc import check_ok, is_well_formed
 from markets.models import Market
@@ -40,6 +41,16 @@ def test_seed_demo_counts_and_valid_codes():
     # Every enterprise is indexed for search and facets.
     assert not Enterprise.objects.filter(search_vector__isnull=True).exists()
     assert not Enterprise.objects.filter(facets=[]).exists()
+    # ...and keeps the rules across fields that every writer checks.
+    for enterprise in Enterprise.objects.all():
+        enterprise.clean()
+
+
+def test_the_seeders_copy_columns_are_the_enterprise_tables():
+    """The seeder writes enterprise rows with COPY in its own column order (table
+    columns, not the field registry's): every column, once."""
+    columns = [f.column for f in Enterprise._meta.concrete_fields]
+    assert sorted(ENTERPRISE_TABLE_COLUMNS) == sorted(columns)
 
 
 def test_seed_demo_is_deterministic_for_a_seed():

@@ -528,3 +528,48 @@ def test_entries_an_import_creates_are_found_by_their_name_key(
     assert created.name_key == "大连大杨集团"
     [again] = plans(csv_bytes([row(name="大连大杨集团有限责任公司", region="210202")]))
     assert again.duplicate == {"kind": "name", "id": created.pk, "name": created.name}
+
+
+def test_rules_across_fields_check_a_file_without_every_column(staff):
+    """A rule reading a field the file has no column for is checked against the
+    entry as the row leaves it: its current value, or a new entry's."""
+    exporter = EnterpriseFactory(uscc=uscc(701), is_exporter=True)
+    other = EnterpriseFactory(uscc=uscc(702), is_exporter=False)
+    header = ["系统编号", "企业名称", "区县代码", "出口占比（%）"]
+    update_ok, update_bad, create_bad = plans(
+        csv_bytes(
+            [
+                [exporter.pk, exporter.name, "211481", "40"],
+                [other.pk, other.name, "211481", "40"],
+                ["", "新出口企业有限公司", "211481", "40"],
+            ],
+            header=header,
+        )
+    )
+    assert update_ok.action == "update"
+    assert update_ok.changes["export_share"] == [None, 40]
+    for plan in (update_bad, create_bad):
+        assert plan.action == "error"
+        assert plan.errors == [
+            "出口占比（%） / Export share (%): "
+            "Only an exporter can have an export share."
+        ]
+
+
+def test_coordinates_without_a_datum_column_are_a_row_error(staff):
+    """They used to pass the dry run (the row form checked the datum only with its
+    column) and then break the table's constraint when applied."""
+    header = ["企业名称", "区县代码", "纬度", "经度"]
+    data = csv_bytes([["坐标企业有限公司", "211481", "40.6", "120.7"]], header=header)
+    [plan] = plans(data)
+    assert plan.action == "error"
+    assert plan.errors == [
+        "坐标系 / Datum: Say which datum the coordinates use (WGS-84 or GCJ-02)."
+    ]
+    data = csv_bytes(
+        [["坐标企业有限公司", "211481", "40.6", "120.7", "WGS-84"]],
+        header=[*header, "坐标系"],
+    )
+    job = job_for(staff, data)
+    apply_file(job=job, actor=staff, data=data, options=Options())
+    assert Enterprise.objects.get(name="坐标企业有限公司").datum == "wgs84"
