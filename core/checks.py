@@ -1,8 +1,8 @@
-"""System checks of the database (run by ``migrate`` and ``check --database``)."""
+"""System checks of the database (run by ``migrate`` and ``check --database``).
+Like Django's own checks, their messages are for operators, in English."""
 
 from django.core.checks import Error, Tags, register
 from django.db import connections
-from django.utils.translation import gettext_lazy as _
 
 
 @register(Tags.database)
@@ -19,14 +19,10 @@ def database_predates_the_layout(app_configs=None, databases=None, **kwargs):
             if cursor.fetchone():
                 errors.append(
                     Error(
-                        _(
-                            "The database was made before the project's layered "
-                            "layout and cannot be migrated."
-                        ),
-                        hint=_(
-                            "Development: run `make reset-db` and `make run` (the "
-                            "demo data is generated again)."
-                        ),
+                        "The database was made before the project's layered "
+                        "layout and cannot be migrated.",
+                        hint="Development: run `make reset-db` and `make run` (the "
+                        "demo data is generated again).",
                         id="core.E001",
                     )
                 )
