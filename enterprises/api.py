@@ -25,8 +25,8 @@ from enterprises.permissions import (
     PUBLIC_FIELD_ORDER,
     STAFF_FIELD_ORDER,
     STAFF_FIELDS,
-    viewer_tier,
-    visible_fields,
+    Viewer,
+    visible_enterprises,
 )
 from enterprises.search.facets import Labeller
 from enterprises.search.indexing import FACETS
@@ -102,10 +102,8 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        user = self.context["request"].user
-        members = self.context.get("member_ids", set())
-        tier = viewer_tier(user, is_member=instance.pk in members)
-        shown = visible_fields(tier, instance.contact_visibility)
+        viewer = self.context.get("viewer") or Viewer(self.context["request"].user)
+        shown = viewer.fields(instance)
         return {k: v for k, v in data.items() if k not in TIER_FIELDS or k in shown}
 
 
@@ -182,12 +180,6 @@ LIST_PARAMETERS = [
 ]
 
 
-def _member_ids(user) -> set[int]:
-    if not user.is_authenticated or user.is_staff:
-        return set()
-    return set(user.memberships.values_list("enterprise_id", flat=True))
-
-
 FACET_VALUE_SCHEMA = {
     "type": "object",
     "required": ["value", "label", "count", "selected"],
@@ -236,14 +228,14 @@ class EnterpriseViewSet(
 
     def get_queryset(self):
         return (
-            Enterprise.objects.visible_to(self.request.user)
+            visible_enterprises(self.request.user)
             .select_related("region", "city")
             .prefetch_related(*PREFETCH)
         )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["member_ids"] = _member_ids(self.request.user)
+        context["viewer"] = Viewer(self.request.user)
         return context
 
     @extend_schema(

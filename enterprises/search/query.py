@@ -39,6 +39,7 @@ from enterprises.health import (
     stale_sql,
 )
 from enterprises.models import Enterprise
+from enterprises.permissions import visible_enterprise_sql
 from enterprises.search.indexing import FACETS
 
 EXACT_LIMIT = 10_000
@@ -172,7 +173,7 @@ class Search:
         self, user, *, table: str = TABLE, exclude_facet: str | None = None
     ) -> tuple[str, list]:
         """The WHERE condition (SQL, params) for this search as seen by ``user``."""
-        parts, params = visibility(user, table)
+        parts, params = visible_enterprise_sql(user, table)
         if self.matches_nothing:
             parts.append("FALSE")
         elif self.tsquery:
@@ -294,26 +295,13 @@ class Search:
         return value in self.filters.get(code, [])
 
 
-def visibility(user, table: str = TABLE) -> tuple[list[str], list]:
-    """Conditions for the entries a user may see: staff all, members also their
-    own drafts, everyone the published ones."""
-    if user.is_authenticated and user.is_staff:
-        return [], []
-    if user.is_authenticated:
-        return [
-            f"({table}.published OR {table}.id IN (SELECT enterprise_id FROM "
-            "enterprises_enterprisemembership WHERE user_id = %s))"
-        ], [user.pk]
-    return [f"{table}.published"], []
-
-
 def name_matches(text: str, user, limit: int) -> list[int]:
     """Ids of visible enterprises named ``text`` exactly, then by prefix (btree
     indexes only: fast enough to run on every keystroke)."""
     nq = normalize(text) if text else ""
     if not nq:
         return []
-    parts, params = visibility(user)
+    parts, params = visible_enterprise_sql(user)
     found: list[int] = []
     for condition, values in (
         (f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)", [nq, nq]),
