@@ -29,7 +29,9 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "events": programme.events.select_related("region"),
             "page": Paginator(participations, 50).get_page(request.GET.get("page")),
-            "awards": Award.objects.filter(event__programme=programme)
+            "awards": visible_related(
+                request.user, Award.objects.filter(event__programme=programme)
+            )
             .select_related("event", "enterprise")
             .order_by("-event__starts_on"),
         },
@@ -55,6 +57,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "participations": visible_related(
                 request.user, event.participations.all()
             ).select_related("enterprise"),
-            "awards": event.awards.select_related("enterprise"),
+            "awards": visible_related(request.user, event.awards.all()).select_related(
+                "enterprise"
+            ),
         },
     )
