@@ -26,6 +26,7 @@ from enterprises.permissions import (
     STAFF_FIELD_ORDER,
     STAFF_FIELDS,
     Viewer,
+    usable_facets,
     visible_enterprises,
 )
 from enterprises.search.facets import Labeller
@@ -246,7 +247,7 @@ class EnterpriseViewSet(
 
         Page numbers by default; ``cursor`` switches to cursor pagination (id order)
         for bulk reads. ``facets`` asks for facet counts under the current query."""
-        search = Search.from_params(request.query_params)
+        search = Search.from_params(request.query_params, request.user)
         if search.errors:
             raise exceptions.ValidationError({"non_field_errors": search.errors})
         facet_codes = self._facet_codes(request)
@@ -300,11 +301,14 @@ class EnterpriseViewSet(
         )
 
     def _facet_codes(self, request) -> list[str]:
+        """The facets asked for; one this client may not use is unknown to it."""
         raw = request.query_params.get("facets", "")
         names = [n.strip() for n in raw.split(",") if n.strip()]
+        usable = usable_facets(request.user)
+        known = {p: c for p, c in FACET_PARAMS.items() if c in usable}
         if names == ["all"]:
-            return list(FACETS)
-        unknown = [n for n in names if n not in FACET_PARAMS]
+            return list(known.values())
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise exceptions.ValidationError(
                 {
@@ -312,12 +316,12 @@ class EnterpriseViewSet(
                         _("Unknown filter name: %(names)s. Known: %(known)s.")
                         % {
                             "names": ", ".join(unknown),
-                            "known": ", ".join(FACET_PARAMS),
+                            "known": ", ".join(known),
                         }
                     ]
                 }
             )
-        return [FACET_PARAMS[n] for n in dict.fromkeys(names)]
+        return [known[n] for n in dict.fromkeys(names)]
 
     def _facets(self, result, codes: list[str]) -> dict:
         labeller = Labeller()

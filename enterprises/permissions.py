@@ -18,6 +18,9 @@ policy). Pages, the API, search SQL, facets, figures and exports all ask it:
 * **which related rows** (awards, participations, tenancies, partnerships, cluster
   members, designations): :func:`visible_related` and :func:`visible_enterprise_q`,
   only those of enterprises the user may see;
+* **which search filters and facets** a user may use: :func:`usable_facets`,
+  :func:`usable_health_filters`: a filter on a field the user may not see is
+  neither applied nor offered (its counts would tell the hidden values);
 * **who is staff** (moderation, imports and exports, the dashboard, invitations):
   :func:`is_staff_member`, from model permissions (``core.permissions``).
 
@@ -37,6 +40,7 @@ from django.http import Http404
 from core.permissions import SYSTEM, is_staff_member
 from enterprises.choices import Visibility
 from enterprises.fields import Tier, tier_fields
+from enterprises.health import COMPLETENESS_FIELDS
 from enterprises.models import Enterprise, EnterpriseMembership
 
 if TYPE_CHECKING:
@@ -50,6 +54,8 @@ __all__ = [
     "access_enterprise_by_id",
     "editable_enterprises",
     "is_staff_member",
+    "usable_facets",
+    "usable_health_filters",
     "user_can_edit",
     "user_can_view",
     "viewer_tier",
@@ -76,6 +82,32 @@ STAFF_FIELDS = frozenset(STAFF_FIELD_ORDER)
 ALL_FIELDS = PUBLIC_FIELDS | MEMBER_FIELDS | CONTACT_FIELDS | STAFF_FIELDS
 
 _RANK = {Visibility.PUBLIC: 0, Visibility.MEMBERS: 1, Visibility.STAFF: 2}
+
+# The fields each search filter reads (facet codes of enterprises.search.indexing,
+# and the data-health switches). A filter is usable by a user who may see all of
+# them on every entry; a facet missing here is for staff only.
+FACET_FIELDS: dict[str, tuple[str, ...]] = {
+    "cl": ("clusters",),
+    "ci": ("city",),
+    "co": ("region",),
+    "se": ("sectors",),
+    "bm": ("business_models",),
+    "mk": ("export_markets",),
+    "ce": ("certifications",),
+    "de": ("designations",),
+    "eb": ("employee_band",),
+    "rb": ("revenue_band",),
+    "pr": (),  # programme participations: related rows, shown with the entry
+    "fy": ("founded_year",),
+    "ex": ("is_exporter",),
+    "uw": ("uscc", "uscc_check_override"),
+}
+HEALTH_FILTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "stale": ("last_confirmed_on",),
+    "incomplete": tuple(
+        dict.fromkeys(c for _label, _kind, cols in COMPLETENESS_FIELDS for c in cols)
+    ),
+}
 
 
 def viewer_tier(user: User, *, is_member: bool = False) -> str:
@@ -258,3 +290,24 @@ def visible_enterprise_sql(
             f"{members} WHERE user_id = %s))"
         ], [user.pk]
     return [f"{table}.published"], []
+
+
+# --- Search filters and facets ---------------------------------------------------
+
+
+@cache
+def _usable(tier: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset:
+    # An entry's contact fields are staff-only unless it publishes them: a filter
+    # over every entry may only read what the tier sees on all of them.
+    shown = visible_fields(tier)
+    return frozenset(code for code, fields in table if set(fields) <= shown)
+
+
+def usable_facets(user: User) -> frozenset[str]:
+    """Facet codes ``user`` may filter by and see counts of."""
+    return _usable(viewer_tier(user), tuple(FACET_FIELDS.items()))
+
+
+def usable_health_filters(user: User) -> frozenset[str]:
+    """Data-health switches (``stale``, ``incomplete``) ``user`` may filter by."""
+    return _usable(viewer_tier(user), tuple(HEALTH_FILTER_FIELDS.items()))

@@ -22,7 +22,7 @@ TYPEAHEAD_LIMIT = 8
 @login_not_required
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    search = Search.from_params(request.GET)
+    search = Search.from_params(request.GET, request.user)
     result = run(search, request.user)
     viewer = Viewer(request.user)
     rows = [(e, visible_fields(viewer.tier(e.id))) for e in result.rows]
@@ -53,7 +53,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def typeahead(request: HttpRequest) -> HttpResponse:
-    search = Search.from_params(request.GET)
+    search = Search.from_params(request.GET, request.user)
     search.page_size = TYPEAHEAD_LIMIT
     suggestions: list[Enterprise] = []
     if search.tsquery:

@@ -168,7 +168,7 @@ def export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
         raise Http404
     queryset = None
     if kind == "enterprises":
-        queryset = Search.from_params(request.GET).queryset(request.user)
+        queryset = Search.from_params(request.GET, request.user).queryset(request.user)
     response = StreamingHttpResponse(
         export_chunks(kind, fmt, request.user, queryset),
         content_type=CONTENT_TYPES[fmt],

@@ -8,6 +8,8 @@ from django.http import Http404
 from core.permissions import SYSTEM, is_staff_member, staff_group
 from enterprises import permissions as policy
 from enterprises.choices import Visibility
+from enterprises.search.facets import FACET_ORDER
+from enterprises.search.indexing import FACETS
 from tests.factories import (
     EnterpriseFactory,
     MembershipFactory,
@@ -115,3 +117,31 @@ def test_every_field_is_in_exactly_one_tier():
         policy.STAFF_FIELDS,
     ]
     assert sum(len(t) for t in tiers) == len(policy.ALL_FIELDS)
+
+
+# --- Which filters and facets --------------------------------------------------------
+
+
+def test_every_facet_names_the_fields_it_reads():
+    assert set(FACETS) == set(policy.FACET_FIELDS)
+    for fields in policy.FACET_FIELDS.values():
+        assert set(fields) <= policy.ALL_FIELDS
+
+
+def test_a_facet_is_usable_only_where_its_fields_are_visible(people):
+    for user in (ANON, people["other"], people["staff"]):
+        shown = policy.visible_fields(policy.viewer_tier(user))
+        usable = policy.usable_facets(user)
+        for code, fields in policy.FACET_FIELDS.items():
+            assert (code in usable) is (set(fields) <= shown), (user, code)
+    assert "rb" not in policy.usable_facets(ANON)
+    assert "rb" in policy.usable_facets(people["other"])
+    assert "uw" not in policy.usable_facets(people["other"])
+    assert policy.usable_health_filters(ANON) == {"stale"}
+    assert policy.usable_health_filters(people["staff"]) == {"stale", "incomplete"}
+
+
+def test_page_facets_are_the_usable_ones(client, banded):
+    html = client.get("/enterprises/").content.decode()
+    offered = {code for code in FACET_ORDER if f'data-facet="{FACETS[code]}"' in html}
+    assert offered <= policy.usable_facets(ANON)

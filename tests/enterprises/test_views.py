@@ -156,3 +156,35 @@ def test_typeahead_suggests_clusters_and_places(client):
     assert "?county=211481" in html  # 兴城市, a county-level city
     assert "?city=211400" not in html
     assert "?city=211400" in _html(client, "/enterprises/typeahead/?q=葫芦岛")
+
+
+# A filter or facet on a field the viewer may not see is neither applied nor offered.
+
+
+def test_revenue_filter_and_facet_are_not_on_the_search_page_for_visitors(
+    client, banded
+):
+    """Leak: the search page filtered by, and counted, the members-only band."""
+    html = client.get("/enterprises/?revenue=gt500m").content.decode()
+    assert banded["small"].name in html and banded["rich"].name in html
+    assert 'data-facet="revenue"' not in html and 'name="revenue"' not in html
+    client.force_login(UserFactory())
+    html = client.get("/enterprises/?revenue=gt500m").content.decode()
+    assert banded["rich"].name in html and banded["small"].name not in html
+    assert 'data-facet="revenue"' in html
+
+
+def test_staff_only_filters_are_ignored_for_others(client, banded):
+    # uscc_warning and incomplete read staff-only fields (the USCC override, the
+    # hidden contacts): for others they filter nothing.
+    warned = EnterpriseFactory(name="校验失败有限公司", uscc="91110000600037341X")
+    for query in ("uscc_warning=yes", "incomplete=1"):
+        for user in (None, UserFactory()):
+            if user:
+                client.force_login(user)
+            html = client.get(f"/enterprises/?{query}").content.decode()
+            assert banded["rich"].name in html and warned.name in html, query
+            assert "data-health-filters" not in html
+    client.force_login(StaffFactory())
+    html = client.get("/enterprises/?uscc_warning=yes").content.decode()
+    assert warned.name in html and banded["rich"].name not in html
