@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from enterprises.models import Enterprise
-from enterprises.permissions import Viewer, access_enterprise_by_id, visible_fields
+from enterprises.permissions import Viewer, access_enterprise_by_id
 from enterprises.search.facets import facet_groups
 from enterprises.search.query import (
     SORTS,
@@ -25,7 +25,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     search = Search.from_params(request.GET, request.user)
     result = run(search, request.user)
     viewer = Viewer(request.user)
-    rows = [(e, visible_fields(viewer.tier(e.id))) for e in result.rows]
+    rows = [(e, viewer.fields(e)) for e in result.rows]
     context = {
         "search": search,
         "result": result,

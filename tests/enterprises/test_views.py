@@ -188,3 +188,41 @@ def test_staff_only_filters_are_ignored_for_others(client, banded):
     client.force_login(StaffFactory())
     html = client.get("/enterprises/?uscc_warning=yes").content.decode()
     assert warned.name in html and banded["rich"].name not in html
+
+
+# Results and detail show the same fields for the same viewer.
+
+CONTACTS_SEEN = {  # contact publication -> viewers who see the phone
+    "public": {"anonymous", "other", "owner", "staff"},
+    "members": {"other", "owner", "staff"},
+    "staff": {"owner", "staff"},
+}
+
+
+@pytest.mark.parametrize("contacts", list(CONTACTS_SEEN))
+def test_result_list_and_detail_show_the_same_contacts(client, contacts):
+    """Leak: a published phone showed on the detail page but not in the results."""
+    e = EnterpriseFactory(
+        name="联系方式测试有限公司",
+        contact_person="李经理",
+        contact_phone="0429-3216549",
+        contact_visibility=contacts,
+    )
+    owner = UserFactory()
+    EnterpriseMembership.objects.create(user=owner, enterprise=e, role="owner")
+    viewers = {
+        "anonymous": None,
+        "other": UserFactory(),
+        "owner": owner,
+        "staff": StaffFactory(),
+    }
+    for who, user in viewers.items():
+        if user is not None:
+            client.force_login(user)
+        detail = _html(client, e.get_absolute_url())
+        results = _html(client, "/enterprises/?q=联系方式测试")
+        phone = who in CONTACTS_SEEN[contacts]
+        person = who != "anonymous"  # the members tier
+        for html in (detail, results):
+            assert ("0429-3216549" in html) is phone, (contacts, who)
+            assert ("李经理" in html) is person, (contacts, who)
