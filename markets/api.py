@@ -63,7 +63,7 @@ class MarketViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=TenancySerializer(many=True), filters=False)
     @action(detail=True, filter_backends=[], filterset_class=None)
-    def tenants(self, request, slug=None):
+    def tenants(self, request, slug=None, **kwargs):
         """The market's tenant enterprises that this client may see, paginated."""
         market = self.get_object()
         tenancies = visible_related(

@@ -99,7 +99,7 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
         request=ChangeRequestDecideSerializer, responses=ChangeRequestSerializer
     )
     @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
+    def decide(self, request, pk=None, **kwargs):
         """Staff: accept or reject pending fields (accepted fields publish)."""
         change_request = self.get_object()
         serializer = ChangeRequestDecideSerializer(data=request.data)
@@ -165,7 +165,7 @@ class ClaimViewSet(
 
     @extend_schema(request=ClaimDecideSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
+    def decide(self, request, pk=None, **kwargs):
         """Staff: approve (the person becomes a member) or deny (with a reason)."""
         claim = self.get_object()
         serializer = ClaimDecideSerializer(data=request.data)
@@ -180,7 +180,7 @@ class ClaimViewSet(
 
     @extend_schema(request=ClaimRevokeSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
+    def revoke(self, request, pk=None, **kwargs):
         """Staff: revoke an approved claim (ends the membership), with a reason."""
         claim = self.get_object()
         serializer = ClaimRevokeSerializer(data=request.data)
