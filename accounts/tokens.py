@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
+from core.permissions import is_staff_member
 
 KEY_PREFIX = "ltd_"
 PREFIX_CHARS = 12
@@ -50,7 +51,7 @@ def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """Revoke a token: its owner or staff may. Revoking twice changes nothing."""
-    if token.user_id != actor.pk and not actor.is_staff:
+    if token.user_id != actor.pk and not is_staff_member(actor):
         raise PermissionDenied
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:

@@ -29,6 +29,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
+from core.permissions import staff_group  # noqa: E402
 from dashboard.figures import CACHE_KEY, shared_cache  # noqa: E402
 from enterprises.models import Enterprise  # noqa: E402
 
@@ -57,10 +58,12 @@ def main() -> None:
     args = parser.parse_args()
 
     users = get_user_model().objects
-    staff = users.filter(is_staff=True, is_active=True).order_by("id").first()
+    group = staff_group()
+    staff = users.filter(groups=group, is_active=True).order_by("id").first()
     temporary = staff is None
     if temporary:
         staff = users.create_user("bench-dashboard-staff", is_staff=True)
+        staff.groups.add(group)
     try:
         client = Client(SERVER_NAME="localhost")
         client.force_login(staff)

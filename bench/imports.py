@@ -97,13 +97,13 @@ def export_child(fmt: str) -> None:
 
     django.setup()
     from enterprises.models import Enterprise
+    from enterprises.permissions import SYSTEM
     from imports.exports import export_chunks
-    from imports.management.commands.export_directory import Operator
 
     total = Enterprise.objects.count()
     start = time.perf_counter()
     size = 0
-    for chunk in export_chunks("enterprises", fmt, Operator()):
+    for chunk in export_chunks("enterprises", fmt, SYSTEM):
         size += len(chunk)
     seconds = time.perf_counter() - start
     # VmHWM is this process's own peak (ru_maxrss would carry over the parent's

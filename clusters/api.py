@@ -1,12 +1,11 @@
 """API: clusters and designations (read-only)."""
 
-from django.db.models import Q
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from clusters.models import Cluster, Designation
 from core.api import IntegerFilter
-from enterprises.permissions import visible_enterprise_ids
+from enterprises.permissions import visible_related
 
 
 class DesignationSerializer(serializers.ModelSerializer):
@@ -94,11 +93,7 @@ class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = DesignationFilter
 
     def get_queryset(self):
-        return (
-            Designation.objects.filter(
-                Q(cluster__isnull=False)
-                | Q(enterprise__in=visible_enterprise_ids(self.request.user))
-            )
-            .select_related("cluster")
-            .order_by("id")
-        )
+        # A designation is a cluster's (no enterprise) or an enterprise's.
+        return visible_related(
+            self.request.user, Designation.objects.select_related("cluster")
+        ).order_by("id")

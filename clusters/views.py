@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -15,18 +15,12 @@ from enterprises.charts import (
     csv_response,
     scope_figures,
 )
-from enterprises.models import Enterprise
+from enterprises.permissions import visible_enterprise_q, visible_enterprises
 from enterprises.search.counts import aggregate
 from enterprises.search.facets import Labeller
 from enterprises.search.query import Search
 
 MAX_COMPARE = 5
-
-
-def _enterprise_count_filter(user) -> Q:
-    if user.is_authenticated and user.is_staff:
-        return Q()
-    return Q(enterprises__published=True)
 
 
 def cluster_search(cluster: Cluster) -> Search:
@@ -40,7 +34,7 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
         Cluster.objects.select_related("region", "region__parent")
         .annotate(
             enterprise_count=Count(
-                "enterprises", filter=_enterprise_count_filter(request.user)
+                "enterprises", filter=visible_enterprise_q(request.user, "enterprises")
             )
         )
         .order_by("region_id", "slug")
@@ -64,7 +58,7 @@ def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
         Cluster.objects.select_related("region", "region__parent"), slug=slug
     )
     enterprises = (
-        Enterprise.objects.visible_to(request.user)
+        visible_enterprises(request.user)
         .filter(clusters=cluster)
         .select_related("region")
         .order_by("name")

@@ -5,7 +5,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from colleges.models import College, CollegeProgramme, Partnership
-from enterprises.permissions import visible_enterprise_q
+from enterprises.permissions import visible_related
 
 
 class CollegeProgrammeSerializer(serializers.ModelSerializer):
@@ -67,8 +67,8 @@ class CollegeViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = CollegeFilter
 
     def get_queryset(self):
-        partnerships = Partnership.objects.filter(
-            visible_enterprise_q(self.request.user)
+        partnerships = visible_related(
+            self.request.user, Partnership.objects.all()
         ).order_by("enterprise_id", "kind")
         return College.objects.prefetch_related(
             "programmes",

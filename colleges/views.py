@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from colleges.models import College, Partnership
-from enterprises.models import Enterprise
+from enterprises.permissions import visible_related
 
 
 @login_not_required
@@ -17,9 +17,8 @@ def college_detail(request: HttpRequest, slug: str) -> HttpResponse:
     college = get_object_or_404(
         College.objects.select_related("region", "region__parent"), slug=slug
     )
-    visible = Enterprise.objects.visible_to(request.user)
     partnerships = (
-        Partnership.objects.filter(college=college, enterprise__in=visible)
+        visible_related(request.user, Partnership.objects.filter(college=college))
         .select_related("enterprise")
         .order_by("enterprise__name")
     )

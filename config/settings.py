@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.permissions",
                 "demo.context_processors.site",
             ],
         },

@@ -12,7 +12,6 @@ import multiprocessing
 from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache as django_cache
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils import timezone
 from clusters.models import Cluster, Designation
 from colleges.models import College, CollegeProgramme
 from core.models import Region
+from core.permissions import staff_group
 from demo import catalog as cat
 from demo import rows
 from demo.models import DemoDataset
@@ -29,18 +29,6 @@ from programmes.models import Award, Event, Programme
 
 BULK_THRESHOLD = 50_000  # rows above which indexes are dropped and rebuilt
 DEMO_USERS = ("demo-staff", "demo-enterprise")
-STAFF_GROUP = "Staff"
-STAFF_APPS = (
-    "core",
-    "accounts",
-    "moderation",
-    "imports",
-    "clusters",
-    "enterprises",
-    "colleges",
-    "markets",
-    "programmes",
-)
 
 
 class AlreadySeeded(Exception):
@@ -139,10 +127,7 @@ def _seed_fixed(today: dt.date) -> None:
 def _seed_users(first_enterprise_id: int) -> None:
     from django.conf import settings
 
-    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=STAFF_APPS)
-    )
+    group = staff_group()  # staff capability comes from its permissions
     User = get_user_model()
     staff = User.objects.create_user(
         "demo-staff",

@@ -25,8 +25,9 @@ from enterprises.permissions import (
     PUBLIC_FIELD_ORDER,
     STAFF_FIELD_ORDER,
     STAFF_FIELDS,
-    viewer_tier,
-    visible_fields,
+    Viewer,
+    usable_facets,
+    visible_enterprises,
 )
 from enterprises.search.facets import Labeller
 from enterprises.search.indexing import FACETS
@@ -102,10 +103,8 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        user = self.context["request"].user
-        members = self.context.get("member_ids", set())
-        tier = viewer_tier(user, is_member=instance.pk in members)
-        shown = visible_fields(tier, instance.contact_visibility)
+        viewer = self.context.get("viewer") or Viewer(self.context["request"].user)
+        shown = viewer.fields(instance)
         return {k: v for k, v in data.items() if k not in TIER_FIELDS or k in shown}
 
 
@@ -182,12 +181,6 @@ LIST_PARAMETERS = [
 ]
 
 
-def _member_ids(user) -> set[int]:
-    if not user.is_authenticated or user.is_staff:
-        return set()
-    return set(user.memberships.values_list("enterprise_id", flat=True))
-
-
 FACET_VALUE_SCHEMA = {
     "type": "object",
     "required": ["value", "label", "count", "selected"],
@@ -236,14 +229,14 @@ class EnterpriseViewSet(
 
     def get_queryset(self):
         return (
-            Enterprise.objects.visible_to(self.request.user)
+            visible_enterprises(self.request.user)
             .select_related("region", "city")
             .prefetch_related(*PREFETCH)
         )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["member_ids"] = _member_ids(self.request.user)
+        context["viewer"] = Viewer(self.request.user)
         return context
 
     @extend_schema(
@@ -254,7 +247,7 @@ class EnterpriseViewSet(
 
         Page numbers by default; ``cursor`` switches to cursor pagination (id order)
         for bulk reads. ``facets`` asks for facet counts under the current query."""
-        search = Search.from_params(request.query_params)
+        search = Search.from_params(request.query_params, request.user)
         if search.errors:
             raise exceptions.ValidationError({"non_field_errors": search.errors})
         facet_codes = self._facet_codes(request)
@@ -308,11 +301,14 @@ class EnterpriseViewSet(
         )
 
     def _facet_codes(self, request) -> list[str]:
+        """The facets asked for; one this client may not use is unknown to it."""
         raw = request.query_params.get("facets", "")
         names = [n.strip() for n in raw.split(",") if n.strip()]
+        usable = usable_facets(request.user)
+        known = {p: c for p, c in FACET_PARAMS.items() if c in usable}
         if names == ["all"]:
-            return list(FACETS)
-        unknown = [n for n in names if n not in FACET_PARAMS]
+            return list(known.values())
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise exceptions.ValidationError(
                 {
@@ -320,12 +316,12 @@ class EnterpriseViewSet(
                         _("Unknown filter name: %(names)s. Known: %(known)s.")
                         % {
                             "names": ", ".join(unknown),
-                            "known": ", ".join(FACET_PARAMS),
+                            "known": ", ".join(known),
                         }
                     ]
                 }
             )
-        return [FACET_PARAMS[n] for n in dict.fromkeys(names)]
+        return [known[n] for n in dict.fromkeys(names)]
 
     def _facets(self, result, codes: list[str]) -> dict:
         labeller = Labeller()

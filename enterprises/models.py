@@ -43,24 +43,7 @@ class EnterpriseQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
-    def visible_to(self, user):
-        """Entries the user may see: staff see all, others the published ones
-        and the ones they are a member of."""
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        if user.is_authenticated:
-            return self.filter(
-                models.Q(published=True) | models.Q(memberships__user=user)
-            ).distinct()
-        return self.published()
-
-    def editable_by(self, user):
-        """Entries the user may propose changes to (staff: all)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        return self.filter(memberships__user=user)
+    # Who may see or edit which entries: enterprises.permissions.
 
 
 class Enterprise(BilingualName):

@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from enterprises.models import Enterprise
-from enterprises.permissions import viewer_tier, visible_fields
+from enterprises.permissions import Viewer, access_enterprise_by_id
 from enterprises.search.facets import facet_groups
 from enterprises.search.query import (
     SORTS,
@@ -19,22 +19,13 @@ from enterprises.search.query import (
 TYPEAHEAD_LIMIT = 8
 
 
-def _member_ids(user) -> set[int]:
-    if not user.is_authenticated or user.is_staff:
-        return set()
-    return set(user.memberships.values_list("enterprise_id", flat=True))
-
-
 @login_not_required
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    search = Search.from_params(request.GET)
+    search = Search.from_params(request.GET, request.user)
     result = run(search, request.user)
-    members = _member_ids(request.user)
-    rows = [
-        (e, visible_fields(viewer_tier(request.user, is_member=e.id in members)))
-        for e in result.rows
-    ]
+    viewer = Viewer(request.user)
+    rows = [(e, viewer.fields(e)) for e in result.rows]
     context = {
         "search": search,
         "result": result,
@@ -62,7 +53,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def typeahead(request: HttpRequest) -> HttpResponse:
-    search = Search.from_params(request.GET)
+    search = Search.from_params(request.GET, request.user)
     search.page_size = TYPEAHEAD_LIMIT
     suggestions: list[Enterprise] = []
     if search.tsquery:
@@ -121,23 +112,21 @@ def _matching_places(text: str) -> list[tuple[str, str, str]]:
 
 @login_not_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(
-        Enterprise.objects.visible_to(request.user).select_related("region", "city"),
-        pk=pk,
+    viewer = Viewer(request.user)
+    enterprise = access_enterprise_by_id(
+        request.user,
+        pk,
+        queryset=Enterprise.objects.select_related("region", "city"),
     )
-    is_member = (
-        request.user.is_authenticated
-        and enterprise.memberships.filter(user=request.user).exists()
-    )
-    tier = viewer_tier(request.user, is_member=is_member)
-    show = visible_fields(tier, enterprise.contact_visibility)
     return render(
         request,
         "enterprises/enterprise_detail.html",
         {
             "enterprise": enterprise,
-            "is_member": is_member,
-            "show": dict.fromkeys(show, True),
+            "is_member": viewer.is_member(enterprise.pk),
+            "can_edit": viewer.can_edit(enterprise),
+            "show": dict.fromkeys(viewer.fields(enterprise), True),
+            # Rows of an enterprise the user may see (access_enterprise_by_id).
             "clusters": enterprise.clusters.all(),
             "certifications": enterprise.certifications.all(),
             "designations": enterprise.designations.all(),

@@ -16,7 +16,12 @@ from core.readahead import read_ahead
 from core.tabular import csv_chunks, xlsx_chunks
 from enterprises.choices import Visibility
 from enterprises.models import Enterprise
-from enterprises.permissions import ALL_FIELDS, viewer_tier, visible_fields
+from enterprises.permissions import (
+    ALL_FIELDS,
+    Viewer,
+    visible_enterprises,
+    visible_fields,
+)
 from imports.columns import SECTIONS, cell_kind, choice_label
 
 FETCH_CHUNK = 2000
@@ -70,13 +75,10 @@ def enterprise_rows(queryset: QuerySet[Enterprise], user: Any) -> Iterator[list[
         .order_by("id")
         .values_list(*db_fields, "cluster_slugs", "export_blank")
     )
-    is_member: set[int] = set()
-    if user.is_authenticated and not user.is_staff:
-        is_member = set(user.memberships.values_list("enterprise_id", flat=True))
+    viewer = Viewer(user)
+    viewer.member_ids  # noqa: B018 - read before the second thread starts
     # Read on a second thread (no query of this one's may run while it reads).
     rows = read_ahead(lambda: query.iterator(chunk_size=FETCH_CHUNK), batch=FETCH_CHUNK)
-    tier_default = viewer_tier(user)
-    tier_member = viewer_tier(user, is_member=True)
     positions = {name: i for i, name in enumerate(db_fields)}
     positions["region"] = positions["region_id"]
     positions["clusters"] = len(db_fields)
@@ -128,8 +130,7 @@ def enterprise_rows(queryset: QuerySet[Enterprise], user: Any) -> Iterator[list[
     for record in rows:
         if not yes_no:
             yes_no.update({True: _yes_no(True), False: _yes_no(False)})
-        tier = tier_member if record[0] in is_member else tier_default
-        key = (tier, record[contact_pos])
+        key = (viewer.tier(record[0]), record[contact_pos])
         try:
             getter, fixes = plans[key]
         except KeyError:
@@ -167,8 +168,7 @@ def section_rows(kind: str) -> Iterator[list[Any]]:
 
 def rows_for(kind: str, user: Any, queryset: QuerySet | None = None):
     if kind == "enterprises":
-        if queryset is None:
-            queryset = Enterprise.objects.visible_to(user)
+        queryset = visible_enterprises(user, queryset)
         return enterprise_rows(queryset, user)
     return section_rows(kind)
 

@@ -34,7 +34,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection, connections, models, transaction
 from django.db.models import signals
 from django.db.models.deletion import get_candidate_relations_to_delete
@@ -878,7 +877,7 @@ def clean_prepared_files(*, older_than: timedelta = PREPARED_MAX_AGE) -> list[Pa
     apply without them cleans and indexes the file again. Returns what was
     deleted."""
     try:
-        folder = Path(default_storage.path("imports"))
+        folder = Path(ImportJob._meta.get_field("file").storage.path("imports"))
     except NotImplementedError:  # no local files
         return []
     if not folder.is_dir():

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import private_storage
+
 
 class ImportJob(models.Model):
     """One uploaded spreadsheet and what became of it: checked (dry run), applied
@@ -42,7 +44,11 @@ class ImportJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    # Staff uploads hold contact phones and e-mails: private storage, outside
+    # MEDIA_ROOT (never served), as claim proofs.
+    file = models.FileField(
+        _("file"), upload_to="imports/", storage=private_storage, blank=True
+    )
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)

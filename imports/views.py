@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.tabular import TabularError
+from enterprises.permissions import is_staff_member
 from enterprises.search.query import Search
 from imports.columns import SECTIONS
 from imports.exports import CONTENT_TYPES, export_chunks, header
@@ -28,7 +29,8 @@ FIELD_LABELS_KIND = {
 
 
 def _staff(request: HttpRequest) -> None:
-    if not request.user.is_staff:
+    """Staff pages: other signed-in users get a 404, like any forbidden object."""
+    if not is_staff_member(request.user):
         raise Http404
 
 
@@ -166,7 +168,7 @@ def export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
         raise Http404
     queryset = None
     if kind == "enterprises":
-        queryset = Search.from_params(request.GET).queryset(request.user)
+        queryset = Search.from_params(request.GET, request.user).queryset(request.user)
     response = StreamingHttpResponse(
         export_chunks(kind, fmt, request.user, queryset),
         content_type=CONTENT_TYPES[fmt],

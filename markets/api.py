@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from enterprises.permissions import visible_enterprise_q
+from enterprises.permissions import visible_related
 from markets.models import Market, Tenancy
 
 
@@ -63,11 +63,11 @@ class MarketViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=TenancySerializer(many=True), filters=False)
     @action(detail=True, filter_backends=[], filterset_class=None)
-    def tenants(self, request, slug=None):
+    def tenants(self, request, slug=None, **kwargs):
         """The market's tenant enterprises that this client may see, paginated."""
         market = self.get_object()
-        tenancies = Tenancy.objects.filter(
-            visible_enterprise_q(request.user), market=market
+        tenancies = visible_related(
+            request.user, Tenancy.objects.filter(market=market)
         ).order_by("stall", "id")
         page = self.paginate_queryset(tenancies)
         return self.get_paginated_response(TenancySerializer(page, many=True).data)

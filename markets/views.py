@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from enterprises.models import Enterprise
+from enterprises.permissions import visible_related
 from markets.models import Market, Tenancy
 
 
@@ -20,9 +20,7 @@ def market_detail(request: HttpRequest, slug: str) -> HttpResponse:
         slug=slug,
     )
     tenancies = (
-        Tenancy.objects.filter(
-            market=market, enterprise__in=Enterprise.objects.visible_to(request.user)
-        )
+        visible_related(request.user, Tenancy.objects.filter(market=market))
         .select_related("enterprise")
         .order_by("stall")
     )

@@ -1,7 +1,6 @@
 """API: change requests and claims, and the moderation actions on them. Every
 action calls the same service as the review pages (``moderation.services``)."""
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
@@ -11,7 +10,12 @@ from rest_framework.response import Response
 
 from enterprises import api as enterprises_api
 from enterprises.api import EnterpriseSerializer, EnterpriseUpdateSerializer
-from enterprises.models import ChangeRecord, Enterprise
+from enterprises.models import ChangeRecord
+from enterprises.permissions import (
+    access_enterprise_by_id,
+    editable_enterprises,
+    is_staff_member,
+)
 from enterprises.services import enterprise_update
 from moderation.models import ChangeRequest, ChangeRequestField, Claim
 from moderation.services import (
@@ -84,9 +88,7 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = ChangeRequest.objects.filter(
-            enterprise__in=Enterprise.objects.editable_by(self.request.user).values(
-                "id"
-            )
+            enterprise__in=editable_enterprises(self.request.user).values("id")
         ).select_related("submitted_by")
         status = self.request.query_params.get("status")
         if status in ChangeRequest.Status.values:
@@ -97,7 +99,7 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
         request=ChangeRequestDecideSerializer, responses=ChangeRequestSerializer
     )
     @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
+    def decide(self, request, pk=None, **kwargs):
         """Staff: accept or reject pending fields (accepted fields publish)."""
         change_request = self.get_object()
         serializer = ChangeRequestDecideSerializer(data=request.data)
@@ -154,7 +156,7 @@ class ClaimViewSet(
 
     def get_queryset(self):
         queryset = Claim.objects.select_related("user")
-        if not self.request.user.is_staff:
+        if not is_staff_member(self.request.user):
             queryset = queryset.filter(user=self.request.user)
         status = self.request.query_params.get("status")
         if status in Claim.Status.values:
@@ -163,7 +165,7 @@ class ClaimViewSet(
 
     @extend_schema(request=ClaimDecideSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
+    def decide(self, request, pk=None, **kwargs):
         """Staff: approve (the person becomes a member) or deny (with a reason)."""
         claim = self.get_object()
         serializer = ClaimDecideSerializer(data=request.data)
@@ -178,7 +180,7 @@ class ClaimViewSet(
 
     @extend_schema(request=ClaimRevokeSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
+    def revoke(self, request, pk=None, **kwargs):
         """Staff: revoke an approved claim (ends the membership), with a reason."""
         claim = self.get_object()
         serializer = ClaimRevokeSerializer(data=request.data)
@@ -219,12 +221,10 @@ class EnterpriseViewSet(enterprises_api.EnterpriseViewSet):
     def partial_update(self, request, *args, **kwargs):
         """Change an enterprise. Staff changes publish at once and are recorded in
         the history; an enterprise user's changes become its change request."""
-        enterprise = get_object_or_404(
-            Enterprise.objects.editable_by(request.user), pk=kwargs["pk"]
-        )
+        enterprise = access_enterprise_by_id(request.user, kwargs["pk"], edit=True)
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError(_("Send a JSON object of fields."))
-        if not request.user.is_staff:
+        if not is_staff_member(request.user):
             return self._propose(request, enterprise)
         unknown = set(request.data) - set(EnterpriseUpdateSerializer().fields)
         if unknown:

@@ -104,6 +104,7 @@ from enterprises.models import (
     EnterpriseMembership,
     EnterprisePhoto,
 )
+from enterprises.permissions import is_staff_member, user_can_edit, user_can_view
 from enterprises.services import (
     UPDATABLE_FIELDS,
     change_record_revert,
@@ -134,12 +135,8 @@ SCALAR_FIELDS = frozenset(CHANGE_KEYS) - {
 }
 
 
-def can_edit_enterprise(user: User, enterprise: Enterprise) -> bool:
-    return Enterprise.objects.editable_by(user).filter(pk=enterprise.pk).exists()
-
-
 def _require_staff(actor: User) -> None:
-    if not (actor.is_authenticated and actor.is_staff):
+    if not is_staff_member(actor):
         raise PermissionDenied(_("Only staff can do this."))
 
 
@@ -327,7 +324,7 @@ def _form_input(
 def change_request_submit(
     *, actor: User, enterprise: Enterprise, changes: dict[str, Any]
 ) -> ChangeRequest | None:
-    if not actor.is_authenticated or not can_edit_enterprise(actor, enterprise):
+    if not actor.is_authenticated or not user_can_edit(actor, enterprise):
         raise PermissionDenied(_("You cannot edit this enterprise."))
     refused = set(changes) - CHANGE_KEYS
     if refused:
@@ -513,7 +510,7 @@ def claim_submit(
 ) -> Claim:
     if not actor.is_authenticated:
         raise PermissionDenied(_("Log in to claim an enterprise."))
-    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+    if not user_can_view(actor, enterprise):
         raise PermissionDenied(_("You cannot claim this enterprise."))
     if enterprise.memberships.filter(user=actor).exists():
         raise ValidationError(_("You are already linked to this enterprise."))
@@ -694,7 +691,7 @@ def invitation_accept(*, actor: User, invitation: Invitation) -> EnterpriseMembe
 @transaction.atomic
 def enterprise_confirm(*, actor: User, enterprise: Enterprise) -> None:
     """The enterprise's user confirms the published profile is still correct."""
-    if not actor.is_authenticated or not can_edit_enterprise(actor, enterprise):
+    if not actor.is_authenticated or not user_can_edit(actor, enterprise):
         raise PermissionDenied(_("You cannot edit this enterprise."))
     enterprise_update(
         actor=actor,

@@ -28,6 +28,7 @@ from enterprises.forms import (
     profile_form_data,
 )
 from enterprises.models import ChangeRecord, Enterprise
+from enterprises.permissions import access_enterprise_by_id, is_staff_member
 from moderation.forms import (
     ClaimDecisionForm,
     ClaimForm,
@@ -60,7 +61,7 @@ def staff_only(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_staff:
+        if not is_staff_member(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -92,7 +93,7 @@ def _open_request(enterprise: Enterprise) -> ChangeRequest | None:
 
 
 def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(Enterprise.objects.editable_by(request.user), pk=pk)
+    enterprise = access_enterprise_by_id(request.user, pk, edit=True)
     open_request = _open_request(enterprise)
     pending = (
         {row.field: row.new for row in open_request.pending} if open_request else {}
@@ -147,7 +148,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def enterprise_history(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(Enterprise.objects.editable_by(request.user), pk=pk)
+    enterprise = access_enterprise_by_id(request.user, pk, edit=True)
     records = enterprise.change_records.select_related("actor", "reverts")[:200]
     change_requests = (
         enterprise.change_requests.select_related("submitted_by")
@@ -182,14 +183,14 @@ def enterprise_history_revert(request: HttpRequest, pk: int, record_pk: int):
 
 @require_POST
 def enterprise_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(Enterprise.objects.editable_by(request.user), pk=pk)
+    enterprise = access_enterprise_by_id(request.user, pk, edit=True)
     enterprise_confirm(actor=request.user, enterprise=enterprise)
     messages.success(request, _("Thank you: the profile is confirmed as current."))
     return redirect("me")
 
 
 def enterprise_claim(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    enterprise = access_enterprise_by_id(request.user, pk)
     if request.method == "POST":
         form = ClaimForm(request.POST, request.FILES)
         if form.is_valid():
@@ -221,7 +222,7 @@ def enterprise_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 def enterprise_invite(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_object_or_404(Enterprise, pk=pk)
+    enterprise = access_enterprise_by_id(request.user, pk, edit=True)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         invitation_create(

@@ -1,11 +1,11 @@
 """API: the association's programmes and events (read-only)."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from core.api import IntegerFilter
-from enterprises.permissions import visible_enterprise_q
+from enterprises.permissions import visible_related
 from programmes.models import Award, Event, Programme
 
 
@@ -75,9 +75,9 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
-        awards = Award.objects.filter(
-            Q(enterprise__isnull=True) | visible_enterprise_q(self.request.user)
-        ).order_by("title", "id")
+        awards = visible_related(self.request.user, Award.objects.all()).order_by(
+            "title", "id"
+        )
         return (
             Event.objects.select_related("programme")
             .prefetch_related(

@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from enterprises.models import Enterprise
+from enterprises.permissions import visible_related
 from programmes.models import Award, Event, Participation, Programme
 
 
@@ -17,9 +17,8 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     programme = get_object_or_404(Programme, slug=slug)
-    visible = Enterprise.objects.visible_to(request.user)
     participations = (
-        Participation.objects.filter(programme=programme, enterprise__in=visible)
+        visible_related(request.user, Participation.objects.filter(programme=programme))
         .select_related("enterprise", "event")
         .order_by("-year", "enterprise__name")
     )
@@ -30,7 +29,9 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "events": programme.events.select_related("region"),
             "page": Paginator(participations, 50).get_page(request.GET.get("page")),
-            "awards": Award.objects.filter(event__programme=programme)
+            "awards": visible_related(
+                request.user, Award.objects.filter(event__programme=programme)
+            )
             .select_related("event", "enterprise")
             .order_by("-event__starts_on"),
         },
@@ -48,15 +49,16 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(
         Event.objects.select_related("programme", "region"), slug=slug
     )
-    visible = Enterprise.objects.visible_to(request.user)
     return render(
         request,
         "programmes/event_detail.html",
         {
             "event": event,
-            "participations": event.participations.filter(
-                enterprise__in=visible
+            "participations": visible_related(
+                request.user, event.participations.all()
             ).select_related("enterprise"),
-            "awards": event.awards.select_related("enterprise"),
+            "awards": visible_related(request.user, event.awards.all()).select_related(
+                "enterprise"
+            ),
         },
     )

@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from accounts.tokens import api_token_create
 from clusters.models import Cluster
+from core.permissions import staff_group
 from enterprises.models import Enterprise, EnterpriseMembership
 from enterprises.services import enterprise_reindex
 
@@ -24,7 +25,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """A member of the Staff group (staff capability comes from its permissions);
+    ``is_staff`` opens the admin site, as for the demo staff."""
+
     is_staff = True
+
+    @factory.post_generation
+    def staff_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(staff_group())
 
 
 class ClusterFactory(factory.django.DjangoModelFactory):

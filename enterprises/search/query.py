@@ -39,6 +39,11 @@ from enterprises.health import (
     stale_sql,
 )
 from enterprises.models import Enterprise
+from enterprises.permissions import (
+    usable_facets,
+    usable_health_filters,
+    visible_enterprise_sql,
+)
 from enterprises.search.indexing import FACETS
 
 EXACT_LIMIT = 10_000
@@ -98,8 +103,9 @@ class Search:
     # --- parsing ---------------------------------------------------------------
 
     @classmethod
-    def from_params(cls, params: QueryDict) -> Search:
-        """Parse query parameters; bad values are dropped with a message."""
+    def from_params(cls, params: QueryDict, user=None) -> Search:
+        """Parse query parameters; bad values are dropped with a message. With
+        ``user``, so are the filters that user may not use (see :meth:`for_user`)."""
         search = cls()
         search.q = " ".join((params.get("q") or "").split())[:MAX_QUERY_CHARS]
         for param, code in PARAM_TO_FACET.items():
@@ -147,7 +153,19 @@ class Search:
         search.page_size = _positive_int(
             params.get("page_size"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
         )
-        return search
+        return search if user is None else search.for_user(user)
+
+    def for_user(self, user) -> Search:
+        """Drop the filters ``user`` may not use: a filter on a field the user may
+        not see (``enterprises.permissions.usable_facets``) is ignored, as an
+        unknown parameter would be. Returns the search itself."""
+        usable = usable_facets(user)
+        self.filters = {c: v for c, v in self.filters.items() if c in usable}
+        health = usable_health_filters(user)
+        for name in HEALTH_PARAMS:
+            if name not in health:
+                setattr(self, name, False)
+        return self
 
     @cached_property
     def tsquery(self) -> str | None:
@@ -171,8 +189,12 @@ class Search:
     def where(
         self, user, *, table: str = TABLE, exclude_facet: str | None = None
     ) -> tuple[str, list]:
-        """The WHERE condition (SQL, params) for this search as seen by ``user``."""
-        parts, params = visibility(user, table)
+        """The WHERE condition (SQL, params) for this search as seen by ``user``:
+        of the entries the user may see, and without the filters the user may not
+        use."""
+        parts, params = visible_enterprise_sql(user, table)
+        usable = usable_facets(user)
+        health = usable_health_filters(user)
         if self.matches_nothing:
             parts.append("FALSE")
         elif self.tsquery:
@@ -180,7 +202,7 @@ class Search:
             params.append(self.tsquery)
         required: list[str] = []
         for code, values in self.filters.items():
-            if code == exclude_facet or exclude_facet == "*":
+            if code == exclude_facet or exclude_facet == "*" or code not in usable:
                 continue
             keys = [f"{code}:{v}" for v in values]
             if len(keys) == 1:
@@ -191,10 +213,10 @@ class Search:
         if required:
             parts.append(f"{table}.facets @> %s::varchar[]")
             params.append(required)
-        if self.stale:
+        if self.stale and "stale" in health:
             parts.append(stale_sql(table))
             params.append(stale_before())
-        if self.incomplete:
+        if self.incomplete and "incomplete" in health:
             parts.append(f"{completeness_sql(table)} < %s")
             params.append(INCOMPLETE_BELOW)
         if self.updated_since:
@@ -294,26 +316,13 @@ class Search:
         return value in self.filters.get(code, [])
 
 
-def visibility(user, table: str = TABLE) -> tuple[list[str], list]:
-    """Conditions for the entries a user may see: staff all, members also their
-    own drafts, everyone the published ones."""
-    if user.is_authenticated and user.is_staff:
-        return [], []
-    if user.is_authenticated:
-        return [
-            f"({table}.published OR {table}.id IN (SELECT enterprise_id FROM "
-            "enterprises_enterprisemembership WHERE user_id = %s))"
-        ], [user.pk]
-    return [f"{table}.published"], []
-
-
 def name_matches(text: str, user, limit: int) -> list[int]:
     """Ids of visible enterprises named ``text`` exactly, then by prefix (btree
     indexes only: fast enough to run on every keystroke)."""
     nq = normalize(text) if text else ""
     if not nq:
         return []
-    parts, params = visibility(user)
+    parts, params = visible_enterprise_sql(user)
     found: list[int] = []
     for condition, values in (
         (f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)", [nq, nq]),
@@ -513,7 +522,9 @@ def sampled_facet_counts(
 
 
 def run(search: Search, user, *, with_facets: bool = True) -> Result:
-    """Execute a search: the page of rows, the total and the facet counts."""
+    """Execute a search: the page of rows, the total and the facet counts (of the
+    facets ``user`` may use)."""
+    search.for_user(user)
     where_sql, params = search.where(user)
     planned = estimate(where_sql, params)
     sampled = None
@@ -552,9 +563,12 @@ def run(search: Search, user, *, with_facets: bool = True) -> Result:
                 )
 
     rows = _page_rows(search, user, broad=broad, total=total)
+    usable = usable_facets(user)
     facets: dict[str, list[FacetValue]] = {}
     for key, count in counts.items():
         code, _sep, value = key.partition(":")
+        if code not in usable:
+            continue
         facets.setdefault(code, []).append(
             FacetValue(value, count, search.is_selected(code, value))
         )

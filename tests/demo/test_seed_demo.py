@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 
 from clusters.models import Cluster
 from colleges.models import College
+from core.permissions import is_staff_member
 from demo.models import DemoDataset
 from demo.rows import ENTERPRISE_TABLE_COLUMNS
 from enterprises.models import Enterprise
@@ -87,6 +88,9 @@ def test_demo_logins_work_and_enterprise_user_owns_one_enterprise():
     member = authenticate(username="demo-enterprise", password="liaoning-demo-2026")
     assert staff is not None and staff.is_staff
     assert member is not None and not member.is_staff
+    # Staff capability comes from the Staff group's model permissions.
+    assert is_staff_member(staff) and not is_staff_member(member)
+    assert staff.groups.filter(name="Staff").exists()
     memberships = list(member.memberships.all())
     assert len(memberships) == 1 and memberships[0].role == "owner"
     assert memberships[0].enterprise.published

@@ -246,3 +246,29 @@ def test_unknown_member_is_not_a_member(db):
     MembershipFactory(enterprise=EnterpriseFactory())
     client = token_client(UserFactory())
     assert client.get(f"/api/v1/enterprises/{e.pk}/").status_code == 404
+
+
+# A filter or facet on a field the viewer may not see is neither applied nor offered.
+
+
+def test_revenue_filter_is_not_applied_for_visitors_in_the_api(api, banded):
+    """Leak: ``?revenue=`` listed exactly the matching entries to anyone."""
+    ids = {e.pk for e in banded.values()}
+    rows = api.get("/api/v1/enterprises/?revenue=gt500m").json()["results"]
+    assert {r["id"] for r in rows} == ids
+    client = token_client(UserFactory())
+    rows = client.get("/api/v1/enterprises/?revenue=gt500m").json()["results"]
+    assert {r["id"] for r in rows} == {banded["rich"].pk}
+
+
+def test_revenue_facet_is_not_offered_to_visitors_in_the_api(api, banded):
+    facets = api.get("/api/v1/enterprises/?facets=all").json()["facets"]
+    assert "revenue" not in facets and "uscc_warning" not in facets
+    assert "sector" in facets
+    response = api.get("/api/v1/enterprises/?facets=revenue")
+    assert response.status_code == 400
+    # Unknown to visitors: the message names it once, not among the known ones.
+    assert response.json()["error"]["fields"]["facets"][0].count("revenue") == 1
+    signed_in = token_client(UserFactory())
+    facets = signed_in.get("/api/v1/enterprises/?facets=revenue").json()["facets"]
+    assert {f["value"] for f in facets["revenue"]} == {"gt500m", "lt5m"}

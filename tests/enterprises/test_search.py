@@ -12,7 +12,12 @@ from enterprises.models import Enterprise, EnterpriseCertification
 from enterprises.search.query import Search, run
 from enterprises.services import enterprise_reindex
 from programmes.models import Participation, Programme
-from tests.factories import ClusterFactory, EnterpriseFactory, StaffFactory
+from tests.factories import (
+    ClusterFactory,
+    EnterpriseFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +104,7 @@ FILTER_CASES = [
     ("market=JP", {"export_markets": ["JP"], "is_exporter": True}),
     ("exporter=yes", {"is_exporter": True}),
     ("employees=100-299", {"employee_band": "100-299"}),
-    ("revenue=gt500m", {"revenue_band": "gt500m"}),
+    ("revenue=gt500m", {"revenue_band": "gt500m"}),  # signed-in users (members tier)
     ("founded=1990", {"founded_year": 1995}),
     ("city=210200", {"region_id": "210214"}),
     ("county=210214", {"region_id": "210214"}),
@@ -110,7 +115,8 @@ FILTER_CASES = [
 def test_each_filter_selects_matching_enterprises(querystring, fields):
     match = EnterpriseFactory(**fields)
     EnterpriseFactory()  # matches none of the filters
-    assert ids(querystring) == {match.id}
+    user = UserFactory() if "revenue_band" in fields else ANON
+    assert ids(querystring, user) == {match.id}
 
 
 def test_certification_designation_and_programme_filters():

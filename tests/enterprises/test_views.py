@@ -156,3 +156,73 @@ def test_typeahead_suggests_clusters_and_places(client):
     assert "?county=211481" in html  # 兴城市, a county-level city
     assert "?city=211400" not in html
     assert "?city=211400" in _html(client, "/enterprises/typeahead/?q=葫芦岛")
+
+
+# A filter or facet on a field the viewer may not see is neither applied nor offered.
+
+
+def test_revenue_filter_and_facet_are_not_on_the_search_page_for_visitors(
+    client, banded
+):
+    """Leak: the search page filtered by, and counted, the members-only band."""
+    html = client.get("/enterprises/?revenue=gt500m").content.decode()
+    assert banded["small"].name in html and banded["rich"].name in html
+    assert 'data-facet="revenue"' not in html and 'name="revenue"' not in html
+    client.force_login(UserFactory())
+    html = client.get("/enterprises/?revenue=gt500m").content.decode()
+    assert banded["rich"].name in html and banded["small"].name not in html
+    assert 'data-facet="revenue"' in html
+
+
+def test_staff_only_filters_are_ignored_for_others(client, banded):
+    # uscc_warning and incomplete read staff-only fields (the USCC override, the
+    # hidden contacts): for others they filter nothing.
+    warned = EnterpriseFactory(name="校验失败有限公司", uscc="91110000600037341X")
+    for query in ("uscc_warning=yes", "incomplete=1"):
+        for user in (None, UserFactory()):
+            if user:
+                client.force_login(user)
+            html = client.get(f"/enterprises/?{query}").content.decode()
+            assert banded["rich"].name in html and warned.name in html, query
+            assert "data-health-filters" not in html
+    client.force_login(StaffFactory())
+    html = client.get("/enterprises/?uscc_warning=yes").content.decode()
+    assert warned.name in html and banded["rich"].name not in html
+
+
+# Results and detail show the same fields for the same viewer.
+
+CONTACTS_SEEN = {  # contact publication -> viewers who see the phone
+    "public": {"anonymous", "other", "owner", "staff"},
+    "members": {"other", "owner", "staff"},
+    "staff": {"owner", "staff"},
+}
+
+
+@pytest.mark.parametrize("contacts", list(CONTACTS_SEEN))
+def test_result_list_and_detail_show_the_same_contacts(client, contacts):
+    """Leak: a published phone showed on the detail page but not in the results."""
+    e = EnterpriseFactory(
+        name="联系方式测试有限公司",
+        contact_person="李经理",
+        contact_phone="0429-3216549",
+        contact_visibility=contacts,
+    )
+    owner = UserFactory()
+    EnterpriseMembership.objects.create(user=owner, enterprise=e, role="owner")
+    viewers = {
+        "anonymous": None,
+        "other": UserFactory(),
+        "owner": owner,
+        "staff": StaffFactory(),
+    }
+    for who, user in viewers.items():
+        if user is not None:
+            client.force_login(user)
+        detail = _html(client, e.get_absolute_url())
+        results = _html(client, "/enterprises/?q=联系方式测试")
+        phone = who in CONTACTS_SEEN[contacts]
+        person = who != "anonymous"  # the members tier
+        for html in (detail, results):
+            assert ("0429-3216549" in html) is phone, (contacts, who)
+            assert ("李经理" in html) is person, (contacts, who)

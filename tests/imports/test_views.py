@@ -1,5 +1,7 @@
 """The /imports/ pages and the export of search results."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -201,3 +203,39 @@ def test_template_downloads(client, staff):
         client.get(reverse("imports:import-template", args=["nope", "csv"])).status_code
         == 404
     )
+
+
+def test_uploaded_files_are_stored_outside_the_public_media_folder(
+    client, staff, settings, django_capture_on_commit_callbacks
+):
+    """Leak: staff import files (with contact phones and e-mails) were stored under
+    MEDIA_ROOT, which the media URL serves."""
+    client.force_login(staff)
+    data = csv_bytes([row(name="私密文件企业有限公司", uscc=uscc(22))])
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, data)
+    job = ImportJob.objects.get()
+    stored = Path(job.file.path).resolve()
+    assert stored.is_file() and stored.read_bytes() == data
+    media = Path(settings.MEDIA_ROOT).resolve()
+    assert not stored.is_relative_to(media)
+    assert not any(p.is_file() for p in media.rglob("*") if "imports" in p.parts)
+
+
+def test_migration_moves_the_files_of_existing_jobs(tmp_path, staff):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    migration = import_module("imports.migrations.0002_import_files_private")
+    public = FileSystemStorage(location=tmp_path / "media")
+    private = FileSystemStorage(location=tmp_path / "media-private")
+    name = public.save("imports/old-enterprises.bin", ContentFile(b"name,phone"))
+    public.save(name + ".prepared", ContentFile(b"cache"))
+    ImportJob.objects.create(kind="enterprises", file=name, file_name="old.csv")
+    migration.move_files(apps, None, source=public, target=private)
+    assert not public.exists(name) and not public.exists(name + ".prepared")
+    with private.open(name) as handle:
+        assert handle.read() == b"name,phone"

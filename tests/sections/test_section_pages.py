@@ -7,9 +7,15 @@ import pytest
 
 from clusters.models import Designation
 from colleges.models import College, Partnership
+from enterprises.models import EnterpriseMembership
 from markets.models import Market, Tenancy
 from programmes.models import Award, Event, Participation, Programme
-from tests.factories import ClusterFactory, EnterpriseFactory, StaffFactory
+from tests.factories import (
+    ClusterFactory,
+    EnterpriseFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +119,94 @@ def test_programme_and_event_pages_show_events_participants_and_awards(client):
     assert "区域品牌计划" in _html(client, "/programmes/")
     detail = _html(client, winner.get_absolute_url())
     assert "区域品牌计划" in detail and "金奖" in detail
+
+
+@pytest.fixture
+def draft_everywhere():
+    """An unpublished enterprise linked to every section, beside a published one."""
+    cluster = ClusterFactory(slug="xingcheng", name="兴城泳装产业集群")
+    draft = EnterpriseFactory(
+        name="未发布的草稿企业有限公司", published=False, clusters=[cluster]
+    )
+    public = EnterpriseFactory(name="已发布的公开企业有限公司", clusters=[cluster])
+    Designation.objects.create(
+        kind="honour", title="草稿荣誉", awarding_body="协会", enterprise=draft
+    )
+    market = Market.objects.create(slug="wuai", name="五爱市场", region_id="210100")
+    college = College.objects.create(
+        slug="dlpu", name="大连工业大学", kind="university", region_id="210200"
+    )
+    programme = Programme.objects.create(
+        slug="heritage", kind="heritage", name="非遗计划"
+    )
+    event = Event.objects.create(
+        slug="expo-2025",
+        kind="competition",
+        programme=programme,
+        name="设计大赛",
+        starts_on=dt.date(2025, 6, 1),
+        ends_on=dt.date(2025, 6, 2),
+    )
+    for e, stall, prize in ((draft, "B-1", "草稿金奖"), (public, "B-2", "公开银奖")):
+        Tenancy.objects.create(market=market, enterprise=e, stall=stall)
+        Partnership.objects.create(college=college, enterprise=e, kind="internship")
+        Participation.objects.create(
+            programme=programme, enterprise=e, event=event, year=2025
+        )
+        Award.objects.create(event=event, title=prize, enterprise=e)
+    Award.objects.create(event=event, title="个人奖", winner_name="张设计师")
+    owner = UserFactory()
+    EnterpriseMembership.objects.create(user=owner, enterprise=draft, role="owner")
+    return {"draft": draft, "public": public, "owner": owner}
+
+
+SECTION_PAGES = [
+    "/clusters/xingcheng/",
+    "/markets/wuai/",
+    "/colleges/dlpu/",
+    "/programmes/heritage/",
+    "/events/expo-2025/",
+]
+
+
+@pytest.mark.parametrize("url", SECTION_PAGES)
+@pytest.mark.parametrize("who", ["anonymous", "other"])
+def test_section_pages_hide_unpublished_enterprises(client, draft_everywhere, url, who):
+    """Leak: programme and event pages listed the awards of unpublished entries
+    (name and link) to visitors; every section page is checked."""
+    if who == "other":
+        client.force_login(UserFactory())
+    html = _html(client, url)
+    draft = draft_everywhere["draft"]
+    assert draft.name not in html and draft.get_absolute_url() not in html
+    assert "草稿金奖" not in html
+    assert draft_everywhere["public"].name in html
+
+
+@pytest.mark.parametrize("url", SECTION_PAGES)
+@pytest.mark.parametrize("who", ["owner", "staff"])
+def test_section_pages_show_unpublished_enterprises_to_those_who_see_them(
+    client, draft_everywhere, url, who
+):
+    client.force_login(draft_everywhere["owner"] if who == "owner" else StaffFactory())
+    html = _html(client, url)
+    assert draft_everywhere["draft"].name in html
+    assert draft_everywhere["public"].name in html
+
+
+def test_awards_to_people_stay_on_event_and_programme_pages(client, draft_everywhere):
+    for url in ("/events/expo-2025/", "/programmes/heritage/"):
+        html = _html(client, url)
+        assert "个人奖" in html and "张设计师" in html and "公开银奖" in html
+
+
+def test_cluster_list_counts_the_enterprises_the_user_may_see(client, draft_everywhere):
+    def count() -> str:
+        html = _html(client, "/clusters/")
+        return html.split("?cluster=xingcheng")[1].split("<")[0]
+
+    assert count() == '">1'
+    client.force_login(draft_everywhere["owner"])
+    assert count() == '">2'  # its own draft too, as the search it links to
+    client.force_login(StaffFactory())
+    assert count() == '">2'

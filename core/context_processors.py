@@ -1,0 +1,13 @@
+"""Template context the base template needs on every page."""
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from core.permissions import is_staff_member
+
+
+def permissions(request: HttpRequest) -> dict:
+    """``staff_member``: whether the user has staff capability (the policy's one
+    check, ``core.permissions.is_staff_member``), worked out when a template asks."""
+    user = getattr(request, "user", None)
+    return {"staff_member": SimpleLazyObject(lambda: is_staff_member(user))}
