@@ -102,7 +102,7 @@ class EnterpriseField:
         """The field's (lazy, translated) label."""
         if self.label_text is not None:
             return self.label_text
-        return Enterprise._meta.get_field(self.name).verbose_name
+        return getattr(Enterprise._meta.get_field(self.name), "verbose_name", self.name)
 
     @property
     def has_column(self) -> bool:
@@ -129,7 +129,7 @@ class EnterpriseField:
             field = Enterprise._meta.get_field(self.name)
         except FieldDoesNotExist:
             return False
-        return field.concrete or (field.many_to_many and not field.auto_created)
+        return bool(field.concrete or (field.many_to_many and not field.auto_created))
 
 
 def _f(name: str, tier: Tier, zh: str = "", en: str = "", **kwargs: Any):

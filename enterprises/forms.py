@@ -8,7 +8,7 @@ how each value is validated: the edit page and the API both hand their values to
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
@@ -38,7 +38,7 @@ EXTRA_FIELDS = tuple(
     name for name in PROPOSABLE_FIELDS if not BY_NAME[name].is_model_field
 )
 PROFILE_FIELDS = PROFILE_MODEL_FIELDS + EXTRA_FIELDS
-CHOICE_LIST_FIELDS = {
+CHOICE_LIST_FIELDS: dict[str, list[tuple[str, Any]]] = {
     "business_models": BusinessModel.choices,
     "sectors": Sector.choices,
     "export_markets": EXPORT_MARKET_CHOICES,
@@ -224,6 +224,10 @@ class MultipleImageField(forms.FileField):
         return [reencode_image(super(MultipleImageField, self).clean(f)) for f in data]
 
 
+def _region_label(region: Region) -> str:
+    return f"{region.code} {region.name}"
+
+
 class EnterpriseProfileForm(forms.ModelForm):
     """Every field an enterprise may change. Bind it with current values overlaid
     with the proposed ones; `proposed_values()` gives the JSON-safe result."""
@@ -282,12 +286,14 @@ class EnterpriseProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.filter(
-            level=Region.Level.COUNTY
-        ).order_by("code")
-        self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
+        region = cast(forms.ModelChoiceField, self.fields["region"])
+        region.queryset = Region.objects.filter(level=Region.Level.COUNTY).order_by(
+            "code"
+        )
+        region.label_from_instance = _region_label  # type: ignore[method-assign,assignment]
         self.photos = list(self.instance.photos.all()) if self.instance.pk else []
-        self.fields["photos_remove"].choices = [
+        photos_remove = cast(forms.MultipleChoiceField, self.fields["photos_remove"])
+        photos_remove.choices = [
             (str(p.pk), p.caption or p.image.name) for p in self.photos
         ]
 
@@ -302,7 +308,8 @@ class EnterpriseProfileForm(forms.ModelForm):
     def clean(self):
         """The rules across fields are the model's (`Enterprise.clean`, run with
         the model validation after this)."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("latitude") is None and "datum" in data:
             data["datum"] = ""  # no coordinates, no datum
         removed = set(data.get("photos_remove") or [])
@@ -313,12 +320,6 @@ class EnterpriseProfileForm(forms.ModelForm):
                 _("At most %(n)s photos.") % {"n": MAX_PHOTOS},
             )
         return data
-
-    def _post_clean(self):
-        # Validate the model's own rules on a copy; the instance is never saved.
-        logo = self.cleaned_data.pop("logo", None)
-        super()._post_clean()
-        self.cleaned_data["logo"] = logo
 
     def proposed_values(self) -> dict[str, Any]:
         """The proposed value of every profile field, JSON-safe, in the same form

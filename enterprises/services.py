@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from enterprises.search.indexing import IndexData, facet_keys, search_document
 # Fields `enterprise_update` may change (the field registry's editable fields).
 # "clusters" takes a list of cluster slugs.
 UPDATABLE_FIELDS = frozenset(EDITABLE_FIELDS)
-ORIGIN_SOURCE = {
+ORIGIN_SOURCE: dict[str, str] = {
     ChangeRecord.Origin.STAFF: Source.STAFF_VERIFIED,
     ChangeRecord.Origin.CHANGE_REQUEST: Source.SELF_REPORTED,
     ChangeRecord.Origin.SELF_SERVICE: Source.SELF_REPORTED,
@@ -27,7 +28,7 @@ ORIGIN_SOURCE = {
     ChangeRecord.Origin.API: Source.STAFF_VERIFIED,
 }
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def jsonable(value: Any) -> Any:
@@ -53,7 +54,7 @@ def field_value(enterprise: Enterprise, field: str) -> Any:
 def _set(enterprise: Enterprise, field: str, value: Any) -> None:
     if field == "region":
         enterprise.region_id = value
-        enterprise.city_id = str(value)[:4] + "00" if value else None
+        enterprise.city_id = str(value)[:4] + "00" if value else None  # type: ignore[assignment]
     else:
         setattr(enterprise, field, value)
 
@@ -119,7 +120,7 @@ def enterprise_update(
         diff["clusters"] = cluster_slugs
     record = ChangeRecord.objects.create(
         enterprise=enterprise,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, AuthUser) else None,
         origin=origin,
         reason=reason,
         reference=reference,
@@ -185,7 +186,7 @@ def enterprise_create(
         enterprise.clusters.set(clusters)
     ChangeRecord.objects.create(
         enterprise=enterprise,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, AuthUser) else None,
         origin=origin,
         reference=reference,
         changes=changes,
@@ -204,7 +205,11 @@ def change_record_revert(
         if field_value(enterprise, field) != values["new"]:
             raise ValidationError(
                 _("“%(field)s” has changed again since; revert the later change first.")
-                % {"field": Enterprise._meta.get_field(field).verbose_name}
+                % {
+                    "field": getattr(
+                        Enterprise._meta.get_field(field), "verbose_name", field
+                    )
+                }
             )
     old = {field: values["old"] for field, values in record.changes.items()}
     for field in ("latitude", "longitude"):

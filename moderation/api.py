@@ -18,12 +18,8 @@ from enterprises.permissions import (
 )
 from enterprises.services import enterprise_update
 from moderation.models import ChangeRequest, ChangeRequestField, Claim
-from moderation.services import (
-    change_request_decide,
-    change_request_submit,
-    claim_decide,
-    claim_revoke,
-)
+from moderation.services.changes import change_request_decide, change_request_submit
+from moderation.services.claims import claim_decide, claim_revoke
 
 
 class ChangeRequestFieldSerializer(serializers.ModelSerializer):

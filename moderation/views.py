@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.models import Region
+from enterprises.fields import LOW_RISK_FIELDS
 from enterprises.forms import (
     PROFILE_GROUPS,
     CertificationFormSet,
@@ -36,20 +37,18 @@ from moderation.forms import (
     InvitationSignupForm,
 )
 from moderation.models import ChangeRequest, ChangeRequestField, Claim
-from moderation.services import (
-    LOW_RISK_FIELDS,
-    STALE_AFTER,
+from moderation.services.changes import (
     change_request_decide,
     change_request_submit,
-    claim_decide,
-    claim_revoke,
-    claim_submit,
-    enterprise_confirm,
     history_revert,
+)
+from moderation.services.claims import claim_decide, claim_revoke, claim_submit
+from moderation.services.common import STALE_AFTER
+from moderation.services.confirmations import enterprise_confirm, stale_enterprises
+from moderation.services.invitations import (
     invitation_accept,
     invitation_create,
     invitation_for_token,
-    stale_enterprises,
 )
 
 # The edit page's sections and their fields (from the field registry).

@@ -49,7 +49,8 @@ from enterprises.models import ChangeRecord
 from imports.jobs import import_job_check, import_job_create
 from markets.models import Market, Tenancy
 from moderation.models import Claim
-from moderation.services import change_request_submit, invitation_create
+from moderation.services.changes import change_request_submit
+from moderation.services.invitations import invitation_create
 from programmes.models import Award, Event, Participation, Programme
 from tests.factories import (
     ClusterFactory,

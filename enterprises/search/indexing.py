@@ -9,6 +9,7 @@ of a result set come from one ``unnest(facets)`` aggregate.
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from enterprises.choices import EXPORT_MARKETS, BusinessModel, Certification, Sector
 from enterprises.uscc import check_ok, is_well_formed, normalize_uscc
@@ -67,7 +68,7 @@ def _label_words(kind: str) -> dict[str, tuple[str, str]]:
     """Code -> (English label, Chinese label) for a choice list, computed once."""
     from django.utils import translation
 
-    labels = {
+    labels: dict[str, Any] = {  # type: ignore[assignment]
         "sector": dict(Sector.choices),
         "model": dict(BusinessModel.choices),
         "cert": dict(Certification.choices),

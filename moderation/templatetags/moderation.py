@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from moderation.services import field_label as _field_label
+from moderation.services.changes import field_label as _field_label
 
 register = template.Library()
 

@@ -95,7 +95,7 @@ def test_data_health_figures(client, staff, known):
 
 def test_pending_reviews_are_counted_and_linked(client, staff, known):
     from enterprises.models import EnterpriseMembership
-    from moderation.services import change_request_submit
+    from moderation.services.changes import change_request_submit
     from tests.factories import UserFactory
 
     owner = UserFactory()

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from enterprises import fields
 from enterprises.api import EnterpriseSerializer, EnterpriseUpdateSerializer
-from enterprises.fields import FIELDS, Group, Tier
+from enterprises.fields import FIELDS, LOW_RISK_FIELDS, Group, Tier
 from enterprises.forms import (
     CHANGE_KEYS,
     PROFILE_GROUPS,
@@ -30,7 +30,7 @@ from enterprises.permissions import (
 from enterprises.services import UPDATABLE_FIELDS
 from imports.columns import SECTIONS, EnterpriseRowForm
 from imports.exports import export_chunks, header
-from moderation.services import LOW_RISK_FIELDS, field_label
+from moderation.services.changes import field_label
 from moderation.views import FIELD_GROUPS
 from tests.factories import EnterpriseFactory
 

@@ -17,7 +17,7 @@ from enterprises.models import ChangeRecord, Enterprise, EnterpriseCertification
 from imports.exports import export_chunks
 from imports.jobs import Options, dry_run
 from moderation.models import ChangeRequest
-from moderation.services import change_request_submit
+from moderation.services.changes import change_request_submit
 from tests.factories import EnterpriseFactory
 from tests.imports.helpers import csv_bytes, row, uscc
 

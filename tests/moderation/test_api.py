@@ -5,7 +5,8 @@ import pytest
 
 from enterprises.models import ChangeRecord
 from moderation.models import ChangeRequest, Claim
-from moderation.services import change_request_submit, claim_submit
+from moderation.services.changes import change_request_submit
+from moderation.services.claims import claim_submit
 from tests.enterprises.uploads import pdf
 from tests.factories import EnterpriseFactory, StaffFactory, UserFactory, token_client
 

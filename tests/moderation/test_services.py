@@ -12,14 +12,14 @@ from moderation.models import (
     Claim,
     ConfirmationReminder,
 )
-from moderation.services import (
+from moderation.services.changes import (
     change_request_decide,
     change_request_submit,
-    claim_decide,
-    claim_revoke,
-    claim_submit,
-    confirmation_reminders_send,
     history_revert,
+)
+from moderation.services.claims import claim_decide, claim_revoke, claim_submit
+from moderation.services.confirmations import confirmation_reminders_send
+from moderation.services.invitations import (
     invitation_accept,
     invitation_create,
     invitation_for_token,

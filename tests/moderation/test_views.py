@@ -9,7 +9,8 @@ from django.utils import timezone
 from accounts import throttle
 from enterprises.models import ChangeRecord, EnterpriseMembership
 from moderation.models import ChangeRequest, Claim, Invitation
-from moderation.services import change_request_submit, claim_submit
+from moderation.services.changes import change_request_submit
+from moderation.services.claims import claim_submit
 from tests.enterprises.uploads import pdf, png, script_as_png
 from tests.factories import (
     EnterpriseFactory,

@@ -4,7 +4,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from moderation.services import confirmation_reminders_send, reminder_cycle
+from moderation.services.confirmations import (
+    confirmation_reminders_send,
+    reminder_cycle,
+)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,102 @@
+"""Invitations of enterprise users (see the package's docstring)."""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enterprises.choices import MembershipRole
+from enterprises.models import (
+    Enterprise,
+    EnterpriseMembership,
+)
+from moderation.models import (
+    Invitation,
+)
+from moderation.services.common import (
+    INVITATION_DAYS,
+    User,
+    _after_commit_mail,
+    _require_staff,
+)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    email: str,
+    role: str = MembershipRole.EDITOR,
+    site_url: str,
+) -> tuple[Invitation, str]:
+    _require_staff(actor)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        enterprise=enterprise,
+        role=role,
+        token_hash=_token_hash(token),
+        created_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    link = site_url.rstrip("/") + reverse("invitation-accept", args=[token])
+    _after_commit_mail(
+        _("You are invited to keep %(name)s's profile current")
+        % {"name": enterprise.name},
+        "moderation/email/invitation.txt",
+        {"invitation": invitation, "link": link, "days": INVITATION_DAYS},
+        [email],
+    )
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link's token opens, if it is unused and unexpired."""
+    return (
+        Invitation.objects.select_related("enterprise")
+        .filter(
+            token_hash=_token_hash(token or ""),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, actor: User, invitation: Invitation) -> EnterpriseMembership:
+    if not actor.is_authenticated:
+        raise PermissionDenied(_("Log in or create an account first."))
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
+        raise ValidationError(_("This invitation has expired or was already used."))
+    role = invitation.role
+    if (
+        role == MembershipRole.OWNER
+        and invitation.enterprise.memberships.filter(role=MembershipRole.OWNER)
+        .exclude(user=actor)
+        .exists()
+    ):
+        role = MembershipRole.EDITOR
+    membership, _created = EnterpriseMembership.objects.get_or_create(
+        user=actor, enterprise=invitation.enterprise, defaults={"role": role}
+    )
+    invitation.accepted_by = actor
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    return membership
+
+
+# Confirmation --------------------------------------------------------------------
