@@ -1,9 +1,8 @@
-"""Enterprises, their certifications, photos and the users who may edit them."""
+"""The enterprise: its profile fields and the rules across them."""
 
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
@@ -19,10 +18,8 @@ from enterprises import names
 from enterprises.choices import (
     EXPORT_MARKET_CHOICES,
     BusinessModel,
-    Certification,
     Datum,
     EmployeeBand,
-    MembershipRole,
     RegistrationStatus,
     RevenueBand,
     Sector,
@@ -362,170 +359,3 @@ class Enterprise(BilingualName):
     @property
     def export_market_labels(self) -> list[str]:
         return _labels(EXPORT_MARKET_CHOICES, self.export_markets)
-
-
-class EnterpriseCertification(models.Model):
-    enterprise = models.ForeignKey(
-        Enterprise,
-        verbose_name=_("enterprise"),
-        on_delete=models.CASCADE,
-        related_name="certifications",
-    )
-    scheme = models.CharField(
-        _("certification"), max_length=20, choices=Certification.choices
-    )
-    certificate_no = models.CharField(
-        _("certificate number"), max_length=80, blank=True
-    )
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["scheme"]
-        verbose_name = _("certification")
-        verbose_name_plural = _("certifications")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["enterprise", "scheme"], name="certification_once_per_scheme"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(valid_from__isnull=True)
-                | models.Q(valid_until__isnull=True)
-                | models.Q(valid_until__gte=models.F("valid_from")),
-                name="certification_valid_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.get_scheme_display()
-
-    def clean(self) -> None:
-        super().clean()
-        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            raise ValidationError(
-                {
-                    "valid_until": ValidationError(
-                        _("The end of validity is before its start."),
-                        code="valid_range",
-                    )
-                }
-            )
-
-
-class EnterprisePhoto(models.Model):
-    enterprise = models.ForeignKey(
-        Enterprise,
-        verbose_name=_("enterprise"),
-        on_delete=models.CASCADE,
-        related_name="photos",
-    )
-    image = models.ImageField(_("image"), upload_to="photos/")
-    caption = models.CharField(_("caption"), max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
-        verbose_name = _("photo")
-        verbose_name_plural = _("photos")
-
-    def __str__(self) -> str:
-        return self.caption or self.image.name or ""
-
-
-class EnterpriseMembership(models.Model):
-    """A user who may propose changes to an enterprise's profile."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="memberships",
-    )
-    enterprise = models.ForeignKey(
-        Enterprise,
-        verbose_name=_("enterprise"),
-        on_delete=models.CASCADE,
-        related_name="memberships",
-    )
-    role = models.CharField(
-        _("role"),
-        max_length=10,
-        choices=MembershipRole.choices,
-        default=MembershipRole.EDITOR,
-    )
-    created_at = models.DateTimeField(_("since"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "enterprise"], name="membership_once_per_user"
-            ),
-            models.UniqueConstraint(
-                fields=["enterprise"],
-                condition=models.Q(role="owner"),
-                name="membership_one_owner",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} – {self.enterprise}"
-
-
-class ChangeRecord(models.Model):
-    """One published change to an enterprise: who, when, which fields (old and new
-    values), why, and where it came from. Written only by ``enterprise_update``."""
-
-    class Origin(models.TextChoices):
-        STAFF = "staff", _("Staff edit")
-        CHANGE_REQUEST = "change_request", _("Change request")
-        SELF_SERVICE = "self_service", _("Published at once (low-risk field)")
-        IMPORT = "import", _("Import")
-        API = "api", _("API")
-        REVERT = "revert", _("Revert")
-
-    enterprise = models.ForeignKey(
-        Enterprise,
-        verbose_name=_("enterprise"),
-        on_delete=models.CASCADE,
-        related_name="change_records",
-        db_index=False,  # changerecord_ent leads with it
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    reference = models.CharField(
-        _("reference"),
-        max_length=100,
-        blank=True,
-        help_text=_("What the change came from, e.g. change-request:12 or import:5."),
-    )
-    changes = models.JSONField(_("changes"), default=dict)
-    reverts = models.ForeignKey(
-        "self",
-        verbose_name=_("reverts"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="reverted_by",
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("change record")
-        verbose_name_plural = _("change records")
-        indexes = [
-            models.Index(fields=["enterprise", "-created_at"], name="changerecord_ent")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.enterprise_id} {self.origin} {self.created_at:%Y-%m-%d}"

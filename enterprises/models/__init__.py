@@ -1,0 +1,18 @@
+"""Enterprises, their certifications, photos and the users who may edit them."""
+
+from enterprises.models.enterprise import Enterprise, EnterpriseQuerySet
+from enterprises.models.history import ChangeRecord
+from enterprises.models.related import (
+    EnterpriseCertification,
+    EnterpriseMembership,
+    EnterprisePhoto,
+)
+
+__all__ = [
+    "ChangeRecord",
+    "Enterprise",
+    "EnterpriseCertification",
+    "EnterpriseMembership",
+    "EnterprisePhoto",
+    "EnterpriseQuerySet",
+]
