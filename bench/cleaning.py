@@ -32,7 +32,7 @@ def main() -> None:
 
     from bench.imports import build_csv
     from imports.columns import SECTIONS, RowCleaner
-    from imports.jobs import open_table
+    from imports.plan import open_table
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.csv"

@@ -13,14 +13,10 @@ from core.tabular import TabularError
 from enterprises.search.query import Search
 from imports.columns import SECTIONS
 from imports.exports import CONTENT_TYPES, export_chunks, header
-from imports.jobs import (
-    import_job_create,
-    import_job_refresh,
-    import_job_request_apply,
-    import_job_request_undo,
-    max_bytes,
-)
+from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ImportJob
+from imports.plan import max_bytes
+from imports.undo import import_job_request_undo
 
 FIELD_LABELS_KIND = {
     kind: {c.field: c.header for c in s.columns} for kind, s in SECTIONS.items()

@@ -16,18 +16,18 @@ from django.utils import translation
 from clusters.models import Designation
 from enterprises.models import ChangeRecord, Enterprise, EnterpriseMembership
 from enterprises.services import enterprise_update
-from imports import jobs as imports
+from imports import jobs, undo
 from imports.jobs import (
-    ImportRefused,
-    delete_rows,
     import_job_apply,
     import_job_check,
     import_job_create,
+    import_job_refresh,
     import_job_request_apply,
-    import_job_request_undo,
-    prepared_path,
 )
 from imports.models import ImportJob
+from imports.plan import ImportRefused
+from imports.prepare import prepared_path
+from imports.undo import delete_rows, import_job_request_undo
 from moderation.models import Claim
 from programmes.models import Award, Event
 from tests.factories import ClusterFactory, EnterpriseFactory, MembershipFactory
@@ -197,7 +197,7 @@ def test_a_failing_undo_task_goes_back_to_applied(
         Enterprise.objects.filter(pk__in=pks).delete()
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(imports, "delete_rows", broken)
+    monkeypatch.setattr(undo, "delete_rows", broken)
     with django_capture_on_commit_callbacks(execute=True):
         import_job_request_undo(actor=staff, job=job, language="en")
     job.refresh_from_db()
@@ -246,7 +246,7 @@ def test_undo_deletes_the_related_rows_of_created_entries_and_nothing_else(
 
     job = import_job_request_undo(actor=staff, job=job)  # not run yet
     assert job.status == ImportJob.Status.UNDO_QUEUED
-    imports.import_job_run_undo(job_id=job.pk)
+    undo.import_job_run_undo(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.UNDONE, job.message
     assert job.progress_done == job.progress_total == 3
@@ -295,7 +295,7 @@ def test_a_protected_reference_refuses_the_deletion(monkeypatch):
 def test_set_based_deletion_covers_every_relation_of_an_enterprise():
     """No relation of an enterprise (or of what is deleted with it) needs Django's
     collector: a new one with an unsupported on_delete would fail here."""
-    steps = imports._deletion_steps(Enterprise, imports._PK_ANY % "id", pk_any=True)
+    steps = undo._deletion_steps(Enterprise, undo._PK_ANY % "id", pk_any=True)
     tables = {sql.split()[2] for kind, sql, _ in steps if sql.startswith("DELETE")}
     for table in (
         "enterprises_changerecord",
@@ -326,7 +326,7 @@ def test_a_failed_apply_deletes_the_prepared_rows(staff, monkeypatch):
     def refused(**kwargs):
         raise ImportRefused("Row 2: changed. Nothing was changed.")
 
-    monkeypatch.setattr(imports, "apply_file", refused)
+    monkeypatch.setattr(jobs, "apply_file", refused)
     job = import_job_apply(job_id=job.pk)
     assert job.status == ImportJob.Status.FAILED
     assert not path.exists()
@@ -344,7 +344,7 @@ def test_a_rejected_file_and_a_dead_job_keep_no_prepared_rows(staff):
     path.with_suffix(".tmp").write_bytes(b"half")
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.APPLYING)
     job.refresh_from_db()
-    imports.import_job_refresh(job)
+    import_job_refresh(job)
     assert job.status == ImportJob.Status.FAILED
     assert not path.exists() and not path.with_suffix(".tmp").exists()
 

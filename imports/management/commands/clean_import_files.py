@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from imports.jobs import PREPARED_MAX_AGE, clean_prepared_files
+from imports.prepare import PREPARED_MAX_AGE, clean_prepared_files
 
 
 class Command(BaseCommand):

@@ -11,15 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import TabularError, csv_chunks, write_xlsx
 from imports.exports import header
-from imports.jobs import (
-    ImportRefused,
-    Options,
-    Summary,
-    apply_file,
-    dry_run,
-    import_job_create,
-)
+from imports.jobs import apply_file, dry_run, import_job_create
 from imports.models import ImportJob
+from imports.plan import ImportRefused, Options, Summary
 
 
 def describe(plan) -> str:
