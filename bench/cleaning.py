@@ -31,7 +31,8 @@ def main() -> None:
     from django.utils import translation
 
     from bench.imports import build_csv
-    from imports.columns import SECTIONS, RowCleaner
+    from imports.cleaning import RowCleaner
+    from imports.columns import SECTIONS
     from imports.plan import open_table
 
     with tempfile.TemporaryDirectory() as tmp:

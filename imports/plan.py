@@ -23,7 +23,8 @@ from enterprises.models import Enterprise
 from enterprises.names import name_key
 from enterprises.services import jsonable
 from enterprises.uscc import uscc_warning
-from imports.columns import SECTIONS, RowCleaner, Section, match_header
+from imports.cleaning import RowCleaner
+from imports.columns import SECTIONS, Section, match_header
 
 DEFAULT_MAX_BYTES = 50_000_000
 CHUNK = 1000

@@ -22,7 +22,8 @@ from core.tabular import Table
 from enterprises.names import name_key
 from enterprises.services import jsonable
 from enterprises.uscc import uscc_warning
-from imports.columns import SECTIONS, RowCleaner
+from imports.cleaning import RowCleaner
+from imports.columns import SECTIONS, warm_caches
 from imports.models import ImportJob
 from imports.plan import (
     CHUNK,
@@ -119,8 +120,6 @@ class PlanRun:
         if kind != "enterprises" or table.estimated_rows < PARALLEL_MIN_ROWS:
             self.source = (clean_rows(self.planner.cleaner, c) for c in chunks)
             return
-        from imports.columns import _regions
-
         builder = IndexBuilder()
         key = repr(
             (
@@ -146,7 +145,7 @@ class PlanRun:
 
         global _WORKER
         warm_up()  # load the dictionaries once, before the fork
-        _regions()  # and the caches the cleaning reads (no queries in workers)
+        warm_caches()  # and the caches the cleaning reads (no queries in workers)
         _WORKER = (self.planner.cleaner, builder, translation.get_language())
         try:
             self.pool = multiprocessing.get_context("fork").Pool(2)
