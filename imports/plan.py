@@ -356,6 +356,7 @@ class EnterprisePlanner:
                 plan.warnings.append(warning)
                 if self.options.accept_warnings:
                     values["uscc_check_override"] = True
+                    plan.index = None  # made without the override: made again
         plan.values = values
         if existing is None:
             self._plan_create(plan, values, by_name)

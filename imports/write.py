@@ -1,7 +1,9 @@
-"""Writing planned rows. New enterprises are written in bulk (COPY) with the values,
-history records and search documents `enterprises.services.enterprise_create` gives
-one entry; updates go through `enterprises.services.enterprise_update`, so history,
-provenance and search stay current. Clusters, colleges and markets are saved one by
+"""Writing planned rows. New enterprises are written in bulk (COPY) with what
+`enterprises.services.enterprise_create` writes for one entry, made by the same
+functions: the column values and history changes by `enterprise_values`, the
+search document and facet keys by `enterprises.search.indexing.index_data`, the
+name key by `enterprises.names.name_key` (tested field by field). Updates go
+through `enterprise_update` itself. Clusters, colleges and markets are saved one by
 one (there are few)."""
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ from clusters.models import Cluster
 from core.models import Region
 from core.pgcopy import copy_row, copy_value
 from enterprises.models import ChangeRecord, Enterprise
-from enterprises.search.indexing import IndexData, facet_keys, search_document
+from enterprises.search.indexing import INDEXED_FIELDS, index, index_data
 from enterprises.services import (
-    ORIGIN_SOURCE,
-    UPDATABLE_FIELDS,
-    enterprise_build,
+    city_code,
     enterprise_update,
-    jsonable,
+    enterprise_values,
 )
 from imports.columns import Section
 from imports.models import ImportJob
@@ -34,11 +34,13 @@ from imports.plan import RowPlan, row_name_key
 
 
 class IndexBuilder:
-    """The search index input of a new enterprise from its field values."""
+    """The search document and facet keys of a new enterprise from its field
+    values, made by `enterprises.search.indexing.index_data` as for an entry saved
+    through the services, with the regions and clusters read once."""
 
     def __init__(self) -> None:
         self.regions = {
-            code: (name, name_en)
+            code: (code, name, name_en)
             for code, name, name_en in Region.objects.values_list(
                 "code", "name", "name_en"
             )
@@ -46,48 +48,28 @@ class IndexBuilder:
         self.clusters = {
             c.slug: (c.pk, c.name, c.name_en) for c in Cluster.objects.all()
         }
+        # What a field a file leaves out holds (the model's default).
+        blank = Enterprise()
+        self.blank = {name: getattr(blank, name) for name in INDEXED_FIELDS}
 
     def fingerprint(self) -> str:
         """Changes when anything documents or cleaning depend on changes."""
         state = repr((sorted(self.regions.items()), sorted(self.clusters.items())))
         return hashlib.sha256(state.encode()).hexdigest()
 
-    def data(self, values: dict) -> IndexData:
-        region = values["region"]
-        city = region[:4] + "00"
-        places = list(self.regions[region])
-        if city != region and city in self.regions:
-            places += list(self.regions[city])
-        return IndexData(
-            name=values.get("name", ""),
-            name_en=values.get("name_en", ""),
-            short_name=values.get("short_name", ""),
-            former_names=list(values.get("former_names") or []),
-            uscc=values.get("uscc"),
-            products=values.get("products", ""),
-            products_en=values.get("products_en", ""),
-            processes=values.get("processes", ""),
-            sectors=list(values.get("sectors") or []),
-            business_models=list(values.get("business_models") or []),
-            export_markets=list(values.get("export_markets") or []),
-            is_exporter=bool(values.get("is_exporter")),
-            employee_band=values.get("employee_band", ""),
-            revenue_band=values.get("revenue_band", ""),
-            founded_year=values.get("founded_year"),
-            city_code=city if city in self.regions else region,
-            county_code=region,
-            place_names=places,
-            address=values.get("address", ""),
-            address_en=values.get("address_en", ""),
-            clusters=[
-                (slug, self.clusters[slug][1], self.clusters[slug][2])
-                for slug in sorted(values.get("clusters") or [])
-            ],
-        )
-
     def index(self, values: dict) -> tuple[str, list[str]]:
-        data = self.data(values)
-        return search_document(data), facet_keys(data)
+        region = values["region"]
+        return index(
+            index_data(
+                {**self.blank, **values},
+                county=self.regions[region],
+                city=self.regions.get(city_code(region) or ""),
+                clusters=[
+                    (slug, *self.clusters[slug][1:])
+                    for slug in values.get("clusters") or []
+                ],
+            )
+        )
 
 
 # --- Writers ---------------------------------------------------------------------
@@ -106,11 +88,10 @@ class EnterpriseWriter:
             for f in Enterprise._meta.concrete_fields
             if f.column != "id" and f.column not in ("search_vector", "facets")
         ]
-        # The column values of an enterprise nobody set anything on (what
-        # `enterprise_build` starts from), and which columns a field name sets.
+        # The column values of an enterprise nobody set anything on (what the
+        # values `enterprise_values` gives are set on, as `enterprise_create` does).
         blank = Enterprise()
         self.defaults = {f.attname: getattr(blank, f.attname) for f in self.columns}
-        self.source = ORIGIN_SOURCE.get(ChangeRecord.Origin.IMPORT)
         self.copier = _Copier()
         self.created: set[int] = set()
         self.ids: list[int] = []  # reserved for new entries
@@ -164,38 +145,6 @@ class EnterpriseWriter:
     def close(self) -> None:
         self.copier.close()
 
-    def _build(
-        self, values: dict, planned: dict[str, list[Any]] | None = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Column values (by attname) and history changes of a new enterprise:
-        what `enterprise_build` gives, without a model instance per row. `planned`
-        are the plan's changes ([None, JSON value] of the same non-empty values)."""
-        planned = planned or {}
-        data = {k: v for k, v in values.items() if k != "clusters"}
-        data["clusters"] = values.get("clusters") or []
-        if not data.keys() <= UPDATABLE_FIELDS:
-            enterprise_build(data=data, origin=ChangeRecord.Origin.IMPORT)  # raises
-        attrs: dict[str, Any] = {}
-        changes: dict[str, dict[str, Any]] = {}
-        for name, value in data.items():
-            if name == "clusters":
-                if value:
-                    changes[name] = {"old": None, "new": sorted(value)}
-                continue
-            if name == "region":
-                attrs["region_id"] = value
-                attrs["city_id"] = str(value)[:4] + "00" if value else None
-            else:
-                attrs[name] = value
-            if value not in (None, "", [], False):
-                known = planned.get(name)
-                new = known[1] if known is not None else jsonable(value)
-                changes[name] = {"old": None, "new": new}
-        if self.source:
-            attrs["source"] = self.source
-            attrs["field_sources"] = dict.fromkeys(changes, str(self.source))
-        return attrs, changes
-
     def _create(
         self, plans: list[RowPlan], documents: list[tuple[str, list[str]]]
     ) -> None:
@@ -205,7 +154,11 @@ class EnterpriseWriter:
         enterprise_rows, cluster_rows, record_rows = [], [], []
         defaults = self.defaults
         for pk, plan, (document, facets) in zip(ids, plans, documents, strict=True):
-            attrs, changes = self._build(plan.values, plan.changes)
+            attrs, changes = enterprise_values(
+                data=plan.values,
+                origin=ChangeRecord.Origin.IMPORT,
+                json=plan.ahead["json"] if plan.ahead else None,
+            )
             attrs["name_key"] = row_name_key(plan, plan.values)
             row: list[Any] = [pk]
             for f in self.columns:
