@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -26,12 +25,7 @@ from core.tabular import TabularError
 from imports.columns import SECTIONS
 from imports.models import ImportJob
 from imports.plan import ImportRefused, Options, RowPlan, Summary, open_table
-from imports.prepare import (
-    PlanRun,
-    clean_prepared_files,
-    discard_prepared,
-    prepared_path,
-)
+from imports.prepare import PlanRun, clean_prepared_rows, discard_prepared
 from imports.progress import Progress, job_is_alive, lock_job
 from imports.write import EnterpriseWriter, GenericWriter
 
@@ -93,7 +87,7 @@ def import_job_create(
 
     if kind not in SECTIONS:
         raise TabularError(gettext_lazy("Unknown kind of import."))
-    clean_prepared_files()
+    clean_prepared_rows()
     table, _fields = open_table(data, kind)
     del table
     digest = hashlib.sha256(data).hexdigest()
@@ -119,15 +113,15 @@ def _summarise(
     options: Options,
     progress: Progress,
     *,
-    prepared: Path | None = None,
+    job: ImportJob | None = None,
 ) -> Summary:
-    """The dry run of a file; with `prepared`, its cleaned rows and search documents
-    are stored there for the apply."""
+    """The dry run of a file; for a `job`, its cleaned rows and search documents
+    are stored for the apply."""
     table, fields = open_table(data, kind)
     progress.total = table.estimated_rows
     summary = Summary()
-    sha256 = hashlib.sha256(data).hexdigest() if prepared else ""
-    run = PlanRun(kind, table, fields, options, prepared=prepared, sha256=sha256)
+    sha256 = hashlib.sha256(data).hexdigest() if job else ""
+    run = PlanRun(kind, table, fields, options, job=job, sha256=sha256)
     try:
         for plans in run:
             for plan in plans:
@@ -168,7 +162,7 @@ def import_job_check(*, job_id: int) -> ImportJob:
                     _job_data(job),
                     Options(),
                     progress,
-                    prepared=prepared_path(job),
+                    job=job,
                 )
             except TabularError as exc:
                 job.status = ImportJob.Status.INVALID
@@ -278,14 +272,13 @@ def apply_file(
     table, fields = open_table(data, job.kind)
     progress.total = progress.total or table.estimated_rows
     summary = Summary()
-    prepared = prepared_path(job)
     run = PlanRun(
         job.kind,
         table,
         fields,
         options,
         for_apply=True,
-        prepared=prepared,
+        job=job,
         sha256=hashlib.sha256(data).hexdigest(),
     )
     writer = (

@@ -1,21 +1,33 @@
 """Preparing the rows of a large enterprise file: two forked worker processes clean
 the rows and build their search documents (pure Python, most of the time of an
-import) while the main process plans them; the dry run keeps these prepared rows for
-the apply of the same file.
+import) while the main process plans them.
+
+The dry run of a job keeps these prepared rows for the apply of the same file, in
+the database (`PreparedChunk`, an UNLOGGED table: no WAL, emptied after a crash), so
+an apply on any machine reads them instead of preparing them again. A chunk is
+stored as zlib-compressed JSON (dates and decimals tagged), never as a pickle. The
+rows are keyed by what they were made with (the file's hash, its columns, the
+language, the regions and clusters); rows for another key, or not all of a file's
+rows, are not used, and the apply prepares the file again. A failed, rejected or
+dead job's rows are deleted (`discard_prepared`), as are those of dry runs never
+applied, after a day (`clean_prepared_rows`, run by uploads and by the
+``clean_import_files`` command).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import multiprocessing
-import pickle
-import time
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
-from django.core.files.storage import default_storage
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.tabular import Table
@@ -24,7 +36,7 @@ from enterprises.services import jsonable
 from enterprises.uscc import uscc_warning
 from imports.cleaning import RowCleaner
 from imports.columns import SECTIONS, warm_caches
-from imports.models import ImportJob
+from imports.models import ImportJob, PreparedChunk
 from imports.plan import (
     CHUNK,
     EnterprisePlanner,
@@ -39,61 +51,112 @@ from imports.write import IndexBuilder
 
 PARALLEL_MIN_ROWS = 4000
 
-# State of the forked worker processes (set before the fork).
-_WORKER: tuple[RowCleaner, IndexBuilder, str] | None = None
+PREPARED_VERSION = 2
+PREPARED_MAX_AGE = timedelta(hours=24)
+Prepared = list[tuple[RowPlan, dict]]  # a chunk of cleaned rows and their plans
+
+# State of the forked worker processes (set before the fork): the cleaner, the
+# index builder, the language and whether the chunks are stored.
+_WORKER: tuple[RowCleaner, IndexBuilder, str, bool] | None = None
 
 
-def _prepare(chunk: list[tuple[int, dict]]) -> bytes:
+def _prepare(chunk: list[tuple[int, dict]]) -> tuple[Prepared, bytes | None]:
     """In a worker process: clean a chunk and build the search documents of its
-    valid rows; the chunk pickled, as the dry run stores it (this process, not
-    the planning one, spends the time of pickling it)."""
+    valid rows; also the chunk as the dry run stores it (this process, not the
+    planning one, spends the time of encoding it)."""
     assert _WORKER is not None  # noqa: S101
-    cleaner, builder, language = _WORKER
+    cleaner, builder, language, store = _WORKER
     with translation.override(language):
         cleaned = clean_rows(cleaner, chunk)
-    for plan, values in cleaned:
-        if not plan.errors:
-            try:
-                plan.index = builder.index(values)
-            except Exception:  # noqa: BLE001 - the writer builds it again and reports
-                plan.index = None
-            uscc = values.get("uscc")
-            with translation.override(language):
-                check = uscc_warning(uscc) if uscc else None
-            plan.ahead = {
-                "json": {
-                    f: jsonable(v)
-                    for f, v in values.items()
-                    if f != "id" and v not in (None, "", [], False)
-                },
-                "key": name_key(values.get("name", "")),
-                "check": check,
-            }
-    return pickle.dumps(cleaned, protocol=pickle.HIGHEST_PROTOCOL)
+        for plan, values in cleaned:
+            if not plan.errors:
+                try:
+                    plan.index = builder.index(values)
+                except Exception:  # noqa: BLE001 - the writer builds it again, reports
+                    plan.index = None
+                uscc = values.get("uscc")
+                plan.ahead = {
+                    "json": {
+                        f: jsonable(v)
+                        for f, v in values.items()
+                        if f != "id" and v not in (None, "", [], False)
+                    },
+                    "key": name_key(values.get("name", "")),
+                    "check": uscc_warning(uscc) if uscc else None,
+                }
+    return cleaned, pack(cleaned) if store else None
 
 
-PREPARED_VERSION = 1
+# --- The stored form of a chunk ------------------------------------------------------
 
 
-def prepared_path(job: ImportJob) -> Path | None:
-    """Where a job's dry run keeps its prepared rows (cleaned values and search
-    documents) for the apply, or None when the storage has no local files."""
-    try:
-        return Path(job.file.path + ".prepared")
-    except (NotImplementedError, ValueError):
-        return None
+def _tagged(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not stored in prepared rows")
+
+
+_UNTAG = {
+    "decimal": Decimal,
+    "datetime": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+}
+
+
+def _untag(value: dict) -> Any:
+    if len(value) == 1:
+        for tag, parse in _UNTAG.items():
+            if tag in value:
+                return parse(value[tag])
+    return value
+
+
+def pack(prepared: Prepared) -> bytes:
+    """A chunk of prepared rows as compressed JSON."""
+    rows = [
+        [
+            plan.row,
+            plan.label,
+            plan.errors,
+            values,
+            plan.index,
+            plan.ahead,
+        ]
+        for plan, values in prepared
+    ]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_tagged)
+    return zlib.compress(text.encode(), 1)
+
+
+def unpack(data: bytes) -> Prepared:
+    """The chunk `pack` stored."""
+    rows = json.loads(zlib.decompress(data))
+    out = []
+    for number, label, errors, values, index, ahead in rows:
+        plan = RowPlan(
+            row=number, action="error" if errors else "", label=label, errors=errors
+        )
+        for name, value in values.items():
+            if value.__class__ is dict:
+                values[name] = _untag(value)
+        if index is not None:
+            plan.index = (index[0], index[1])
+        plan.ahead = ahead
+        out.append((plan, values))
+    return out
 
 
 class PlanRun:
     """Plan a file chunk by chunk (iterating gives lists of row plans).
 
     For a large enterprise file two forked processes clean the rows and build the
-    search documents (pure Python, most of the time of an import) while this
-    process plans. The dry run of a job stores those prepared rows (`prepared`, a
-    pickle stream written by this process, keyed by the file's hash, the language
-    and the regions and clusters they were made with); the apply of the same file
-    reads them instead of cleaning and indexing again, and plans them against the
-    data as it is then."""
+    search documents while this process plans. The dry run of a `job` stores those
+    prepared rows; the apply of the same job reads them instead of cleaning and
+    indexing again, and plans them against the data as it is then."""
 
     def __init__(
         self,
@@ -103,7 +166,7 @@ class PlanRun:
         options: Options,
         *,
         for_apply: bool = False,
-        prepared: Path | None = None,
+        job: ImportJob | None = None,
         sha256: str = "",
     ) -> None:
         present = [f for f in fields if f]
@@ -112,41 +175,45 @@ class PlanRun:
             self.planner = EnterprisePlanner(present, options)
         else:
             self.planner = GenericPlanner(SECTIONS[kind], present, options)
-        self.pool = None
-        self.store: Any = None
-        self.store_path: Path | None = None
+        self.pool: Any = None
+        self.store: ImportJob | None = None  # the job whose rows are stored
+        self.stored = 0  # chunks stored so far
+        self.finished = False
         self.source: Iterator[Any]
         chunks = row_chunks(table, fields)
         if kind != "enterprises" or table.estimated_rows < PARALLEL_MIN_ROWS:
             self.source = (clean_rows(self.planner.cleaner, c) for c in chunks)
             return
         builder = IndexBuilder()
-        key = repr(
-            (
-                PREPARED_VERSION,
-                sha256,
-                kind,
-                fields,
-                CHUNK,
-                translation.get_language(),
-                builder.fingerprint(),
-            )
+        state = (
+            PREPARED_VERSION,
+            sha256,
+            kind,
+            fields,
+            CHUNK,
+            translation.get_language(),
+            builder.fingerprint(),
         )
-        if for_apply and prepared is not None and sha256:
-            stored = _read_prepared(prepared, key)
+        self.key = hashlib.sha256(repr(state).encode()).hexdigest()
+        if for_apply and job is not None and sha256:
+            stored = _read_prepared(job, self.key)
             if stored is not None:
                 self.source = stored
                 return
-        if not for_apply and prepared is not None and sha256:
-            self.store_path = prepared
-            self.store = prepared.with_suffix(".tmp").open("wb")
-            pickle.dump(key, self.store, protocol=pickle.HIGHEST_PROTOCOL)
+        if not for_apply and job is not None and sha256:
+            discard_prepared(job)  # of an earlier dry run of the job
+            self.store = job
         from core.textsearch.text import warm_up
 
         global _WORKER
         warm_up()  # load the dictionaries once, before the fork
         warm_caches()  # and the caches the cleaning reads (no queries in workers)
-        _WORKER = (self.planner.cleaner, builder, translation.get_language())
+        _WORKER = (
+            self.planner.cleaner,
+            builder,
+            translation.get_language(),
+            self.store is not None,
+        )
         try:
             self.pool = multiprocessing.get_context("fork").Pool(2)
         finally:
@@ -157,112 +224,84 @@ class PlanRun:
         for prepared in self.prepared():
             yield self.planner.plan(prepared)
 
-    def prepared(self) -> Iterator[list[tuple[RowPlan, dict]]]:
+    def prepared(self) -> Iterator[Prepared]:
         """Chunks of cleaned rows, not yet planned (`planner.plan` plans them)."""
-        rows = 0
         for item in self.source:
-            if isinstance(item, bytes):  # from a worker process, pickled
-                prepared = pickle.loads(item)  # noqa: S301 - our own worker's
-                if self.store is not None:
-                    self.store.write(item)
+            if isinstance(item, tuple):  # from a worker process
+                prepared, packed = item
+                if self.store is not None and packed is not None:
+                    PreparedChunk.objects.create(
+                        job=self.store,
+                        key=self.key,
+                        number=self.stored,
+                        rows=len(prepared),
+                        data=packed,
+                    )
+                    self.stored += 1
             else:
                 prepared = item
-                if self.store is not None:
-                    pickle.dump(prepared, self.store, protocol=pickle.HIGHEST_PROTOCOL)
-            rows += len(prepared)
             yield prepared
-        if self.store is not None and self.store_path is not None:
-            pickle.dump(("end", rows), self.store)
-            self.store.close()
-            Path(self.store.name).replace(self.store_path)
-            self.store = None
+        self.finished = True
 
     def close(self) -> None:
-        if self.store is not None:  # not read to the end: keep nothing
-            self.store.close()
-            Path(self.store.name).unlink(missing_ok=True)
-            self.store = None
+        if self.store is not None and not self.finished:  # keep no partial rows
+            discard_prepared(self.store)
+        self.store = None
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
 
 
-def _read_prepared(path: Path, key: str) -> Iterator[list[tuple[RowPlan, dict]]] | None:
-    """The prepared chunks stored by a dry run, if they are for this key."""
-    try:
-        handle = path.open("rb")
-    except OSError:
+def _read_prepared(job: ImportJob, key: str) -> Iterator[Prepared] | None:
+    """The prepared chunks a dry run of the job stored, if there are all of them
+    and for this key."""
+    chunks = PreparedChunk.objects.filter(job=job)
+    stored = list(chunks.order_by("number").values_list("number", "key", "rows"))
+    if (
+        not stored
+        or [number for number, _key, _rows in stored] != list(range(len(stored)))
+        or any(stored_key != key for _number, stored_key, _rows in stored)
+        or sum(rows for _number, _key, rows in stored) != job.counts.get("rows")
+    ):
         return None
-    try:
-        if pickle.load(handle) != key:  # noqa: S301 - our own file
-            handle.close()
-            return None
-    except Exception:  # noqa: BLE001 - damaged: not used
-        handle.close()
-        return None
 
-    def chunks() -> Iterator[list[tuple[RowPlan, dict]]]:
-        rows = 0
-        with handle:
-            while True:
-                item = pickle.load(handle)  # noqa: S301 - our own file
-                if isinstance(item, tuple):  # the end marker, with the row count
-                    if item != ("end", rows):
-                        raise ImportRefused(
-                            _("The import failed. Nothing was changed.")
-                        )
-                    return
-                rows += len(item)
-                yield item
+    def read() -> Iterator[Prepared]:
+        for number, _key, rows in stored:
+            data = chunks.filter(number=number).values_list("data", flat=True).first()
+            prepared = unpack(bytes(data)) if data is not None else []
+            if len(prepared) != rows:  # deleted meanwhile
+                raise ImportRefused(_("The import failed. Nothing was changed."))
+            yield prepared
 
-    return chunks()
+    return read()
 
 
-# --- Prepared files ------------------------------------------------------------------
-
-PREPARED_MAX_AGE = timedelta(hours=24)
+# --- Cleaning up ---------------------------------------------------------------------
 
 
 def discard_prepared(job: ImportJob) -> None:
-    """Delete a job's prepared rows (and an unfinished copy of them): for a job that
-    will not be applied, or not from them. Not for a running job."""
-    path = prepared_path(job)
-    if path is not None:
-        path.unlink(missing_ok=True)
-        path.with_suffix(".tmp").unlink(missing_ok=True)
+    """Delete a job's prepared rows: for a job that will not be applied, or not
+    from them."""
+    PreparedChunk.objects.filter(job=job).delete()
 
 
-def clean_prepared_files(*, older_than: timedelta = PREPARED_MAX_AGE) -> list[Path]:
+def clean_prepared_rows(*, older_than: timedelta = PREPARED_MAX_AGE) -> list[int]:
     """Delete the prepared rows of dry runs left longer than `older_than` (checked
-    but never applied, or whose job is gone), except those of running jobs; an
-    apply without them cleans and indexes the file again. Returns what was
+    but never applied), except those of running jobs; an apply without them
+    cleans and indexes the file again. Returns the IDs of the jobs whose rows were
     deleted."""
-    try:
-        folder = Path(default_storage.path("imports"))
-    except NotImplementedError:  # no local files
-        return []
-    if not folder.is_dir():
-        return []
-    running = {
-        ImportJob.Status.CHECK_QUEUED,
-        ImportJob.Status.CHECKING,
-        ImportJob.Status.APPLY_QUEUED,
-        ImportJob.Status.APPLYING,
-    }
-    keep = set()
-    for job in ImportJob.objects.filter(status__in=running).exclude(file=""):
-        path = prepared_path(job)
-        if path is not None:
-            keep |= {path.resolve(), path.with_suffix(".tmp").resolve()}
-    cutoff = time.time() - older_than.total_seconds()
-    deleted = []
-    for path in [*folder.glob("*.prepared"), *folder.glob("*.tmp")]:
-        try:
-            if path.resolve() in keep or path.stat().st_mtime > cutoff:
-                continue
-            path.unlink()
-        except OSError:  # deleted meanwhile
-            continue
-        deleted.append(path)
-    return deleted
+    running = Q(
+        job__status__in=[
+            ImportJob.Status.CHECK_QUEUED,
+            ImportJob.Status.CHECKING,
+            ImportJob.Status.APPLY_QUEUED,
+            ImportJob.Status.APPLYING,
+        ]
+    )
+    old = PreparedChunk.objects.filter(
+        created_at__lt=timezone.now() - older_than
+    ).exclude(running)
+    jobs = sorted(set(old.values_list("job_id", flat=True)))
+    PreparedChunk.objects.filter(job_id__in=jobs).exclude(running).delete()
+    return jobs

@@ -73,6 +73,11 @@ FULL_ROW = {
 }
 
 
+# Checked in the language the apply runs in, so that the apply reads the rows its
+# dry run prepared (when worker processes prepared them).
+ENGLISH = {"language": "en", "enqueue": False}
+
+
 def clusters():
     ClusterFactory(slug="dalian-suits", name="大连西装集群", region_id="210200")
     ClusterFactory(slug="xingcheng-swimwear", name="兴城泳装集群")
@@ -132,7 +137,7 @@ def test_an_imported_entry_is_what_enterprise_create_writes(
     if parallel:  # worker processes prepare the rows, the apply reads them back
         monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 1)
     job = import_job_create(
-        actor=staff, kind="enterprises", data=data, file_name="one.csv", enqueue=False
+        actor=staff, kind="enterprises", data=data, file_name="one.csv", **ENGLISH
     )
     job = import_job_check(job_id=job.pk)
     expected = through_the_service(staff, planned_values(data), f"import:{job.pk}")
@@ -155,7 +160,7 @@ def test_an_accepted_uscc_warning_is_not_counted_as_a_warning(
     code = bad_check(uscc(802))
     data = csv_bytes([row(name="校验位接受服饰有限公司", uscc=code)])
     job = import_job_create(
-        actor=staff, kind="enterprises", data=data, file_name="w.csv", enqueue=False
+        actor=staff, kind="enterprises", data=data, file_name="w.csv", **ENGLISH
     )
     job = import_job_check(job_id=job.pk)
     apply_file(job=job, actor=staff, data=data, options=Options(accept_warnings=True))
@@ -190,7 +195,7 @@ def test_an_imported_update_is_what_enterprise_update_writes(staff):
 
     entry = target()
     job = import_job_create(
-        actor=staff, kind="enterprises", data=data, file_name="u.csv", enqueue=False
+        actor=staff, kind="enterprises", data=data, file_name="u.csv", **ENGLISH
     )
     job = import_job_check(job_id=job.pk)
     assert job.counts["update"] == 1, job.report
