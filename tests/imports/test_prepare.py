@@ -16,7 +16,7 @@ from enterprises.models import Enterprise
 from imports import prepare
 from imports.jobs import apply_file, import_job_check, import_job_create
 from imports.models import PreparedChunk
-from imports.plan import Options
+from imports.plan import Options, RowPlan
 from tests.factories import ClusterFactory
 from tests.imports.helpers import csv_bytes, row, uscc
 
@@ -90,10 +90,12 @@ def test_the_apply_reads_the_rows_the_dry_run_prepared(staff, monkeypatch):
 def test_prepared_rows_are_compressed_json_that_reads_back_the_same(staff):
     job = checked(staff, csv_bytes(ROWS))
     [chunk] = PreparedChunk.objects.filter(job=job)
-    rows = json.loads(zlib.decompress(chunk.data))
+    stored = json.loads(zlib.decompress(chunk.data))
+    rows, names = stored["rows"], stored["names"]
     assert [r[1] for r in rows] == ["准备一服饰有限公司", "准备二服饰有限公司"]
-    assert rows[0][3]["latitude"] == {"decimal": "40.617000"}
-    assert rows[0][3]["last_confirmed_on"] == {"date": "2025-06-30"}
+    first = dict(zip(names, rows[0][3], strict=True))
+    assert first["latitude"] == {"decimal": "40.617000"}
+    assert first["last_confirmed_on"] == {"date": "2025-06-30"}
 
     [(plan, values), _second] = prepare.unpack(bytes(chunk.data))
     assert values["latitude"] == Decimal("40.617000")
@@ -101,7 +103,10 @@ def test_prepared_rows_are_compressed_json_that_reads_back_the_same(staff):
     assert values["export_share"] == 0 and values["uscc"] == uscc(901)
     assert plan.index and plan.ahead["key"] == "准备一服饰"
     assert "export_share" not in plan.ahead["json"]  # zero counts as empty
-    assert prepare.unpack(prepare.pack([(plan, values)])) == [(plan, values)]
+    error = (RowPlan(row=9, action="error", label="坏", errors=["bad"]), {})
+    odd = (RowPlan(row=10, action=""), {"name": "另一种", "latitude": Decimal("1.5")})
+    chunk = [(plan, values), error, odd]
+    assert prepare.unpack(prepare.pack(chunk)) == chunk
 
 
 def test_rows_prepared_with_other_clusters_are_prepared_again(staff, monkeypatch):
