@@ -37,7 +37,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         if kind not in SECTIONS:
             error = _("Choose what the file contains.")
         elif upload is None:
-            error = _("Choose a CSV or XLSX file to upload.")
+            error = _("Choose a CSV, XLSX, XLS or ODS file to upload.")
         elif upload.size > max_bytes():
             error = _("The file is too large: the limit is %(mb)s MB.") % {
                 "mb": f"{max_bytes() / 1_000_000:g}"

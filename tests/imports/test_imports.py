@@ -522,3 +522,14 @@ def test_entries_an_import_creates_are_found_by_their_name_key(
     assert created.name_key == "大连大杨集团"
     [again] = plans(csv_bytes([row(name="大连大杨集团有限责任公司", region="210202")]))
     assert again.duplicate == {"kind": "name", "id": created.pk, "name": created.name}
+
+
+def test_command_line_reads_xls_and_ods(tmp_path, capsys):
+    from tests.imports.helpers import HEADER
+    from tests.spreadsheets import ods_table, xls_table
+
+    for make, name in ((xls_table, "old.xls"), (ods_table, "calc.ods")):
+        path = tmp_path / name
+        path.write_bytes(make([HEADER, row(name=f"{name}企业有限公司")]))
+        call_command("import_directory", "enterprises", str(path), "--dry-run")
+        assert f"row 2: create “{name}企业有限公司”" in capsys.readouterr().out

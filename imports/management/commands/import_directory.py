@@ -41,11 +41,16 @@ def describe(plan) -> str:
 
 
 class Command(BaseCommand):
-    help = "Import enterprises, clusters, colleges or markets from a CSV or XLSX file."
+    help = (
+        "Import enterprises, clusters, colleges or markets from a CSV, XLSX, XLS or "
+        "ODS file (the format is read from the content)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=[k.value for k in ImportJob.Kind])
-        parser.add_argument("file", nargs="?", help="CSV or XLSX file to import")
+        parser.add_argument(
+            "file", nargs="?", help="CSV, XLSX, XLS or ODS file to import"
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change only."
         )
