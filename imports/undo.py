@@ -4,13 +4,13 @@ entry has changed since."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import signals
-from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -248,6 +248,17 @@ _PK_ANY = '"%s" = ANY(%%(ids)s::bigint[])'
 _MAX_DEPTH = 5
 
 
+def _reverse_relations(meta: Any) -> Iterator[Any]:
+    """The one-to-many and one-to-one relations pointing at a model (hidden ones
+    and automatic many-to-many tables included), through the public Model _meta
+    API: those Django's delete collector follows."""
+    return (
+        f
+        for f in meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and (f.one_to_one or f.one_to_many)
+    )
+
+
 def _deletion_steps(
     model: type[models.Model], where: str, *, pk_any: bool = False, depth: int = 0
 ) -> list[tuple[str, str, Any]]:
@@ -268,7 +279,7 @@ def _deletion_steps(
     table = quote(meta.db_table)
     ids = f"SELECT {quote(meta.pk.column)} FROM {table} WHERE {where}"  # noqa: S608
     steps: list[tuple[str, str, Any]] = []
-    for rel in get_candidate_relations_to_delete(meta):
+    for rel in _reverse_relations(meta):
         related = rel.related_model
         column = quote(rel.field.column)
         if pk_any and rel.field.target_field == meta.pk:  # what `where` matches
