@@ -64,9 +64,6 @@ def import_job_refresh(job: ImportJob) -> ImportJob:
     return job
 
 
-# --- Jobs ----------------------------------------------------------------------------
-
-
 def _job_data(job: ImportJob) -> bytes:
     with job.file.open("rb") as handle:
         return handle.read()
