@@ -21,7 +21,7 @@ import hashlib
 import json
 import multiprocessing
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -100,7 +100,7 @@ def _tagged(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not stored in prepared rows")
 
 
-_UNTAG = {
+_UNTAG: dict[str, Callable[[str], Any]] = {
     "decimal": Decimal,
     "datetime": dt.datetime.fromisoformat,
     "date": dt.date.fromisoformat,
