@@ -180,15 +180,11 @@ def scratch_database():
 
 def import_bench(args) -> None:
     from enterprises.models import Enterprise
-    from imports.jobs import (
-        Options,
-        apply_file,
-        discard_prepared,
-        import_job_check,
-        import_job_create,
-        import_job_undo,
-    )
+    from imports.jobs import apply_file, import_job_check, import_job_create
     from imports.models import ImportJob
+    from imports.plan import Options
+    from imports.prepare import discard_prepared
+    from imports.undo import import_job_undo
 
     before = Enterprise.objects.count()
     with tempfile.TemporaryDirectory() as tmp:

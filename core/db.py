@@ -11,6 +11,11 @@ Two failure modes of pgserver are handled here: a server orphaned by a SIGKILLed
 owner is simply reused, and after a crash of the postmaster (a dead pid in
 ``postmaster.pid``, or a socket that refuses connections for a moment) the server is
 restarted and connections are retried until it answers.
+
+This is the only module that imports pgserver. It uses two of its internals (the
+registry of server handles, ``PostgresServer._instances``, and its ``pg_ctl``
+wrapper in ``pgserver._commands``), so it runs only with the version it was written
+against, PGSERVER_VERSION, which pyproject.toml pins.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import os
 import sys
 import time
 import warnings
+from importlib import metadata
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +38,8 @@ CONNECT_TIMEOUT_S = 30.0
 SERVER_SETTINGS = {
     "shared_buffers": os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB"),
 }
+
+PGSERVER_VERSION = "0.1.4"
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +75,14 @@ def _postmaster_alive(pgdata: Path) -> bool:
 
 
 def _pgserver():
+    """The pgserver module, once its version is checked."""
+    installed = metadata.version("pgserver")
+    if installed != PGSERVER_VERSION:
+        raise RuntimeError(
+            f"core.db is written for pgserver {PGSERVER_VERSION} (it uses its "
+            f"internals), but pgserver {installed} is installed: install the "
+            "version pyproject.toml pins, or check core.db against the new one."
+        )
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron): harmless here.
         warnings.simplefilter("ignore")

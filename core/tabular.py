@@ -1,19 +1,21 @@
-"""Reading and writing spreadsheets: CSV and XLSX, safely.
+"""Reading and writing spreadsheets: CSV, XLSX, XLS and ODS, safely.
 
 Reading
-    The format is decided by the content, not the file name: a ZIP container is read
-    as XLSX (openpyxl, ``read_only``; defusedxml is installed, so openpyxl parses the
-    XML safely), anything else must be text and is read as CSV: UTF-8 (with or without
-    a BOM), else GB18030 (a superset of GBK and GB2312, what Chinese Excel writes).
-    Every problem with the file as a whole raises :class:`TabularError` with one
-    translated message; nothing is half-read.
+    The format is decided by the content, not the file name: a ZIP container is
+    read as an XLSX or ODS workbook and an OLE2 one as a legacy XLS workbook, both
+    through python-calamine (`core.workbooks`, which also keeps a workbook from
+    taking more memory than its cells need); anything else must be text and is read
+    as CSV: UTF-8 (with or without a BOM), else GB18030 (a superset of GBK and
+    GB2312, what Chinese Excel writes). Cells are text: numbers without a needless
+    ".0", dates as ISO dates. Every problem with the file as a whole raises
+    :class:`TabularError` with one translated message; nothing is half-read.
 
 Writing
     CSV is UTF-8 with a BOM (Excel and WPS then read it as UTF-8); XLSX is written
-    ``write_only``. Both are produced row by row so an export streams in constant
-    memory. A cell that starts with ``= + - @`` (or a tab or carriage return) is
-    neutralised with a leading apostrophe so a spreadsheet never runs it as a
-    formula; reading undoes exactly that, so an export re-imports unchanged.
+    by our own streaming writer. Both are produced row by row so an export streams
+    in constant memory. A cell that starts with ``= + - @`` (or a tab or carriage
+    return) is neutralised with a leading apostrophe so a spreadsheet never runs it
+    as a formula; reading undoes exactly that, so an export re-imports unchanged.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from core import workbooks
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_CHARS = frozenset(FORMULA_START)
 BOM = codecs.BOM_UTF8
@@ -53,8 +57,8 @@ class TabularError(Exception):
 
 @dataclass
 class Table:
-    format: str  # "csv" or "xlsx"
-    encoding: str  # "utf-8", "utf-8-sig", "gb18030" or "" (xlsx)
+    format: str  # "csv", "xlsx", "xls" or "ods"
+    encoding: str  # "utf-8", "utf-8-sig", "gb18030" or "" (a workbook)
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]  # (row number, cells as text) after header
     estimated_rows: int = 0  # data rows, roughly (for progress bars)
@@ -113,7 +117,12 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _clean_cell(value: str) -> str:
-    return unneutralise(value.strip())[:MAX_CELL_CHARS]
+    """`unneutralise(value.strip())[:MAX_CELL_CHARS]`, inlined (it runs for every
+    cell of an import)."""
+    value = value.strip()
+    if value[:1] == "'" and len(value) > 1 and value[1] in "=+-@\t\r":
+        value = value[1:]
+    return value if len(value) <= MAX_CELL_CHARS else value[:MAX_CELL_CHARS]
 
 
 def _csv_rows(text: str) -> Iterator[list[str]]:
@@ -135,7 +144,8 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
         ) from exc
 
 
-def _xlsx_text(value: Any) -> str:
+def _cell_text(value: Any) -> str:
+    """A workbook cell as text."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -146,43 +156,22 @@ def _xlsx_text(value: Any) -> str:
         if value.time() == dt.time(0):
             return value.date().isoformat()
         return value.isoformat()
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
 
 
-def _sheet_cells(rows: Iterable[Iterable[Any]], close: Any) -> Iterator[list[str]]:
-    """Rows of a workbook's sheet as cleaned text cells; any damage found while
-    reading is a TabularError, and the workbook is closed at the end."""
-    try:
-        for row in rows:
-            yield [_clean_cell(_xlsx_text(v)) for v in row]
-    except TabularError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any damage inside the archive
-        raise TabularError(
-            _("The XLSX file is damaged or incomplete and cannot be read.")
-        ) from exc
-    finally:
-        close()
-
-
-def _xlsx_rows(workbook) -> Iterator[list[str]]:
-    rows = (
-        row[:MAX_COLUMNS] for row in workbook.worksheets[0].iter_rows(values_only=True)
-    )
-    return _sheet_cells(rows, workbook.close)
-
-
-def _non_empty(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    """Numbered rows (1 = the first row of the sheet), skipping empty ones."""
-    for number, row in enumerate(rows, start=1):
+def _non_empty(
+    rows: Iterable[tuple[int, list[str]]],
+) -> Iterator[tuple[int, list[str]]]:
+    """Numbered rows, skipping empty ones."""
+    for number, row in rows:
         if any(row):
             yield number, row
 
 
 def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
-    """Open CSV or XLSX bytes as a table of text cells (header + rows).
+    """Open CSV, XLSX, XLS or ODS bytes as a table of text cells (header + rows).
 
     Raises TabularError for an empty, oversized, binary, damaged or header-less file.
     Rows are read lazily; a damage found while iterating also raises TabularError.
@@ -194,25 +183,17 @@ def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
         )
     if not data.strip():
         raise TabularError(_("The file is empty."))
-    if data.startswith(ZIP_MAGIC):
-        table = _open_xlsx(data)
-    elif data.startswith(OLE2_MAGIC):
-        raise TabularError(
-            _(
-                "Old Excel files (.xls) are not supported: save the sheet as XLSX "
-                "or CSV."
-            )
-        )
+    if data.startswith((ZIP_MAGIC, OLE2_MAGIC)):
+        table = _open_workbook(data)
     else:
         if _looks_binary(data):
             raise TabularError(
-                _("This is not a CSV or XLSX file (it contains binary data).")
+                _("This is not a CSV, XLSX, XLS or ODS file (it contains binary data).")
             )
         encoding = detect_encoding(data)
         text = data.decode(encoding)
-        table = Table(
-            "csv", encoding, [], _non_empty(_csv_rows(text)), text.count("\n")
-        )
+        rows = enumerate(_csv_rows(text), start=1)
+        table = Table("csv", encoding, [], _non_empty(rows), text.count("\n"))
     try:
         _number, header = next(table.rows)
     except StopIteration:
@@ -221,54 +202,56 @@ def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
     return table
 
 
-def _open_sheet(data: bytes) -> Table | None:
-    """The first sheet through `xlsx_reader`, or None when it does not know the
-    workbook's structure (openpyxl reads it then)."""
-    from core import xlsx_reader
-
-    archive = zipfile.ZipFile(io.BytesIO(data))
+def _open_workbook(data: bytes) -> Table:
     try:
-        rows, estimate = xlsx_reader.sheet_rows(archive, MAX_COLUMNS)
-    except xlsx_reader.Unsupported:
-        archive.close()
-        return None
+        sheet = workbooks.open_workbook(data, zip_container=data.startswith(ZIP_MAGIC))
+    except workbooks.BadWorkbook as exc:
+        raise TabularError(_workbook_message(exc, data)) from exc
+    label = sheet.format.upper()
 
-    cells = _sheet_cells(rows, archive.close)
-    return Table("xlsx", "", [], _non_empty(cells), max(estimate - 1, 0))
+    def cells() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, row in sheet.rows:
+                cells = [
+                    (_clean_cell(v) if v else "")
+                    if v.__class__ is str
+                    else _clean_cell(_cell_text(v))
+                    for v in row[:MAX_COLUMNS]
+                ]
+                while cells and not cells[-1]:  # the grid pads rows to its width
+                    cells.pop()
+                yield number, cells
+        except Exception as exc:  # noqa: BLE001 - any damage found while reading
+            raise TabularError(_damaged(label)) from exc
+
+    return Table(sheet.format, "", [], _non_empty(cells()), sheet.estimated_rows)
 
 
-def _open_xlsx(data: bytes) -> Table:
-    import openpyxl
+def _damaged(label: str) -> str:
+    return _("The %(format)s file is damaged or incomplete and cannot be read.") % {
+        "format": label
+    }
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "[Content_Types].xml" not in names or not any(
-                n.startswith("xl/worksheets/") for n in names
-            ):
-                raise TabularError(
-                    _("This ZIP file is not an XLSX workbook with a worksheet.")
-                )
-            bad = archive.testzip()
-            if bad is not None:
-                raise zipfile.BadZipFile(bad)
-        fast = _open_sheet(data)
-        if fast is not None:
-            return fast
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True
-        )
-    except TabularError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors
-        raise TabularError(
-            _("The XLSX file is damaged or incomplete and cannot be read.")
-        ) from exc
-    if not workbook.worksheets:
-        workbook.close()
-        raise TabularError(_("The XLSX workbook has no worksheet."))
-    rows = max((workbook.worksheets[0].max_row or 1) - 1, 0)
-    return Table("xlsx", "", [], _non_empty(_xlsx_rows(workbook)), rows)
+
+def _workbook_message(exc: workbooks.BadWorkbook, data: bytes) -> Any:
+    if exc.reason == workbooks.NOT_A_WORKBOOK:
+        return _("This ZIP file is not an XLSX or ODS workbook.")
+    if exc.reason == workbooks.NO_SHEET:
+        return _("The workbook has no worksheet.")
+    if exc.reason == workbooks.TOO_LARGE:
+        return _(
+            "The sheet is too large: it spans %(rows)s rows and %(columns)s "
+            "columns, and at most %(cells)s cells can be read. Delete what lies "
+            "beyond the table, or split it into several files."
+        ) % {
+            "rows": f"{exc.params['rows']:,}",
+            "columns": f"{exc.params['columns']:,}",
+            "cells": f"{workbooks.MAX_SHEET_CELLS:,}",
+        }
+    label = exc.params.get("format") or (
+        "xls" if data.startswith(OLE2_MAGIC) else "xlsx"
+    )
+    return _damaged(label.upper())
 
 
 # --- Writing ------------------------------------------------------------------------

@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from enterprises.choices import Source
 from enterprises.fields import EDITABLE_FIELDS
 from enterprises.models import ChangeRecord, Enterprise
-from enterprises.search.indexing import IndexData, facet_keys, search_document
+from enterprises.search.indexing import (
+    INDEXED_FIELDS,
+    IndexData,
+    index,
+    index_data,
+)
 
 # Fields `enterprise_update` may change (the field registry's editable fields).
 # "clusters" takes a list of cluster slugs.
@@ -51,10 +56,15 @@ def field_value(enterprise: Enterprise, field: str) -> Any:
     return jsonable(getattr(enterprise, field))
 
 
+def city_code(region: str | None) -> str | None:
+    """The city (prefecture-level) of a county or district code."""
+    return str(region)[:4] + "00" if region else None
+
+
 def _set(enterprise: Enterprise, field: str, value: Any) -> None:
     if field == "region":
         enterprise.region_id = value
-        enterprise.city_id = str(value)[:4] + "00" if value else None  # type: ignore[assignment]
+        enterprise.city_id = city_code(value)  # type: ignore[assignment]
     else:
         setattr(enterprise, field, value)
 
@@ -130,34 +140,55 @@ def enterprise_update(
     return record
 
 
-def enterprise_build(
-    *, data: dict[str, Any], origin: str
-) -> tuple[Enterprise, dict[str, dict[str, Any]]]:
-    """An unsaved enterprise made from field values (as `enterprise_update` takes
-    them; "region" is a region code, "clusters" a list of slugs, not set here) and
-    the changes its creation records: every field given a non-empty value, with
-    ``old`` None. Shared by `enterprise_create` and the bulk importer."""
+def enterprise_values(
+    *,
+    data: dict[str, Any],
+    origin: str,
+    json: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """What creating an enterprise from field values (as `enterprise_update` takes
+    them; "region" is a region code, "clusters" a list of slugs, not set here)
+    sets: the column values by attribute name (on top of the model's defaults),
+    and the changes its creation records: every field given a non-empty value, with
+    ``old`` None. `json` may give ``jsonable(value)`` of some values, worked out
+    ahead. Shared by `enterprise_create` and the bulk importer, which write the
+    same rows."""
     unknown = set(data) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationError(
             _("These fields cannot be changed: %(fields)s")
             % {"fields": ", ".join(sorted(unknown))}
         )
-    enterprise = Enterprise()
+    json = json or {}
+    attrs: dict[str, Any] = {}
     changes: dict[str, dict[str, Any]] = {}
     for field, value in data.items():
         if field == "clusters":
             if value:
                 changes[field] = {"old": None, "new": sorted(value)}
             continue
-        _set(enterprise, field, value)
+        if field == "region":
+            attrs["region_id"] = value
+            attrs["city_id"] = city_code(value)
+        else:
+            attrs[field] = value
         if value not in (None, "", [], False):
-            changes[field] = {"old": None, "new": jsonable(value)}
+            new = json[field] if field in json else jsonable(value)
+            changes[field] = {"old": None, "new": new}
     source = ORIGIN_SOURCE.get(origin)
     if source:
-        enterprise.source = source
-        enterprise.field_sources = dict.fromkeys(changes, str(source))
-    return enterprise, changes
+        attrs["source"] = source
+        attrs["field_sources"] = dict.fromkeys(changes, str(source))
+    return attrs, changes
+
+
+def enterprise_build(
+    *, data: dict[str, Any], origin: str
+) -> tuple[Enterprise, dict[str, dict[str, Any]]]:
+    """An unsaved enterprise made from field values (see `enterprise_values`) and
+    the changes its creation records."""
+    attrs, changes = enterprise_values(data=data, origin=origin)
+    return Enterprise(**attrs), changes
 
 
 @transaction.atomic
@@ -236,37 +267,16 @@ def index_data_for(enterprise: Enterprise) -> IndexData:
     """Collect what search needs of an enterprise from the database."""
     region = enterprise.region
     city = enterprise.city if enterprise.city_id else region
-    places = [region.name, region.name_en]
-    if city.pk != region.pk:
-        places += [city.name, city.name_en]
-    designations = list(enterprise.designations.all())
-    return IndexData(
-        name=enterprise.name,
-        name_en=enterprise.name_en,
-        short_name=enterprise.short_name,
-        former_names=list(enterprise.former_names),
-        uscc=enterprise.uscc,
-        uscc_check_override=enterprise.uscc_check_override,
-        products=enterprise.products,
-        products_en=enterprise.products_en,
-        processes=enterprise.processes,
-        sectors=list(enterprise.sectors),
-        business_models=list(enterprise.business_models),
-        export_markets=list(enterprise.export_markets),
-        is_exporter=enterprise.is_exporter,
-        certifications=[c.scheme for c in enterprise.certifications.all()],
-        designation_kinds=[d.kind for d in designations],
-        designation_titles=[t for d in designations for t in (d.title, d.title_en)],
-        employee_band=enterprise.employee_band,
-        revenue_band=enterprise.revenue_band,
-        founded_year=enterprise.founded_year,
-        city_code=city.code,
-        county_code=region.code,
-        place_names=places,
-        address=enterprise.address,
-        address_en=enterprise.address_en,
+    return index_data(
+        {name: getattr(enterprise, name) for name in INDEXED_FIELDS},
+        county=(region.code, region.name, region.name_en),
+        city=(city.code, city.name, city.name_en),
         clusters=[(c.slug, c.name, c.name_en) for c in enterprise.clusters.all()],
-        programmes=sorted({p.programme.slug for p in enterprise.participations.all()}),
+        certifications=[c.scheme for c in enterprise.certifications.all()],
+        designations=[
+            (d.kind, d.title, d.title_en) for d in enterprise.designations.all()
+        ],
+        programmes=[p.programme.slug for p in enterprise.participations.all()],
     )
 
 
@@ -283,12 +293,12 @@ def enterprise_reindex(*, enterprise: Enterprise) -> None:
         )
         .get(pk=enterprise.pk)
     )
-    data = index_data_for(enterprise)
+    document, facets = index(index_data_for(enterprise))
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE enterprises_enterprise SET search_vector = %s::tsvector, "
             "facets = %s WHERE id = %s",
-            [search_document(data), facet_keys(data), enterprise.pk],
+            [document, facets, enterprise.pk],
         )
 
 

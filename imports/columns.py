@@ -18,10 +18,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.postgres.fields import ArrayField
-from django.core import validators
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.forms.utils import ErrorDict
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -260,6 +258,12 @@ def clear_caches() -> None:
     _regions.cache_clear()
 
 
+def warm_caches() -> None:
+    """Load the regions the cleaning looks up (before forking worker processes,
+    which run no queries)."""
+    _regions()
+
+
 class RegionCodeField(forms.CharField):
     """A GB/T 2260 code, or a region name that is unique in Liaoning."""
 
@@ -331,158 +335,12 @@ def cluster_lookup() -> dict[str, str]:
 # --- Row forms --------------------------------------------------------------------
 
 
-# Fields whose cleaning looks a text up in a fixed table (choices, regions,
-# clusters): the same text always cleans the same way within an import.
-_LOOKUP_FIELDS = (LabelChoiceField, YesNoField, RegionCodeField, SlugListField)
-
-
 class RowForm(forms.ModelForm):
-    """A ModelForm that validates cells only: its fields come from the model (so
-    they carry the model's lengths, ranges and validators) and choice and list
-    fields are replaced by the label-aware fields above. Building and cleaning a
-    model instance per row would double the time of a 100,000-row import; the
-    importer checks uniqueness for the whole file and `enterprise_create` /
-    `enterprise_update` run the model's full_clean on what they save."""
-
-    # How each field of a row is cleaned (set by `prepare_rows`): a real sheet has
-    # tens of thousands of rows, and going through Django's bound fields for each
-    # cell was most of the time of an import.
-    _row_plan: list[tuple[str, forms.Field, Any, Any, bool, Any, Any]] | None = None
-    _model_checked: dict[str, Any] | None = None
-
-    def prepare_rows(self) -> None:
-        """Work out once what cleaning a row needs: what an empty cell cleans to
-        (for the fields where that can never be an error), which fields read
-        their cell straight from the row, and which model fields have validators
-        the form field does not run already."""
-        self.data = {}
-        self._errors = ErrorDict()
-        self.cleaned_data = {}
-        super()._clean_fields()
-        empty_ok = {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if name not in self._errors
-        }
-        self._errors = None
-        plan = []
-        for name, field in self.fields.items():
-            plain = (
-                not field.disabled
-                and type(field.widget).value_from_datadict
-                is forms.Widget.value_from_datadict
-            )
-            plan.append(
-                (
-                    name,
-                    field,
-                    empty_ok.get(name, _NO_EMPTY),
-                    getattr(self, f"clean_{name}", None),
-                    plain,
-                    _plain_text_limit(field) if plain else None,
-                    {} if plain and isinstance(field, _LOOKUP_FIELDS) else None,
-                )
-            )
-        self._row_plan = plan
-        self._model_checked = self._model_fields_to_check()
-
-    def _model_fields_to_check(self) -> dict[str, Any]:
-        """The model fields with validators their form field does not run."""
-        opts = self._meta.model._meta
-        checked = {}
-        for name, field in self.fields.items():
-            try:
-                model_field = opts.get_field(name)
-            except FieldDoesNotExist:
-                continue
-            if not model_field.concrete or model_field.is_relation:
-                continue
-            if any(v not in field.validators for v in model_field.validators):
-                checked[name] = model_field
-        return checked
-
-    def _clean_fields(self) -> None:
-        if self._row_plan is None:
-            super()._clean_fields()
-            return
-        data = self.data
-        cleaned = self.cleaned_data
-        for name, field, empty, clean_field, plain, limit, memo in self._row_plan:
-            raw = data.get(name)
-            if empty is not _NO_EMPTY and (raw is None or raw == ""):
-                cleaned[name] = empty.copy() if empty.__class__ is list else empty
-                continue
-            if memo is not None and clean_field is None:
-                # A label, region or cluster: the same few texts fill a column.
-                outcome = memo.get(raw, _NO_EMPTY)
-                if outcome is _NO_EMPTY:
-                    try:
-                        outcome = field.clean(raw)
-                    except ValidationError as exc:
-                        outcome = exc
-                    if len(memo) < MEMO_SIZE:
-                        memo[raw] = outcome
-                if isinstance(outcome, ValidationError):
-                    self.add_error(name, outcome)
-                else:
-                    cleaned[name] = (
-                        outcome.copy() if outcome.__class__ is list else outcome
-                    )
-                continue
-            if limit is not None and raw.__class__ is str:
-                # A plain text cell: what CharField.clean does, inline; anything
-                # it would refuse goes through it for its message.
-                text = raw.strip()
-                if text and len(text) <= limit and "\x00" not in text:
-                    cleaned[name] = text
-                    if clean_field is not None:
-                        try:
-                            cleaned[name] = clean_field()
-                        except ValidationError as exc:
-                            self.add_error(name, exc)
-                    continue
-            try:
-                cleaned[name] = (
-                    field.clean(raw) if plain else field._clean_bound_field(self[name])
-                )
-                if clean_field is not None:
-                    cleaned[name] = clean_field()
-            except ValidationError as exc:
-                self.add_error(name, exc)
-
-    def _post_clean(self) -> None:
-        """Run the model fields' own validators (ranges, formats) on the values,
-        where the form field does not run the same ones."""
-        checked = self._model_checked
-        if checked is None:
-            checked = self._model_fields_to_check()
-        cleaned = self.cleaned_data
-        for name, field in checked.items():
-            value = cleaned.get(name)
-            if value is None or value in field.empty_values:
-                continue
-            try:
-                field.run_validators(value)
-            except ValidationError as exc:
-                self.add_error(name, exc)
-
-
-_NO_EMPTY = object()
-MEMO_SIZE = 5000  # distinct texts remembered per lookup column
-
-
-def _plain_text_limit(field: forms.Field) -> int | None:
-    """The maximum length of a plain CharField (stripped, checked for length and
-    NUL characters only), or None for any other field."""
-    if type(field) is not forms.CharField or not field.strip or not field.max_length:
-        return None
-    allowed = (
-        validators.MaxLengthValidator,
-        validators.ProhibitNullCharactersValidator,
-    )
-    if not all(isinstance(v, allowed) for v in field.validators):
-        return None
-    return field.max_length
+    """The fields and rules of one spreadsheet row: its fields come from the model
+    (so they carry the model's lengths, ranges and validators), with choice and list
+    fields replaced by the label-aware fields above; its rules are ``clean_<field>``
+    hooks and ``clean()``. `imports.cleaning.RowCleaner` cleans rows with it (it is
+    never bound to a row)."""
 
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
@@ -573,12 +431,9 @@ class EnterpriseRowForm(RowForm):
         if "contact_visibility" in fields and not data.get("contact_visibility"):
             data["contact_visibility"] = ch.Visibility.STAFF.value
         # The rules whose fields are all columns of the file (and clean); the
-        # planner checks the others against the entry's current values.
-        try:
-            Enterprise.check_rules(data)
-        except ValidationError as exc:
-            for field, errors in exc.error_dict.items():
-                self.add_error(None if field == NON_FIELD_ERRORS else field, errors)
+        # planner checks the others against the entry's current values. Their
+        # ValidationError names the fields (`imports.cleaning` labels them).
+        Enterprise.check_rules(data)
         return data
 
     def clean_former_names(self) -> list[str]:
@@ -647,54 +502,3 @@ SECTIONS = {
         (("region", "region_id"), ("cluster", "cluster_id")),
     ),
 }
-
-
-class RowCleaner:
-    """Validates rows with one form instance (a form per row would spend most of
-    its time copying field definitions)."""
-
-    def __init__(self, section: Section, fields: list[str]) -> None:
-        self.section = section
-        self.form = section.form(data={})
-        for name in list(self.form.fields):
-            if name not in fields:
-                del self.form.fields[name]
-        lookup = cluster_lookup()
-        for field in self.form.fields.values():
-            if isinstance(field, SlugListField):
-                field.lookup = lookup
-        self.form.prepare_rows()
-
-    def clean(self, data: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-        form = self.form
-        form.data = data
-        form._errors = None  # rebind: errors are recomputed on access
-        if form.is_valid():
-            return dict(form.cleaned_data), []
-        return {}, self.messages(form.errors)
-
-    def messages(self, errors: dict[str, Any]) -> list[str]:
-        """Row error messages, each after its column's header."""
-        messages = []
-        for field, field_errors in errors.items():
-            label = self.label(field)
-            for error in field_errors:
-                messages.append(f"{label}: {error}" if label else str(error))
-        return messages
-
-    def rule_errors(self, values: dict[str, Any]) -> list[str]:
-        """The messages of the model's rules across fields (`check_rules`) for an
-        entry's values as the row would leave them."""
-        try:
-            self.section.model.check_rules(values)
-        except ValidationError as exc:
-            return self.messages(exc.message_dict)
-        return []
-
-    def label(self, field: str) -> str:
-        if field == NON_FIELD_ERRORS:
-            return ""
-        for column in self.section.columns:
-            if column.field == field:
-                return column.header
-        return field

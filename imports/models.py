@@ -115,3 +115,28 @@ class ImportJob(models.Model):
         if not self.progress_total:
             return 0
         return min(100, self.progress_done * 100 // self.progress_total)
+
+
+class PreparedChunk(models.Model):
+    """A chunk of an import's rows as its dry run prepared them (cleaned values,
+    search documents), for the apply of the same file: compressed JSON, read by
+    whichever machine runs the apply. The table is UNLOGGED (PostgreSQL writes no
+    WAL for it and empties it after a crash, when an apply prepares the rows
+    again); see `imports.prepare`."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)  # what the rows were prepared with
+    number = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "number"], name="import_prepared_chunk_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.number}"

@@ -1,4 +1,4 @@
-"""Background work of the enterprises app (Django tasks; arguments are IDs only)."""
+"""Background work of imports (Django tasks; arguments are IDs only)."""
 
 from django.tasks import task
 
@@ -22,6 +22,6 @@ def apply_import(job_id: int) -> str:
 @task
 def undo_import(job_id: int) -> str:
     """Undo an applied import, atomically."""
-    from imports.jobs import import_job_run_undo
+    from imports.undo import import_job_run_undo
 
     return import_job_run_undo(job_id=job_id).status

@@ -14,14 +14,10 @@ from enterprises.permissions import is_staff_member
 from enterprises.search.query import Search
 from imports.columns import SECTIONS
 from imports.exports import CONTENT_TYPES, export_chunks, header
-from imports.jobs import (
-    import_job_create,
-    import_job_refresh,
-    import_job_request_apply,
-    import_job_request_undo,
-    max_bytes,
-)
+from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ImportJob
+from imports.plan import max_bytes
+from imports.undo import import_job_request_undo
 
 FIELD_LABELS_KIND = {
     kind: {c.field: c.header for c in s.columns} for kind, s in SECTIONS.items()
@@ -43,7 +39,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         if kind not in SECTIONS:
             error = _("Choose what the file contains.")
         elif upload is None:
-            error = _("Choose a CSV or XLSX file to upload.")
+            error = _("Choose a CSV, XLSX, XLS or ODS file to upload.")
         elif upload.size > max_bytes():
             error = _("The file is too large: the limit is %(mb)s MB.") % {
                 "mb": f"{max_bytes() / 1_000_000:g}"

@@ -7,7 +7,8 @@ use them without model instances) and stored on the row: ``search_vector`` (GIN)
 of a result set come from one ``unnest(facets)`` aggregate.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any
 
@@ -61,6 +62,63 @@ class IndexData:
     address_en: str = ""
     clusters: list[tuple[str, str, str]] = field(default_factory=list)  # slug, zh, en
     programmes: list[str] = field(default_factory=list)  # slugs
+
+
+# IndexData fields that are no enterprise field of the same name: they come from
+# its region, city and relations.
+_DERIVED = frozenset(
+    {
+        "certifications",
+        "designation_kinds",
+        "designation_titles",
+        "city_code",
+        "county_code",
+        "place_names",
+        "clusters",
+        "programmes",
+    }
+)
+# The enterprise fields search reads, by name.
+INDEXED_FIELDS = tuple(f.name for f in fields(IndexData) if f.name not in _DERIVED)
+Place = tuple[str, str, str]  # code, Chinese name, English name
+
+
+def index_data(
+    values: Mapping[str, Any],
+    *,
+    county: Place,
+    city: Place | None = None,
+    clusters: Iterable[tuple[str, str, str]] = (),
+    certifications: Iterable[str] = (),
+    designations: Iterable[tuple[str, str, str]] = (),
+    programmes: Iterable[str] = (),
+) -> IndexData:
+    """What search needs of an enterprise: the values of its INDEXED_FIELDS (by
+    field name, every one of them), its county and city, its clusters (slug, name,
+    English name), certification schemes, designations (kind, title, English
+    title) and programme slugs. The one place it is made, for an entry saved by
+    `enterprises.services` as for a row written in bulk by an import."""
+    city = city or county
+    places = [county[1], county[2]]
+    if city[0] != county[0]:
+        places += [city[1], city[2]]
+    designations = list(designations)
+    return IndexData(
+        **{name: values[name] for name in INDEXED_FIELDS},
+        certifications=list(certifications),
+        designation_kinds=[kind for kind, _title, _title_en in designations],
+        designation_titles=[t for _kind, *titles in designations for t in titles],
+        city_code=city[0],
+        county_code=county[0],
+        place_names=places,
+        clusters=sorted(clusters),
+        programmes=sorted(set(programmes)),
+    )
+
+
+def index(data: IndexData) -> tuple[str, list[str]]:
+    """The search document and facet keys stored on an enterprise's row."""
+    return search_document(data), facet_keys(data)
 
 
 @cache

@@ -49,3 +49,23 @@ def test_restart_after_kill_9_of_the_postmaster_keeps_the_data(tmp_path):
     finally:
         _db("stop", data)
     assert _db("status", data) == "stopped"
+
+
+def test_pgserver_is_used_by_core_db_alone_at_the_version_it_is_written_for():
+    import re
+    import tomllib
+    from importlib import metadata
+
+    from core import db
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert f"pgserver=={db.PGSERVER_VERSION}" in pyproject["project"]["dependencies"]
+    assert metadata.version("pgserver") == db.PGSERVER_VERSION
+    importing = re.compile(r"^\s*(import|from)\s+pgserver\b", re.MULTILINE)
+    users = {
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("*.py")
+        if not {".venv", "node_modules", "var"} & set(path.relative_to(ROOT).parts)
+        and importing.search(path.read_text(encoding="utf-8"))
+    }
+    assert users == {"core/db.py"}

@@ -1,4 +1,5 @@
-"""Reading real files: encodings, XLSX, malformed files; writing: BOM, neutralising."""
+"""Reading real files: encodings, XLSX, XLS and ODS, malformed and oversized files;
+writing: BOM, neutralising."""
 
 import io
 
@@ -13,6 +14,7 @@ from core.tabular import (
     unneutralise,
     write_xlsx,
 )
+from tests.spreadsheets import ods_bytes, ods_cell, text_cell, xlsx_sheet
 
 ROWS = [["大连大杨集团有限公司", "210202"], ["兴城泳装厂", "211481"]]
 
@@ -69,7 +71,7 @@ def _xlsx(tmp_path) -> bytes:
         (lambda tmp: bytes(range(256)) * 20, "binary"),
         (lambda tmp: b"", "empty"),
         (lambda tmp: b"\r\n\r\n", "empty"),
-        (lambda tmp: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, ".xls"),
+        (lambda tmp: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "XLS file is damaged"),
         (lambda tmp: b"\xff\xfe\xfa\xfb" * 50, "encoding"),
     ],
 )
@@ -139,30 +141,8 @@ def _excel_workbook(date1904: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("date1904", [False, True])
-def test_xlsx_rows_read_as_openpyxl_reads_them(date1904):
-    from core import tabular
-
-    data = _excel_workbook(date1904)
-    fast = read_table(data)
-    assert fast.header == ["名称", "成立年份", "比例", "日期", "出口", "时间"]
-    rows = list(fast.rows)
-    slow = list(
-        tabular._non_empty(
-            tabular._xlsx_rows(
-                openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            )
-        )
-    )[1:]
-
-    def trimmed(numbered):  # openpyxl pads every row to the widest one
-        return [
-            (n, r[: max((i + 1 for i, c in enumerate(r) if c), default=0)])
-            for n, r in numbered
-        ]
-
-    assert trimmed(rows) == trimmed(slow)
-    assert rows[0] == (
+EXCEL_ROWS = [
+    (
         2,
         [
             "大连大杨集团有限公司",
@@ -172,16 +152,149 @@ def test_xlsx_rows_read_as_openpyxl_reads_them(date1904):
             "true",
             "2024-03-01T14:30:00",
         ],
+    ),
+    (4, ["辽宁蓝海泳装", "", "3", "", "false"]),  # row 3 is empty
+    (5, ["", "", "", "1900-02-01"]),
+    (6, ["", "", "", "", "", "", "beyond the header"]),
+]
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_xlsx_cells_are_read_as_text_with_dates_as_dates(date1904):
+    table = read_table(_excel_workbook(date1904))
+    assert table.format == "xlsx"
+    assert table.header == ["名称", "成立年份", "比例", "日期", "出口", "时间"]
+    expected = list(EXCEL_ROWS)
+    if date1904:  # before 1904 there is no date in that system
+        expected[2] = (5, ["", "", "", "1950-02-01"])
+    assert list(table.rows) == expected
+
+
+def test_xls_is_read_by_content():
+    import datetime as dt
+
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("企业")
+    for column, text in enumerate(["名称", "成立年份", "比例", "日期", "出口"]):
+        sheet.write(0, column, text)
+    sheet.write(1, 0, "大连大杨集团有限公司")
+    sheet.write(1, 1, 1979)
+    sheet.write(1, 2, 12.5)
+    sheet.write(1, 3, dt.date(2024, 3, 1), xlwt.easyxf(num_format_str="YYYY-MM-DD"))
+    sheet.write(1, 4, True)
+    sheet.write(3, 0, "=HYPERLINK(1)")  # text, as a formula would be neutralised
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table, rows = _read(buffer.getvalue())
+    assert table.format == "xls"
+    assert table.header == ["名称", "成立年份", "比例", "日期", "出口"]
+    assert rows == [
+        ["大连大杨集团有限公司", "1979", "12.5", "2024-03-01", "true"],
+        ["=HYPERLINK(1)"],
+    ]
+
+
+def test_ods_is_read_by_content_with_repeated_cells():
+    table, rows = _read(
+        ods_bytes(
+            "<table:table-row>"
+            + ods_cell("名称")
+            + ods_cell("成立年份")
+            + ods_cell("日期")
+            + "</table:table-row>"
+            '<table:table-row table:number-rows-repeated="2">'
+            + ods_cell("兴城泳装厂")
+            + '<table:table-cell office:value-type="float" office:value="1988">'
+            "<text:p>1988</text:p></table:table-cell>"
+            '<table:table-cell office:value-type="date" office:date-value='
+            '"2024-03-01"><text:p>2024-03-01</text:p></table:table-cell>'
+            "</table:table-row>"
+            '<table:table-row table:number-rows-repeated="1048000">'
+            '<table:table-cell table:number-columns-repeated="1024"/>'
+            "</table:table-row>"
+        )
     )
-    assert rows[1] == (4, ["辽宁蓝海泳装", "", "3", "", "false"])  # row 3 is empty
-    assert rows[2] == (5, ["", "", "", "1950-02-01" if date1904 else "1900-02-01"])
-    assert rows[3] == (6, ["", "", "", "", "", "", "beyond the header"])
+    assert table.format == "ods"
+    assert table.header == ["名称", "成立年份", "日期"]
+    assert rows == [["兴城泳装厂", "1988", "2024-03-01"]] * 2
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # A kilobyte each, gigabytes as calamine's grid.
+        lambda: xlsx_sheet(
+            '<row r="1">' + text_cell("A1", "名称") + "</row>"
+            '<row r="1048576">' + text_cell("XFD1048576", "x") + "</row>"
+        ),
+        lambda: xlsx_sheet(  # the far cell claims a row of its own
+            '<row r="1">'
+            + text_cell("A1", "名称")
+            + text_cell("CV900000", "x")
+            + "</row>"
+        ),
+        lambda: ods_bytes(
+            "<table:table-row>" + ods_cell("名称") + "</table:table-row>"
+            '<table:table-row table:number-rows-repeated="1000000">'
+            '<table:table-cell table:number-columns-repeated="100" '
+            'office:value-type="string"><text:p>x</text:p></table:table-cell>'
+            "</table:table-row>"
+        ),
+    ],
+)
+def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_read(make):
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(TabularError, match="The sheet is too large"):
+        read_table(make())
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 100_000
+
+
+def test_far_cells_without_values_do_not_count():
+    header = [f"列{i}" for i in range(12)]  # 12 columns x 1,048,575 rows: too many
+    table, rows = _read(
+        xlsx_sheet(
+            '<row r="1">'
+            + "".join(text_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(header))
+            + '<c r="XFD1" s="1"/></row>'
+            '<row r="2">' + text_cell("A2", "兴城泳装厂") + "</row>"
+            '<row r="1048576" ht="20" customHeight="1"/>'
+            '<row r="1048575"><c r="B1048575" s="1"></c></row>'
+        )
+    )
+    assert table.header == header and rows == [["兴城泳装厂"]]
+
+
+def test_a_zip_whose_sizes_lie_is_refused():
+    """A part that inflates beyond the size the archive gives it (with the CRC
+    of what that size holds) is refused, not handed to calamine."""
+    import struct
+    import zipfile
+    import zlib
+
+    data = bytearray(xlsx_sheet('<row r="1">' + text_cell("A1", "名称") + "</row>"))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    content = zipfile.ZipFile(io.BytesIO(bytes(data))).read(info)
+    short = len(content) // 2
+    crc = zlib.crc32(content[:short])
+    struct.pack_into("<II", data, info.header_offset + 14, crc, info.compress_size)
+    struct.pack_into("<I", data, info.header_offset + 22, short)
+    entry = bytes(data).index(b"PK\x01\x02")  # the central directory
+    while not bytes(data[entry + 46 :]).startswith(info.filename.encode()):
+        entry = bytes(data).index(b"PK\x01\x02", entry + 4)  # next directory entry
+    struct.pack_into("<I", data, entry + 16, crc)
+    struct.pack_into("<I", data, entry + 24, short)
+    assert zipfile.ZipFile(io.BytesIO(bytes(data))).testzip() is None  # looks fine
+    with pytest.raises(TabularError, match="XLSX file is damaged"):
+        read_table(bytes(data))
 
 
 def test_a_workbook_without_its_parts_gets_the_clear_message():
     import zipfile
-
-    from core import xlsx_reader
 
     source = zipfile.ZipFile(io.BytesIO(_excel_workbook()))
     buffer = io.BytesIO()
@@ -189,10 +302,18 @@ def test_a_workbook_without_its_parts_gets_the_clear_message():
         for item in source.infolist():
             if item.filename != "xl/_rels/workbook.xml.rels":
                 target.writestr(item, source.read(item.filename))
-    with pytest.raises(xlsx_reader.Unsupported):
-        xlsx_reader.sheet_rows(zipfile.ZipFile(io.BytesIO(buffer.getvalue())), 10)
     with pytest.raises(TabularError, match="damaged or incomplete"):
-        read_table(buffer.getvalue())  # openpyxl, after the fast reader, gives up
+        read_table(buffer.getvalue())
+
+
+def test_a_zip_of_something_else_is_not_a_workbook():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(TabularError, match="not an XLSX or ODS workbook"):
+        read_table(buffer.getvalue())
 
 
 def test_a_sheet_declaring_entities_is_refused():

@@ -8,21 +8,21 @@ from django.utils import translation
 
 from core.tabular import TabularError
 from enterprises.models import ChangeRecord, Enterprise
+from enterprises.names import name_key
 from enterprises.search.query import Search, run
 from enterprises.services import enterprise_update
+from imports import prepare
 from imports.exports import export_chunks
 from imports.jobs import (
-    ImportRefused,
-    Options,
     apply_file,
     dry_run,
     import_job_check,
     import_job_create,
     import_job_request_apply,
-    import_job_undo,
-    name_key,
 )
 from imports.models import ImportJob
+from imports.plan import ImportRefused, Options
+from imports.undo import import_job_undo
 from tests.factories import ClusterFactory, EnterpriseFactory
 from tests.imports.helpers import bad_check, csv_bytes, row, uscc, xlsx_bytes
 
@@ -418,9 +418,7 @@ def test_command_line_dry_run_apply_template_and_export(tmp_path, capsys):
 
 
 def test_large_files_build_search_documents_in_worker_processes(staff, monkeypatch):
-    import imports.jobs as imports
-
-    monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 10)
     data = csv_bytes(
         [row(name=f"并行企业{i}有限公司", products="泳装") for i in range(450)]
     )
@@ -488,8 +486,6 @@ def test_the_same_bad_label_is_an_error_on_every_row_that_has_it():
 def test_rows_prepared_by_the_worker_processes_are_planned_the_same(
     monkeypatch, accept_warnings
 ):
-    import imports.jobs as imports
-
     EnterpriseFactory(uscc=uscc(601), name="并行服饰有限公司", products="衬衫")
     EnterpriseFactory(uscc=uscc(602), name="不变服饰有限公司", products="")
     EnterpriseFactory(name="大连大杨集团有限责任公司", region_id="210202")
@@ -505,7 +501,7 @@ def test_rows_prepared_by_the_worker_processes_are_planned_the_same(
         ]
     )
     serial = [p.as_json() for p in plans(data, accept_warnings=accept_warnings)]
-    monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 1)
     parallel = plans(data, accept_warnings=accept_warnings)
     assert all(p.ahead for p in parallel if p.action != "error")  # the workers' path
     assert [p.as_json() for p in parallel] == serial
@@ -518,10 +514,8 @@ def test_rows_prepared_by_the_worker_processes_are_planned_the_same(
 def test_entries_an_import_creates_are_found_by_their_name_key(
     staff, monkeypatch, parallel
 ):
-    import imports.jobs as imports
-
     if parallel:
-        monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 1)
+        monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 1)
     data = csv_bytes([row(name="大连大杨集团有限公司", region="210202")])
     apply_file(job=job_for(staff, data), actor=staff, data=data, options=Options())
     created = Enterprise.objects.get(name="大连大杨集团有限公司")
@@ -573,3 +567,14 @@ def test_coordinates_without_a_datum_column_are_a_row_error(staff):
     job = job_for(staff, data)
     apply_file(job=job, actor=staff, data=data, options=Options())
     assert Enterprise.objects.get(name="坐标企业有限公司").datum == "wgs84"
+
+
+def test_command_line_reads_xls_and_ods(tmp_path, capsys):
+    from tests.imports.helpers import HEADER
+    from tests.spreadsheets import ods_table, xls_table
+
+    for make, name in ((xls_table, "old.xls"), (ods_table, "calc.ods")):
+        path = tmp_path / name
+        path.write_bytes(make([HEADER, row(name=f"{name}企业有限公司")]))
+        call_command("import_directory", "enterprises", str(path), "--dry-run")
+        assert f"row 2: create “{name}企业有限公司”" in capsys.readouterr().out

@@ -1,33 +1,30 @@
 """Undo of an import as a background task, its set-based deletion of the entries
-the import created, and the clean-up of the dry runs' prepared files."""
+the import created, and the clean-up of the dry runs' prepared rows."""
 
 import datetime as dt
-import os
-import time
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import models
+from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from clusters.models import Designation
 from enterprises.models import ChangeRecord, Enterprise, EnterpriseMembership
 from enterprises.services import enterprise_update
-from imports import jobs as imports
+from imports import jobs, undo
 from imports.jobs import (
-    ImportRefused,
-    delete_rows,
     import_job_apply,
     import_job_check,
     import_job_create,
+    import_job_refresh,
     import_job_request_apply,
-    import_job_request_undo,
-    prepared_path,
 )
-from imports.models import ImportJob
+from imports.models import ImportJob, PreparedChunk
+from imports.plan import ImportRefused
+from imports.undo import delete_rows, import_job_request_undo
 from moderation.models import Claim
 from programmes.models import Award, Event
 from tests.factories import ClusterFactory, EnterpriseFactory, MembershipFactory
@@ -197,7 +194,7 @@ def test_a_failing_undo_task_goes_back_to_applied(
         Enterprise.objects.filter(pk__in=pks).delete()
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(imports, "delete_rows", broken)
+    monkeypatch.setattr(undo, "delete_rows", broken)
     with django_capture_on_commit_callbacks(execute=True):
         import_job_request_undo(actor=staff, job=job, language="en")
     job.refresh_from_db()
@@ -246,7 +243,7 @@ def test_undo_deletes_the_related_rows_of_created_entries_and_nothing_else(
 
     job = import_job_request_undo(actor=staff, job=job)  # not run yet
     assert job.status == ImportJob.Status.UNDO_QUEUED
-    imports.import_job_run_undo(job_id=job.pk)
+    undo.import_job_run_undo(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.UNDONE, job.message
     assert job.progress_done == job.progress_total == 3
@@ -295,7 +292,7 @@ def test_a_protected_reference_refuses_the_deletion(monkeypatch):
 def test_set_based_deletion_covers_every_relation_of_an_enterprise():
     """No relation of an enterprise (or of what is deleted with it) needs Django's
     collector: a new one with an unsupported on_delete would fail here."""
-    steps = imports._deletion_steps(Enterprise, imports._PK_ANY % "id", pk_any=True)
+    steps = undo._deletion_steps(Enterprise, undo._PK_ANY % "id", pk_any=True)
     tables = {sql.split()[2] for kind, sql, _ in steps if sql.startswith("DELETE")}
     for table in (
         "enterprises_changerecord",
@@ -309,27 +306,28 @@ def test_set_based_deletion_covers_every_relation_of_an_enterprise():
         assert f'"{table}"' in tables
 
 
-# --- Prepared files ------------------------------------------------------------
+# --- Prepared rows -------------------------------------------------------------
 
 
-def fake_prepared(job) -> Path:
-    path = prepared_path(job)
-    path.write_bytes(b"prepared rows")
-    return path
+def fake_prepared(job) -> QuerySet:
+    PreparedChunk.objects.create(
+        job=job, key="k", number=0, rows=1, data=b"prepared rows"
+    )
+    return PreparedChunk.objects.filter(job=job)
 
 
 def test_a_failed_apply_deletes_the_prepared_rows(staff, monkeypatch):
     job = checked(staff, csv_bytes([row(name="准备失败有限公司")]))
-    path = fake_prepared(job)
+    prepared = fake_prepared(job)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.APPLY_QUEUED)
 
     def refused(**kwargs):
         raise ImportRefused("Row 2: changed. Nothing was changed.")
 
-    monkeypatch.setattr(imports, "apply_file", refused)
+    monkeypatch.setattr(jobs, "apply_file", refused)
     job = import_job_apply(job_id=job.pk)
     assert job.status == ImportJob.Status.FAILED
-    assert not path.exists()
+    assert not prepared.exists()
 
 
 def test_a_rejected_file_and_a_dead_job_keep_no_prepared_rows(staff):
@@ -340,23 +338,27 @@ def test_a_rejected_file_and_a_dead_job_keep_no_prepared_rows(staff):
         file_name="d.csv",
         enqueue=False,
     )
-    path = fake_prepared(job)
-    path.with_suffix(".tmp").write_bytes(b"half")
+    prepared = fake_prepared(job)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.APPLYING)
     job.refresh_from_db()
-    imports.import_job_refresh(job)
+    import_job_refresh(job)
     assert job.status == ImportJob.Status.FAILED
-    assert not path.exists() and not path.with_suffix(".tmp").exists()
+    assert not prepared.exists()
 
     # A file that can no longer be read when it is checked again is rejected.
     job = checked(staff, csv_bytes([row(name="准备拒绝有限公司")]))
-    path = fake_prepared(job)
+    prepared = fake_prepared(job)
     with job.file.open("wb") as handle:
         handle.write(b"")
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECK_QUEUED)
     job = import_job_check(job_id=job.pk)
     assert job.status == ImportJob.Status.INVALID
-    assert not path.exists()
+    assert not prepared.exists()
+
+    # A deleted job takes its prepared rows with it.
+    prepared = fake_prepared(job)
+    job.delete()
+    assert not prepared.exists()
 
 
 def test_clean_import_files_deletes_old_prepared_rows_except_running_jobs(
@@ -366,19 +368,18 @@ def test_clean_import_files_deletes_old_prepared_rows_except_running_jobs(
     young = checked(staff, csv_bytes([row(name="新检查有限公司")]))
     running = checked(staff, csv_bytes([row(name="正在应用有限公司")]))
     ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.APPLYING)
-    two_days_ago = time.time() - 48 * 3600
-    paths = {}
+    two_days_ago = timezone.now() - dt.timedelta(hours=48)
+    prepared = {}
     for name, job in (("old", old), ("young", young), ("running", running)):
-        paths[name] = fake_prepared(job)
+        prepared[name] = fake_prepared(job)
         if name != "young":
-            os.utime(paths[name], (two_days_ago, two_days_ago))
-    orphan = paths["old"].with_name("gone-enterprises.bin.prepared")
-    orphan.write_bytes(b"of a deleted job")
-    os.utime(orphan, (two_days_ago, two_days_ago))
+            prepared[name].update(created_at=two_days_ago)
 
     call_command("clean_import_files")
-    assert "2 prepared file(s) deleted." in capsys.readouterr().out
-    assert not paths["old"].exists() and not orphan.exists()
-    assert paths["young"].exists() and paths["running"].exists()
+    out = capsys.readouterr().out
+    assert f"Deleted the prepared rows of import {old.pk}" in out
+    assert "Prepared rows of 1 import(s) deleted." in out
+    assert not prepared["old"].exists()
+    assert prepared["young"].exists() and prepared["running"].exists()
     call_command("clean_import_files", "--hours", "0")
-    assert not paths["young"].exists() and paths["running"].exists()
+    assert not prepared["young"].exists() and prepared["running"].exists()

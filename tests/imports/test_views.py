@@ -9,7 +9,8 @@ from django.urls import reverse
 from enterprises.models import Enterprise
 from imports.models import ImportJob
 from tests.factories import EnterpriseFactory
-from tests.imports.helpers import csv_bytes, row, uscc
+from tests.imports.helpers import HEADER, csv_bytes, row, uscc
+from tests.spreadsheets import ods_table, xls_table
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +240,22 @@ def test_migration_moves_the_files_of_existing_jobs(tmp_path, staff):
     assert not public.exists(name) and not public.exists(name + ".prepared")
     with private.open(name) as handle:
         assert handle.read() == b"name,phone"
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [(xls_table, "legacy.xls"), (ods_table, "libreoffice.ods"), (xls_table, "a.csv")],
+)
+def test_xls_and_ods_uploads_are_checked_like_the_others(
+    client, staff, django_capture_on_commit_callbacks, make, name
+):
+    """The format comes from the content (a .csv name does not matter)."""
+    client.force_login(staff)
+    data = make([HEADER, row(name="表格企业有限公司", uscc=uscc(22))])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, data, name=name)
+    assert response.status_code == 302, response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.CHECKED, job.message
+    assert job.counts["create"] == 1
+    assert job.report[0]["label"] == "表格企业有限公司"

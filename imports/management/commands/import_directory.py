@@ -11,15 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import TabularError, csv_chunks, write_xlsx
 from imports.exports import header
-from imports.jobs import (
-    ImportRefused,
-    Options,
-    Summary,
-    apply_file,
-    dry_run,
-    import_job_create,
-)
+from imports.jobs import apply_file, dry_run, import_job_create
 from imports.models import ImportJob
+from imports.plan import ImportRefused, Options, Summary
 
 
 def describe(plan) -> str:
@@ -47,11 +41,16 @@ def describe(plan) -> str:
 
 
 class Command(BaseCommand):
-    help = "Import enterprises, clusters, colleges or markets from a CSV or XLSX file."
+    help = (
+        "Import enterprises, clusters, colleges or markets from a CSV, XLSX, XLS or "
+        "ODS file (the format is read from the content)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=[k.value for k in ImportJob.Kind])
-        parser.add_argument("file", nargs="?", help="CSV or XLSX file to import")
+        parser.add_argument(
+            "file", nargs="?", help="CSV, XLSX, XLS or ODS file to import"
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change only."
         )

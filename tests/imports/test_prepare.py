@@ -1,0 +1,134 @@
+"""The dry run's prepared rows: kept in the database (never as files or pickles)
+for the apply, on whichever machine it runs, and only for the file and the data
+they were made with."""
+
+import datetime as dt
+import json
+import zlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from enterprises.models import Enterprise
+from imports import prepare
+from imports.jobs import apply_file, import_job_check, import_job_create
+from imports.models import PreparedChunk
+from imports.plan import Options, RowPlan
+from tests.factories import ClusterFactory
+from tests.imports.helpers import csv_bytes, row, uscc
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _workers(monkeypatch):
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 1)
+    with translation.override("en"):
+        yield
+
+
+ROWS = [
+    row(
+        name="准备一服饰有限公司",
+        uscc=uscc(901),
+        latitude="40.617",
+        longitude="120.7261",
+        datum="gcj02",
+        last_confirmed_on="2025-06-30",
+        sectors="泳装;socks",
+        export_share="0",
+    ),
+    row(name="准备二服饰有限公司", founded_year="1999", is_exporter="是"),
+]
+
+
+def checked(staff, data):
+    job = import_job_create(
+        actor=staff,
+        kind="enterprises",
+        data=data,
+        file_name="p.csv",
+        language="en",  # as the apply runs (the rows' messages are in it)
+        enqueue=False,
+    )
+    return import_job_check(job_id=job.pk)
+
+
+def no_preparing(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("the rows were prepared again")
+
+    monkeypatch.setattr(prepare.multiprocessing, "get_context", boom)
+
+
+def test_the_apply_reads_the_rows_the_dry_run_prepared(staff, monkeypatch):
+    data = csv_bytes(ROWS)
+    folder = Path(settings.MEDIA_ROOT)
+    before = set(folder.rglob("*"))
+    job = checked(staff, data)
+    stored = PreparedChunk.objects.filter(job=job)
+    assert [(c.number, c.rows) for c in stored] == [(0, 2)]
+    # Nothing but the upload is kept on disk.
+    assert set(folder.rglob("*")) - before <= {
+        folder / job.file.name,
+        folder / "imports",
+    }
+
+    no_preparing(monkeypatch)
+    apply_file(job=job, actor=staff, data=data, options=Options())
+    first = Enterprise.objects.get(uscc=uscc(901))
+    assert first.latitude == Decimal("40.617000")
+    assert first.last_confirmed_on == dt.date(2025, 6, 30)
+    assert first.sectors == ["swimwear", "socks"] and first.export_share == 0
+    assert Enterprise.objects.get(name="准备二服饰有限公司").founded_year == 1999
+    assert not PreparedChunk.objects.filter(job=job).exists()  # no longer needed
+
+
+def test_prepared_rows_are_compressed_json_that_reads_back_the_same(staff):
+    job = checked(staff, csv_bytes(ROWS))
+    [chunk] = PreparedChunk.objects.filter(job=job)
+    stored = json.loads(zlib.decompress(chunk.data))
+    rows, names = stored["rows"], stored["names"]
+    assert [r[1] for r in rows] == ["准备一服饰有限公司", "准备二服饰有限公司"]
+    first = dict(zip(names, rows[0][3], strict=True))
+    assert first["latitude"] == {"decimal": "40.617000"}
+    assert first["last_confirmed_on"] == {"date": "2025-06-30"}
+
+    [(plan, values), _second] = prepare.unpack(bytes(chunk.data))
+    assert values["latitude"] == Decimal("40.617000")
+    assert values["last_confirmed_on"] == dt.date(2025, 6, 30)
+    assert values["export_share"] == 0 and values["uscc"] == uscc(901)
+    assert plan.index and plan.ahead["key"] == "准备一服饰"
+    assert "export_share" not in plan.ahead["json"]  # zero counts as empty
+    error = (RowPlan(row=9, action="error", label="坏", errors=["bad"]), {})
+    odd = (RowPlan(row=10, action=""), {"name": "另一种", "latitude": Decimal("1.5")})
+    chunk = [(plan, values), error, odd]
+    assert prepare.unpack(prepare.pack(chunk)) == chunk
+
+
+def test_rows_prepared_with_other_clusters_are_prepared_again(staff, monkeypatch):
+    data = csv_bytes([row(name="重新准备服饰有限公司", clusters="")])
+    job = checked(staff, data)
+    assert PreparedChunk.objects.filter(job=job).exists()
+    ClusterFactory(slug="new-cluster")  # the documents could name it now
+    calls = []
+    real = prepare.multiprocessing.get_context
+    monkeypatch.setattr(
+        prepare.multiprocessing,
+        "get_context",
+        lambda *a: calls.append(a) or real(*a),
+    )
+    apply_file(job=job, actor=staff, data=data, options=Options())
+    assert calls  # cleaned and indexed again
+    assert Enterprise.objects.filter(name="重新准备服饰有限公司").exists()
+
+
+def test_rows_of_another_dry_run_of_the_same_job_are_replaced(staff):
+    job = checked(staff, csv_bytes(ROWS))
+    job.status = job.Status.CHECK_QUEUED
+    job.save()
+    job = import_job_check(job_id=job.pk)
+    assert [c.number for c in PreparedChunk.objects.filter(job=job)] == [0]
