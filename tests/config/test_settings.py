@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -83,3 +85,14 @@ def test_manage_py_with_a_secret_key_keeps_debug_off():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="embedded only")
+def test_dbshell_reaches_the_embedded_server():
+    from django.db import connection
+
+    args, _env = connection.client.settings_to_cmd_args_env(
+        connection.settings_dict, []
+    )
+    assert "-h" in args
+    assert args[args.index("-h") + 1] == connection.get_connection_params()["host"]
