@@ -21,11 +21,12 @@ import hashlib
 import json
 import multiprocessing
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -294,6 +295,8 @@ class PlanRun:
         if self.store is not None and not self.finished:  # keep no partial rows
             discard_prepared(self.store)
         self.store = None
+        if isinstance(self.source, Generator):  # e.g. stop reading prepared rows
+            self.source.close()
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
@@ -314,12 +317,27 @@ def _read_prepared(job: ImportJob, key: str) -> Iterator[Prepared] | None:
         return None
 
     def read() -> Iterator[Prepared]:
-        for number, _key, rows in stored:
-            data = chunks.filter(number=number).values_list("data", flat=True).first()
-            prepared = unpack(bytes(data)) if data is not None else []
-            if len(prepared) != rows:  # deleted meanwhile
-                raise ImportRefused(_("The import failed. Nothing was changed."))
-            yield prepared
+        # Read on a connection of its own: the apply's own is busy with the COPY of
+        # the chunk before, which reading and decoding this one then overlaps. It
+        # sees committed rows only (a dry run's are), else the apply's is used.
+        reader = connections.create_connection(DEFAULT_DB_ALIAS)
+        sql = (
+            f"SELECT data FROM {PreparedChunk._meta.db_table} "  # noqa: S608
+            "WHERE job_id = %s AND number = %s"
+        )
+        try:
+            for number, _key, rows in stored:
+                with reader.cursor() as cursor:
+                    cursor.execute(sql, [job.pk, number])
+                    found = cursor.fetchone()
+                if found is None:
+                    found = chunks.filter(number=number).values_list("data").first()
+                prepared = unpack(bytes(found[0])) if found else []
+                if len(prepared) != rows:  # deleted meanwhile
+                    raise ImportRefused(_("The import failed. Nothing was changed."))
+                yield prepared
+        finally:
+            reader.close()
 
     return read()
 

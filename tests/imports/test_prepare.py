@@ -132,3 +132,28 @@ def test_rows_of_another_dry_run_of_the_same_job_are_replaced(staff):
     job.save()
     job = import_job_check(job_id=job.pk)
     assert [c.number for c in PreparedChunk.objects.filter(job=job)] == [0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_apply_reads_committed_prepared_rows_on_its_own_connection(
+    monkeypatch,
+):
+    """As in production: the dry run committed its rows; the apply reads them on a
+    second connection while its own is busy writing."""
+    from django.db.models.query import QuerySet
+
+    from tests.factories import StaffFactory
+
+    data = csv_bytes(ROWS)
+    job = checked(StaffFactory(), data)
+    no_preparing(monkeypatch)
+    real_filter = QuerySet.filter
+
+    def only_the_metadata(self, *args, **kwargs):
+        assert "number" not in kwargs, "read on the apply's own connection"
+        return real_filter(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "filter", only_the_metadata)
+    apply_file(job=job, actor=None, data=data, options=Options())
+    monkeypatch.undo()
+    assert Enterprise.objects.filter(uscc=uscc(901)).exists()
