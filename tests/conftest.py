@@ -60,6 +60,18 @@ def _clear_cache():
         store.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client
+    leaves the language it activated (LocaleMiddleware) on the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 # API clients: anonymous, an enterprise owner, another enterprise's user, staff.
 
 
