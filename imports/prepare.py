@@ -17,6 +17,7 @@ applied, after a day (`clean_prepared_rows`, run by uploads and by the
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -224,6 +225,7 @@ class PlanRun:
         else:
             self.planner = GenericPlanner(SECTIONS[kind], present, options)
         self.pool: Any = None
+        self.frozen = False
         self.store: ImportJob | None = None  # the job whose rows are stored
         self.stored = 0  # chunks stored so far
         self.finished = False
@@ -247,6 +249,7 @@ class PlanRun:
             stored = _read_prepared(job, self.key)
             if stored is not None:
                 self.source = stored
+                self._freeze()
                 return
         if not for_apply and job is not None and sha256:
             discard_prepared(job)  # of an earlier dry run of the job
@@ -262,11 +265,19 @@ class PlanRun:
             translation.get_language(),
             self.store is not None,
         )
+        self._freeze()  # in the workers too
         try:
             self.pool = multiprocessing.get_context("fork").Pool(2)
         finally:
             _WORKER = None
         self.source = self.pool.imap(_prepare, chunks)
+
+    def _freeze(self) -> None:
+        """Keep the garbage collector off what exists now (the dictionaries, the
+        application) while the run lasts: a full collection of a large file's run
+        went over all of it again and again, in each worker process too."""
+        gc.freeze()
+        self.frozen = True
 
     def __iter__(self) -> Iterator[list[RowPlan]]:
         for prepared in self.prepared():
@@ -301,6 +312,9 @@ class PlanRun:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
 
 def _read_prepared(job: ImportJob, key: str) -> Iterator[Prepared] | None:
