@@ -226,3 +226,13 @@ def test_result_list_and_detail_show_the_same_contacts(client, contacts):
         for html in (detail, results):
             assert ("0429-3216549" in html) is phone, (contacts, who)
             assert ("李经理" in html) is person, (contacts, who)
+
+
+def test_a_custom_updated_date_in_the_url_stays_in_the_form(client):
+    # The form is the source of truth for the next request (site.js): a date that
+    # is not one of the presets must be an option of the select, or the next
+    # filter change silently drops it from the URL and the results.
+    html = _html(client, "/enterprises/?updated=2026-03-05")
+    assert '<option value="2026-03-05" selected>' in html
+    html = _html(client, "/enterprises/?updated=1y")
+    assert 'value="2026-03-05"' not in html and '<option value="1y" selected>' in html
