@@ -12,7 +12,8 @@ time around the cleaning itself. What makes it fast:
 - what an empty cell cleans to is worked out once per field (an empty cell is most
   cells of a sheet);
 - a label, region or cluster text is cleaned once per import and remembered (the
-  same few texts fill whole columns);
+  same few texts fill whole columns; a number cell is not remembered as the same
+  text: `imports.columns.code_cell_error` tells them apart);
 - a plain text cell is stripped and length-checked inline, as ``CharField.clean``
   would; anything it would refuse goes through ``CharField.clean`` for its message;
 - a model validator that the form field already runs is not run twice.
@@ -127,7 +128,7 @@ class RowCleaner:
             if empty is not _NONE and (raw is None or raw == ""):
                 cleaned[step.name] = empty.copy() if empty.__class__ is list else empty
                 continue
-            if step.memo is not None:
+            if step.memo is not None and raw.__class__ is str:
                 # A label, region or cluster: the same few texts fill a column.
                 outcome = step.memo.get(raw, _NONE)
                 if outcome is _NONE:

@@ -13,7 +13,7 @@ from core.tabular import TabularError
 from enterprises.permissions import is_staff_member
 from enterprises.search.query import Search
 from imports.columns import SECTIONS
-from imports.exports import CONTENT_TYPES, export_chunks, header
+from imports.exports import CONTENT_TYPES, export_chunks, template_chunks
 from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ImportJob
 from imports.plan import max_bytes
@@ -142,14 +142,9 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     _staff(request)
     if kind not in SECTIONS or fmt not in CONTENT_TYPES:
         raise Http404
-    from core.tabular import csv_chunks, xlsx_chunks
-
-    chunks = (
-        xlsx_chunks(header(kind), [], title=kind)
-        if fmt == "xlsx"
-        else csv_chunks(header(kind), [])
+    response = HttpResponse(
+        b"".join(template_chunks(kind, fmt)), content_type=CONTENT_TYPES[fmt]
     )
-    response = HttpResponse(b"".join(chunks), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
     return response
 

@@ -72,7 +72,7 @@ def _xlsx(tmp_path) -> bytes:
         (lambda tmp: b"", "empty"),
         (lambda tmp: b"\r\n\r\n", "empty"),
         (lambda tmp: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "XLS file is damaged"),
-        (lambda tmp: b"\xff\xfe\xfa\xfb" * 50, "encoding"),
+        (lambda tmp: b"\x80\xff" * 100, "encoding"),  # no BOM, neither UTF-8 nor GB
     ],
 )
 def test_malformed_files_get_one_clear_message(tmp_path, make, message):
