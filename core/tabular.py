@@ -28,9 +28,10 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,9 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]  # (row number, cells as text) after header
     estimated_rows: int = 0  # data rows, roughly (for progress bars)
+    sheet: str = ""  # the sheet read (a workbook)
+    sheets: list[str] = field(default_factory=list)  # the workbook's sheets
+    skipped: int = 0  # non-empty rows above the header (titles)
 
 
 class NumberCell(str):
@@ -186,11 +190,24 @@ def _non_empty(
             yield number, row
 
 
-def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
+HEADER_SCAN_ROWS = 30  # rows above the header (titles, notes) looked through
+
+
+def read_table(
+    data: bytes,
+    *,
+    max_bytes: int | None = None,
+    is_header: Callable[[list[str]], bool] | None = None,
+    sheet: str = "",
+) -> Table:
     """Open CSV, XLSX, XLS or ODS bytes as a table of text cells (header + rows).
 
-    Raises TabularError for an empty, oversized, binary, damaged or header-less file.
-    Rows are read lazily; a damage found while iterating also raises TabularError.
+    With `is_header`, the header is the first row it accepts among the first
+    HEADER_SCAN_ROWS non-empty rows (title rows above it are skipped), on the first
+    sheet that has one (else the first row of the first sheet with rows); `sheet`
+    names the one sheet to read. Raises TabularError for an empty, oversized,
+    binary, damaged or header-less file. Rows are read lazily; a damage found
+    while iterating also raises TabularError.
     """
     if max_bytes is not None and len(data) > max_bytes:
         raise TabularError(
@@ -200,41 +217,75 @@ def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
     if not data.strip():
         raise TabularError(_("The file is empty."))
     if data.startswith((ZIP_MAGIC, OLE2_MAGIC)):
-        table = _open_workbook(data)
+        tables = _workbook_tables(data, sheet)
     else:
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise TabularError(
-                    _("The file starts like UTF-16 text but contains invalid data.")
-                ) from exc
-        else:
-            if _looks_binary(data):
-                raise TabularError(
-                    _(
-                        "This is not a CSV, XLSX, XLS or ODS file (it contains "
-                        "binary data)."
-                    )
-                )
-            encoding = detect_encoding(data)
+        tables = iter([_csv_table(data)])
+    fallback: Table | None = None
+    for table in tables:
+        found = _find_header(table, is_header)
+        if found is True:
+            return table
+        if found is False and fallback is None:
+            fallback = table
+    if fallback is None:
+        raise TabularError(_("The file is empty."))
+    return fallback
+
+
+def _find_header(table: Table, is_header: Callable[[list[str]], bool] | None):
+    """Set the table's header: True when `is_header` accepted a row (or there is
+    no test), False when none was accepted (the header is then the first row and
+    the rows the ones after it), None for a table without rows."""
+    seen: list[tuple[int, list[str]]] = []
+    for number, cells in table.rows:
+        if is_header is None or is_header(cells):
+            table.header = cells
+            table.skipped = len(seen)
+            return True
+        seen.append((number, cells))
+        if len(seen) >= HEADER_SCAN_ROWS:
+            break
+    if not seen:
+        return None
+    table.header = seen[0][1]
+    table.rows = itertools.chain(seen[1:], table.rows)
+    return False
+
+
+def _csv_table(data: bytes) -> Table:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+        try:
             text = data.decode(encoding)
-        rows = enumerate(_csv_rows(text), start=1)
-        table = Table("csv", encoding, [], _non_empty(rows), text.count("\n"))
-    try:
-        _number, header = next(table.rows)
-    except StopIteration:
-        raise TabularError(_("The file is empty.")) from None
-    table.header = header
-    return table
+        except UnicodeDecodeError as exc:
+            raise TabularError(
+                _("The file starts like UTF-16 text but contains invalid data.")
+            ) from exc
+    else:
+        if _looks_binary(data):
+            raise TabularError(
+                _("This is not a CSV, XLSX, XLS or ODS file (it contains binary data).")
+            )
+        encoding = detect_encoding(data)
+        text = data.decode(encoding)
+    rows = enumerate(_csv_rows(text), start=1)
+    return Table("csv", encoding, [], _non_empty(rows), text.count("\n"))
 
 
-def _open_workbook(data: bytes) -> Table:
+def _workbook_tables(data: bytes, only: str) -> Iterator[Table]:
     try:
-        sheet = workbooks.open_workbook(data, zip_container=data.startswith(ZIP_MAGIC))
+        names, sheets = workbooks.open_sheets(
+            data, zip_container=data.startswith(ZIP_MAGIC), only=only
+        )
+        for sheet in sheets:
+            table = _sheet_table(sheet)
+            table.sheets = names
+            yield table
     except workbooks.BadWorkbook as exc:
         raise TabularError(_workbook_message(exc, data)) from exc
+
+
+def _sheet_table(sheet: workbooks.Sheet) -> Table:
     label = sheet.format.upper()
 
     def cells() -> Iterator[tuple[int, list[str]]]:
@@ -254,7 +305,14 @@ def _open_workbook(data: bytes) -> Table:
         except Exception as exc:  # noqa: BLE001 - any damage found while reading
             raise TabularError(_damaged(label)) from exc
 
-    return Table(sheet.format, "", [], _non_empty(cells()), sheet.estimated_rows)
+    return Table(
+        sheet.format,
+        "",
+        [],
+        _non_empty(cells()),
+        sheet.estimated_rows,
+        sheet=sheet.name,
+    )
 
 
 def _damaged(label: str) -> str:
@@ -268,6 +326,11 @@ def _workbook_message(exc: workbooks.BadWorkbook, data: bytes) -> Any:
         return _("This ZIP file is not an XLSX or ODS workbook.")
     if exc.reason == workbooks.NO_SHEET:
         return _("The workbook has no worksheet.")
+    if exc.reason == workbooks.NO_SUCH_SHEET:
+        return _("The workbook has no sheet “%(sheet)s”; its sheets: %(sheets)s.") % {
+            "sheet": exc.params["sheet"],
+            "sheets": "、".join(exc.params["sheets"]),
+        }
     if exc.reason == workbooks.TOO_LARGE:
         return _(
             "The sheet is too large: it spans %(rows)s rows and %(columns)s "

@@ -131,6 +131,16 @@ def match_header(
     return fields, unknown, missing
 
 
+def looks_like_header(cells: list[str], columns: list[Column]) -> bool:
+    """Whether a row is a header row of these columns: two or more of its cells,
+    and at least half of those not empty, name a column (a title row above the
+    header names none; a header with a column missing or added still counts, so
+    the message says which)."""
+    fields, unknown, _missing = match_header(cells, columns)
+    known = sum(1 for f in fields if f)
+    return known >= 2 and known >= len(unknown)
+
+
 # --- Cell parsing fields ----------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
     error = ""
     kind = request.POST.get("kind", "enterprises")
+    sheet = request.POST.get("sheet", "").strip()[:31]
     if request.method == "POST":
         upload = request.FILES.get("file")
         if kind not in SECTIONS:
@@ -52,6 +53,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     data=upload.read(),
                     file_name=upload.name or "upload",
                     language=request.LANGUAGE_CODE,
+                    sheet=sheet,
                 )
             except TabularError as exc:
                 error = str(exc.message)
@@ -69,6 +71,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             "jobs": jobs,
             "kinds": ImportJob.Kind.choices,
             "kind": kind,
+            "sheet": sheet,
             "error": error,
             "max_mb": f"{max_bytes() / 1_000_000:g}",
         },
@@ -150,16 +153,27 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 
 
 @require_GET
-def export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Stream an export: for enterprises exactly the result set of the search in the
-    query string, as the viewer may see it."""
+    query string, as the viewer may see it (a search with a filter it cannot read
+    is refused)."""
     _staff(request)
     fmt = request.GET.get("format", "csv")
     if kind not in SECTIONS or fmt not in CONTENT_TYPES:
         raise Http404
     queryset = None
     if kind == "enterprises":
-        queryset = Search.from_params(request.GET, request.user).queryset(request.user)
+        search = Search.from_params(request.GET, request.user)
+        if search.errors:
+            # Without the filter it cannot read, the export would hold more rows
+            # than the search shows: refuse, saying why.
+            return render(
+                request,
+                "imports/export_refused.html",
+                {"errors": list(dict.fromkeys(search.errors))},
+                status=400,
+            )
+        queryset = search.queryset(request.user)
     response = StreamingHttpResponse(
         export_chunks(kind, fmt, request.user, queryset),
         content_type=CONTENT_TYPES[fmt],
