@@ -106,7 +106,11 @@ def main() -> None:
         export_xlsx = work / "export.xlsx"
         with export_xlsx.open("wb") as handle:
             write_xlsx(
-                handle, head, rows, title="enterprises", kinds=column_kinds("enterprises")
+                handle,
+                head,
+                rows,
+                title="enterprises",
+                kinds=column_kinds("enterprises"),
             )
         shutil.copy(export_csv, OUT / "export.csv")
         shutil.copy(export_xlsx, OUT / "export.xlsx")
@@ -141,8 +145,13 @@ def main() -> None:
         titled = work / "titled.xlsx"
         workbook.save(titled)
         _convert(titled, "xlsx", OUT / "title-rows.xlsx")
-        made.append(("title-rows.xlsx", "export.xlsx with two title rows and a "
-                     "blank row above the header, saved by LibreOffice"))  # fmt: skip
+        made.append(
+            (
+                "title-rows.xlsx",
+                "export.xlsx with two title rows and a "
+                "blank row above the header, saved by LibreOffice",
+            )
+        )
         workbook = openpyxl.load_workbook(export_xlsx)
         notes = workbook.create_sheet("说明", 0)
         notes.append(["本表为兴城市纺织企业名录，数据在第二个工作表。"])
@@ -150,15 +159,24 @@ def main() -> None:
         workbook.save(two)
         for fmt in ("xlsx", "ods"):
             _convert(two, fmt, OUT / f"second-sheet.{fmt}")
-            made.append((f"second-sheet.{fmt}", "a notes sheet first, the export "
-                         f"on the second sheet, saved by LibreOffice as {fmt}"))  # fmt: skip
+            made.append(
+                (
+                    f"second-sheet.{fmt}",
+                    "a notes sheet first, the export "
+                    f"on the second sheet, saved by LibreOffice as {fmt}",
+                )
+            )
         workbook = openpyxl.load_workbook(export_xlsx)
         workbook.create_sheet("Sheet0", 0)
         empty = work / "empty.xlsx"
         workbook.save(empty)
         _convert(empty, "xlsx", OUT / "empty-first-sheet.xlsx")
-        made.append(("empty-first-sheet.xlsx", "an empty first sheet, the export "
-                     "on the second, saved by LibreOffice"))  # fmt: skip
+        made.append(
+            (
+                "empty-first-sheet.xlsx",
+                "an empty first sheet, the export on the second, saved by LibreOffice",
+            )
+        )
     version = subprocess.run(  # noqa: S603
         ["soffice", "--version"],  # noqa: S607
         check=True,

@@ -85,7 +85,8 @@ def test_the_export_pages_say_xlsx_is_the_format_for_editing(client, staff):
 
 
 @pytest.mark.parametrize(
-    "query", ["county=%3Cscript%3E", "updated=yesterday", "stale=maybe", "sort=cheapest"]
+    "query",
+    ["county=%3Cscript%3E", "updated=yesterday", "stale=maybe", "sort=cheapest"],
 )
 def test_an_export_with_a_filter_it_cannot_read_is_refused(client, staff, query):
     EnterpriseFactory(name="兴城泳装甲有限公司")
