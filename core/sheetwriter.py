@@ -19,7 +19,7 @@ formula.
 from __future__ import annotations
 
 import datetime as dt
-import operator
+import math
 import queue
 import re
 import threading
@@ -39,8 +39,9 @@ _FORMULA_CHARS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 _SHEET_TITLE_ILLEGAL = re.compile(r"[\\/*?:\[\]]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SEPARATOR = "\uffff"  # not allowed in XML, so never part of a written cell
-# Characters XML cannot hold (but the separator): such a row is written cell by cell.
-_XML_CARE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe]")
+# Characters XML cannot hold but the separator and the markers of number cells
+# (counted apart): a row with one is written cell by cell.
+_XML_CARE_UNMARKED = re.compile("[\x00\x04-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe]")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -140,14 +141,13 @@ def _date_serial(value: Any) -> str | None:
 
 def _number(value: Any) -> str | None:
     """A number's text for a <v>, or None for a value that is no finite number."""
-    if value.__class__ in _NUMBER_TYPES or (
-        isinstance(value, _NUMBER_TYPES) and not isinstance(value, bool)
-    ):
-        text = str(value)
-        if text.lower() in ("nan", "inf", "-inf", "infinity", "-infinity", "snan"):
-            return None
-        return text
-    return None
+    if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
 
 
 class _BackgroundWriter:
@@ -185,6 +185,24 @@ class _BackgroundWriter:
             raise self.error
 
 
+_TEXT_OPEN = '<c t="inlineStr" s="1"><is><t xml:space="preserve">'
+_TEXT_CLOSE = "</t></is></c>"
+# A number or date cell is first written as a text cell whose text is marked
+# (a start marker, its value, the end marker); replacing the marked openings and
+# closings over a chunk of rows makes them number cells. The markers are control
+# characters, which no written cell holds: a row with one goes cell by cell.
+_NUMBER_MARK, _DATE_MARK, _END_MARK = "\x01", "\x03", "\x02"
+_MARKED = {
+    _TEXT_OPEN + _NUMBER_MARK + _END_MARK + _TEXT_CLOSE: f'<c s="{_STYLE[NUMBER]}"/>',
+    _TEXT_OPEN + _DATE_MARK + _END_MARK + _TEXT_CLOSE: f'<c s="{_STYLE[DATE]}"/>',
+    _TEXT_OPEN + _TEXT_CLOSE: f'<c s="{_STYLE[TEXT]}"/>',
+    _TEXT_OPEN + _NUMBER_MARK: f'<c s="{_STYLE[NUMBER]}"><v>',
+    _TEXT_OPEN + _DATE_MARK: f'<c s="{_STYLE[DATE]}"><v>',
+    _END_MARK + _TEXT_CLOSE: "</v></c>",
+}
+_CELL_NEXT = _TEXT_CLOSE + _TEXT_OPEN
+
+
 class _Cells:
     """The XML of the cells of rows of given column kinds."""
 
@@ -192,53 +210,47 @@ class _Cells:
         self.kinds = list(kinds)
         self.numbers = [i for i, k in enumerate(self.kinds) if k == NUMBER]
         self.dates = [i for i, k in enumerate(self.kinds) if k == DATE]
-        # The XML before each cell (closing the one before) and after the last.
-        opens = [self._open(k) for k in self.kinds]
-        closes = [self._close(k) for k in self.kinds]
-        self.glue = opens[:1] + [c + o for c, o in zip(closes, opens[1:], strict=False)]
-        self.tail = closes[-1] if closes else ""
-        self.empties = {
-            self._open(k) + self._close(k): f'<c s="{_STYLE[k]}"/>'
-            for k in set(self.kinds)
-        }
-
-    @staticmethod
-    def _open(kind: str) -> str:
-        if kind == TEXT:
-            return '<c t="inlineStr" s="1"><is><t xml:space="preserve">'
-        return f'<c s="{_STYLE[kind]}"><v>'
-
-    @staticmethod
-    def _close(kind: str) -> str:
-        return "</t></is></c>" if kind == TEXT else "</v></c>"
+        self.marks = len(self.numbers) + len(self.dates)
 
     def row(self, number: int, row: Sequence[Any]) -> str:
+        if len(row) != len(self.kinds):
+            return self.careful(number, row)
         cells = _safe_texts(row)
         for i in self.numbers:
             value = row[i]
-            if value is not None and value != "":
-                text = _number(value)
-                if text is None:
+            kind = value.__class__
+            if kind is int or value is None:  # (not a bool: a bool is no int)
+                text = cells[i] if value is None or value >= 0 else str(value)
+                cells[i] = _NUMBER_MARK + text + _END_MARK
+            elif kind is Decimal or kind is float:
+                if not (value.is_finite() if kind is Decimal else math.isfinite(value)):
                     return self.careful(number, row)
-                cells[i] = text
+                cells[i] = _NUMBER_MARK + str(value) + _END_MARK
+            elif value == "":
+                cells[i] = _NUMBER_MARK + _END_MARK
+            else:
+                return self.careful(number, row)
         for i in self.dates:
             value = row[i]
-            if value is not None and value != "":
-                text = _date_serial(value)
-                if text is None:
-                    return self.careful(number, row)
-                cells[i] = text
-        if len(cells) != len(self.kinds):
-            return self.careful(number, row)
+            if value.__class__ is dt.date:
+                cells[i] = _DATE_MARK + str((value - _EPOCH).days) + _END_MARK
+            elif value is None or value == "":
+                cells[i] = _DATE_MARK + _END_MARK
+            else:
+                return self.careful(number, row)
         text = _SEPARATOR.join(cells)
-        if text.count(_SEPARATOR) != len(cells) - 1 or _XML_CARE.search(text):
+        if (
+            text.count(_SEPARATOR) != len(cells) - 1
+            or text.count(_END_MARK) != self.marks
+            or text.count(_NUMBER_MARK) != len(self.numbers)
+            or text.count(_DATE_MARK) != len(self.dates)
+            or _XML_CARE_UNMARKED.search(text)
+        ):
             return self.careful(number, row)
-        parts = _xml_text(text).split(_SEPARATOR)
         return (
-            f'<row r="{number}">'
-            + "".join(map(operator.add, self.glue, parts))
-            + self.tail
-            + "</row>"
+            f'<row r="{number}">{_TEXT_OPEN}'
+            f"{_xml_text(text).replace(_SEPARATOR, _CELL_NEXT)}"
+            f"{_TEXT_CLOSE}</row>"
         )
 
     def careful(self, number: int, row: Sequence[Any]) -> str:
@@ -261,17 +273,15 @@ class _Cells:
                 out.append(f'<c s="{_STYLE[kind]}"><v>{text}</v></c>')
                 continue
             cell = _xml_text(_XML_ILLEGAL.sub("", _safe_texts([value])[0]))
-            out.append(
-                '<c t="inlineStr" s="1"><is><t xml:space="preserve">'
-                + cell
-                + "</t></is></c>"
-            )
+            out.append(_TEXT_OPEN + cell + _TEXT_CLOSE if cell else "<c/>")
         out.append("</row>")
         return "".join(out)
 
-    def finish(self, chunk: str) -> str:
-        for empty, short in self.empties.items():
-            chunk = chunk.replace(empty, short)
+    @staticmethod
+    def finish(chunk: str) -> str:
+        for marked, cell in _MARKED.items():
+            if marked in chunk:  # (a search is cheaper than a replace's copy)
+                chunk = chunk.replace(marked, cell)
         return chunk
 
 
