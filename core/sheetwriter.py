@@ -85,10 +85,12 @@ class ExtraSheet:
 @dataclass
 class DropDown:
     """A data validation: the cells of `column` (0-based) of the first sheet take
-    one of the values in `source` (a range such as ``'Codes'!$B$2:$B$9``)."""
+    one of the values in `source` (a range such as ``'Codes'!$B$2:$B$9``); not
+    `strict`, the list is only offered (a cell may hold several values)."""
 
     column: int
     source: str
+    strict: bool = True
 
 
 def _xml_text(value: str) -> str:
@@ -320,7 +322,8 @@ def _sheet_end(dropdowns: Sequence[DropDown]) -> str:
         for d in dropdowns:
             letters = column_letters(d.column + 1)
             out += (
-                '<dataValidation type="list" allowBlank="1" showErrorMessage="1" '
+                '<dataValidation type="list" allowBlank="1" '
+                f'showErrorMessage="{int(d.strict)}" '
                 f'sqref="{letters}2:{letters}100000"><formula1>'
                 f"{_xml_text(d.source)}</formula1></dataValidation>"
             )

@@ -217,11 +217,3 @@ def export_chunks(
     if fmt == "xlsx":
         return xlsx_chunks(header(kind), rows, title=kind, kinds=column_kinds(kind))
     return csv_chunks(header(kind), rows)
-
-
-def template_chunks(kind: str, fmt: str) -> Iterator[bytes]:
-    """The import template of a section: its header row (CSV or XLSX, the XLSX's
-    columns formatted as an export's)."""
-    if fmt == "xlsx":
-        return xlsx_chunks(header(kind), [], title=kind, kinds=column_kinds(kind))
-    return csv_chunks(header(kind), [])

@@ -13,10 +13,11 @@ from core.tabular import TabularError
 from enterprises.permissions import is_staff_member
 from enterprises.search.query import Search
 from imports.columns import SECTIONS
-from imports.exports import CONTENT_TYPES, export_chunks, template_chunks
+from imports.exports import CONTENT_TYPES, export_chunks
 from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ImportJob
 from imports.plan import max_bytes
+from imports.template import template_chunks
 from imports.undo import import_job_request_undo
 
 FIELD_LABELS_KIND = {

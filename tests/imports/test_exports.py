@@ -11,9 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from imports.exports import export_chunks
+from imports.jobs import dry_run
 from imports.models import ImportJob
+from imports.plan import Options
 from tests.factories import EnterpriseFactory
-from tests.imports.helpers import FIELDS, HEADER, uscc
+from tests.imports.helpers import FIELDS, HEADER, uscc, xlsx_bytes
 from tests.imports.test_spreadsheet_software import FILES
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +134,40 @@ def test_the_uploader_chooses_the_sheet_and_a_missing_sheet_is_named(
     assert job.counts["create"] == 4, job.message
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content
     assert "sheet “enterprises”" in page.decode()
+
+
+def test_xlsx_template_has_instructions_code_lists_drop_downs_and_an_example(
+    client, staff
+):
+    client.force_login(staff)
+    data = client.get(
+        reverse("imports:import-template", args=["enterprises", "xlsx"]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["enterprises", "说明 Instructions", "代码 Codes"]
+    codes = workbook["代码 Codes"]
+    lists = {
+        cell.value: [c.value for c in column[1:] if c.value]
+        for column in codes.iter_cols()
+        for cell in column[:1]
+    }
+    assert "211481" in lists["区县代码 / Region code"]
+    assert "Swimwear" in lists["行业 / Sectors"]
+    assert len(lists["电话邮箱可见范围 / Contact visibility"]) == 3
+    validations = {
+        str(v.sqref).split(":")[0]: v
+        for v in workbook["enterprises"].data_validations.dataValidation
+    }
+    region = validations[_column("region") + "2"]
+    assert region.showErrorMessage and "'代码 Codes'!$A$2" in region.formula1
+    # Several sectors go in one cell: their list is offered, not enforced.
+    assert not validations[_column("sectors") + "2"].showErrorMessage
+    # The example row imports as it is.
+    rows = list(workbook["说明 Instructions"].iter_rows(values_only=True))
+    example = rows[rows.index(tuple(HEADER)) + 1]
+    plans = list(
+        dry_run("enterprises", xlsx_bytes([[v or "" for v in example]]), Options())
+    )
+    assert [p.action for p in plans] == ["create"], plans[0].errors
+    assert not plans[0].warnings

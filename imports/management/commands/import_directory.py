@@ -10,10 +10,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import TabularError
-from imports.exports import template_chunks
 from imports.jobs import apply_file, dry_run, import_job_create
 from imports.models import ImportJob
 from imports.plan import ImportRefused, Options, Summary
+from imports.template import template_chunks
 
 
 def describe(plan) -> str:
