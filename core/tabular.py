@@ -6,16 +6,20 @@ Reading
     through python-calamine (`core.workbooks`, which also keeps a workbook from
     taking more memory than its cells need); anything else must be text and is read
     as CSV: UTF-8 (with or without a BOM), else GB18030 (a superset of GBK and
-    GB2312, what Chinese Excel writes). Cells are text: numbers without a needless
-    ".0", dates as ISO dates. Every problem with the file as a whole raises
+    GB2312, what Chinese Excel writes), or UTF-16 with its BOM (Excel's "Unicode
+    text", tab-separated). Cells are text: numbers without a needless ".0" (a
+    `NumberCell`, so a code column can refuse a code the spreadsheet turned into a
+    number), dates as ISO dates. Every problem with the file as a whole raises
     :class:`TabularError` with one translated message; nothing is half-read.
 
 Writing
     CSV is UTF-8 with a BOM (Excel and WPS then read it as UTF-8); XLSX is written
-    by our own streaming writer. Both are produced row by row so an export streams
-    in constant memory. A cell that starts with ``= + - @`` (or a tab or carriage
-    return) is neutralised with a leading apostrophe so a spreadsheet never runs it
-    as a formula; reading undoes exactly that, so an export re-imports unchanged.
+    by our own streaming writer (`core.sheetwriter`: code columns formatted as
+    text, numbers as numbers, dates as dates, the header frozen). Both are
+    produced row by row so an export streams in constant memory. A cell that
+    starts with ``= + - @`` (or a tab or carriage return) is neutralised with a
+    leading apostrophe so a spreadsheet never runs it as a formula; reading undoes
+    exactly that, so an export re-imports unchanged.
 """
 
 from __future__ import annotations
@@ -25,18 +29,17 @@ import csv
 import datetime as dt
 import io
 import itertools
-import queue
-import re
 import tempfile
-import threading
-import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from core import workbooks
+from core.sheetwriter import write_xlsx
+
+__all__ = ["write_xlsx"]  # the XLSX writer lives in core.sheetwriter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_CHARS = frozenset(FORMULA_START)
@@ -58,10 +61,27 @@ class TabularError(Exception):
 @dataclass
 class Table:
     format: str  # "csv", "xlsx", "xls" or "ods"
-    encoding: str  # "utf-8", "utf-8-sig", "gb18030" or "" (a workbook)
+    encoding: str  # "utf-8", "utf-8-sig", "gb18030", "utf-16" or "" (a workbook)
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]  # (row number, cells as text) after header
     estimated_rows: int = 0  # data rows, roughly (for progress bars)
+    sheet: str = ""  # the sheet read (a workbook)
+    sheets: list[str] = field(default_factory=list)  # the workbook's sheets
+    skipped: int = 0  # non-empty rows above the header (titles)
+
+
+class NumberCell(str):
+    """A workbook cell that held a number, as its text ("912108020079393024" for
+    9.12108020079393e17): a column of codes tells it from the same digits typed as
+    text, which a spreadsheet keeps exactly (`imports.columns.code_cell_error`)."""
+
+    __slots__ = ()
+
+
+def _number_cell(value: int | float) -> NumberCell:
+    if value.__class__ is float and value.is_integer():
+        return NumberCell(int(value))
+    return NumberCell(value)
 
 
 def neutralise(value: str) -> str:
@@ -170,11 +190,24 @@ def _non_empty(
             yield number, row
 
 
-def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
+HEADER_SCAN_ROWS = 30  # rows above the header (titles, notes) looked through
+
+
+def read_table(
+    data: bytes,
+    *,
+    max_bytes: int | None = None,
+    is_header: Callable[[list[str]], bool] | None = None,
+    sheet: str = "",
+) -> Table:
     """Open CSV, XLSX, XLS or ODS bytes as a table of text cells (header + rows).
 
-    Raises TabularError for an empty, oversized, binary, damaged or header-less file.
-    Rows are read lazily; a damage found while iterating also raises TabularError.
+    With `is_header`, the header is the first row it accepts among the first
+    HEADER_SCAN_ROWS non-empty rows (title rows above it are skipped), on the first
+    sheet that has one (else the first row of the first sheet with rows); `sheet`
+    names the one sheet to read. Raises TabularError for an empty, oversized,
+    binary, damaged or header-less file. Rows are read lazily; a damage found
+    while iterating also raises TabularError.
     """
     if max_bytes is not None and len(data) > max_bytes:
         raise TabularError(
@@ -184,7 +217,50 @@ def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
     if not data.strip():
         raise TabularError(_("The file is empty."))
     if data.startswith((ZIP_MAGIC, OLE2_MAGIC)):
-        table = _open_workbook(data)
+        tables = _workbook_tables(data, sheet)
+    else:
+        tables = iter([_csv_table(data)])
+    fallback: Table | None = None
+    for table in tables:
+        found = _find_header(table, is_header)
+        if found is True:
+            return table
+        if found is False and fallback is None:
+            fallback = table
+    if fallback is None:
+        raise TabularError(_("The file is empty."))
+    return fallback
+
+
+def _find_header(table: Table, is_header: Callable[[list[str]], bool] | None):
+    """Set the table's header: True when `is_header` accepted a row (or there is
+    no test), False when none was accepted (the header is then the first row and
+    the rows the ones after it), None for a table without rows."""
+    seen: list[tuple[int, list[str]]] = []
+    for number, cells in table.rows:
+        if is_header is None or is_header(cells):
+            table.header = cells
+            table.skipped = len(seen)
+            return True
+        seen.append((number, cells))
+        if len(seen) >= HEADER_SCAN_ROWS:
+            break
+    if not seen:
+        return None
+    table.header = seen[0][1]
+    table.rows = itertools.chain(seen[1:], table.rows)
+    return False
+
+
+def _csv_table(data: bytes) -> Table:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise TabularError(
+                _("The file starts like UTF-16 text but contains invalid data.")
+            ) from exc
     else:
         if _looks_binary(data):
             raise TabularError(
@@ -192,21 +268,24 @@ def read_table(data: bytes, *, max_bytes: int | None = None) -> Table:
             )
         encoding = detect_encoding(data)
         text = data.decode(encoding)
-        rows = enumerate(_csv_rows(text), start=1)
-        table = Table("csv", encoding, [], _non_empty(rows), text.count("\n"))
-    try:
-        _number, header = next(table.rows)
-    except StopIteration:
-        raise TabularError(_("The file is empty.")) from None
-    table.header = header
-    return table
+    rows = enumerate(_csv_rows(text), start=1)
+    return Table("csv", encoding, [], _non_empty(rows), text.count("\n"))
 
 
-def _open_workbook(data: bytes) -> Table:
+def _workbook_tables(data: bytes, only: str) -> Iterator[Table]:
     try:
-        sheet = workbooks.open_workbook(data, zip_container=data.startswith(ZIP_MAGIC))
+        names, sheets = workbooks.open_sheets(
+            data, zip_container=data.startswith(ZIP_MAGIC), only=only
+        )
+        for sheet in sheets:
+            table = _sheet_table(sheet)
+            table.sheets = names
+            yield table
     except workbooks.BadWorkbook as exc:
         raise TabularError(_workbook_message(exc, data)) from exc
+
+
+def _sheet_table(sheet: workbooks.Sheet) -> Table:
     label = sheet.format.upper()
 
     def cells() -> Iterator[tuple[int, list[str]]]:
@@ -215,6 +294,8 @@ def _open_workbook(data: bytes) -> Table:
                 cells = [
                     (_clean_cell(v) if v else "")
                     if v.__class__ is str
+                    else _number_cell(v)
+                    if v.__class__ is float or v.__class__ is int
                     else _clean_cell(_cell_text(v))
                     for v in row[:MAX_COLUMNS]
                 ]
@@ -224,7 +305,14 @@ def _open_workbook(data: bytes) -> Table:
         except Exception as exc:  # noqa: BLE001 - any damage found while reading
             raise TabularError(_damaged(label)) from exc
 
-    return Table(sheet.format, "", [], _non_empty(cells()), sheet.estimated_rows)
+    return Table(
+        sheet.format,
+        "",
+        [],
+        _non_empty(cells()),
+        sheet.estimated_rows,
+        sheet=sheet.name,
+    )
 
 
 def _damaged(label: str) -> str:
@@ -238,6 +326,11 @@ def _workbook_message(exc: workbooks.BadWorkbook, data: bytes) -> Any:
         return _("This ZIP file is not an XLSX or ODS workbook.")
     if exc.reason == workbooks.NO_SHEET:
         return _("The workbook has no worksheet.")
+    if exc.reason == workbooks.NO_SUCH_SHEET:
+        return _("The workbook has no sheet “%(sheet)s”; its sheets: %(sheets)s.") % {
+            "sheet": exc.params["sheet"],
+            "sheets": "、".join(exc.params["sheets"]),
+        }
     if exc.reason == workbooks.TOO_LARGE:
         return _(
             "The sheet is too large: it spans %(rows)s rows and %(columns)s "
@@ -294,182 +387,18 @@ def csv_chunks(
         yield buffer.getvalue().encode("utf-8")
 
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SHEET_TITLE_ILLEGAL = re.compile(r"[\\/*?:\[\]]")
-_XLSX_PARTS = {
-    "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" '
-        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/xl/styles.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-        "</Types>"
-    ),
-    "_rels/.rels": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
-        '.org/officeDocument/2006/relationships/officeDocument" '
-        'Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
-        '.org/officeDocument/2006/relationships/worksheet" '
-        'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'styles" Target="styles.xml"/></Relationships>'
-    ),
-    "xl/styles.xml": (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
-        'main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font>'
-        '</fonts><fills count="2"><fill><patternFill patternType="none"/></fill>'
-        '<fill><patternFill patternType="gray125"/></fill></fills>'
-        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/>'
-        '</border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
-        'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf '
-        'numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
-        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
-        "</cellStyles></styleSheet>"
-    ),
-}
-
-
-def _xml_text(value: str) -> str:
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
-
-
-class _BackgroundWriter:
-    """Writes bytes to a file object from a second thread, a few chunks behind:
-    zlib compresses without holding the GIL, so the ZIP entry's deflating runs on
-    the other core while the next rows are built."""
-
-    def __init__(self, out: IO[bytes], depth: int = 4) -> None:
-        self.out = out
-        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while (data := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.out.write(data)
-                except BaseException as exc:  # noqa: BLE001 - re-raised by the caller
-                    self.error = exc
-
-    def write(self, data: bytes) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(data)
-
-    def __enter__(self) -> _BackgroundWriter:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None and exc_info[0] is None:
-            raise self.error
-
-
-def write_xlsx(
-    out: IO[bytes], header: list[str], rows: Iterable[list[Any]], *, title: str = ""
-) -> None:
-    """Write an XLSX workbook, every cell a (neutralised) inline string.
-
-    The sheet's XML is written straight into the ZIP entry as rows come, so memory
-    stays constant (openpyxl's write-only mode managed about 2,000 rows a second
-    and kept every string in memory; this writes ten times as many)."""
-    title = _SHEET_TITLE_ILLEGAL.sub("", title or "Sheet1")[:31] or "Sheet1"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, text in _XLSX_PARTS.items():
-            archive.writestr(name, text)
-        archive.writestr(
-            "xl/workbook.xml",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
-            'main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships"><sheets><sheet name="'
-            + _xml_text(title).replace('"', "&quot;")
-            + '" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
-        with (
-            archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet,
-            _BackgroundWriter(sheet) as background,
-        ):
-            background.write(
-                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-                b'2006/main"><sheetData>'
-            )
-            parts: list[str] = []
-            # Cells carry no reference: a row's cells are in column order, an empty
-            # one is an empty <c/>. A row is built from its cells joined by a
-            # separator, replaced by the XML between two cells in one go.
-            for number, row in enumerate(itertools.chain([header], rows), start=1):
-                cells = _safe_cells(row)
-                text = _SEPARATOR.join(cells)
-                if text.count(_SEPARATOR) != len(cells) - 1 or _XML_CARE.search(text):
-                    parts.append(_careful_row(number, cells))
-                else:
-                    parts.append(
-                        f'<row r="{number}">{_CELL_START}'
-                        f"{_xml_text(text).replace(_SEPARATOR, _CELL_NEXT)}"
-                        f"{_CELL_END}</row>"
-                    )
-                if len(parts) >= 1000:
-                    chunk = "".join(parts).replace(_CELL_EMPTY, "<c/>")
-                    background.write(chunk.encode("utf-8"))
-                    parts.clear()
-            parts.append("</sheetData></worksheet>")
-            chunk = "".join(parts).replace(_CELL_EMPTY, "<c/>")
-            background.write(chunk.encode("utf-8"))
-
-
-_SEPARATOR = "\uffff"  # not allowed in XML, so never part of a written cell
-_CELL_START = '<c t="inlineStr"><is><t xml:space="preserve">'
-_CELL_END = "</t></is></c>"
-_CELL_NEXT = _CELL_END + _CELL_START
-_CELL_EMPTY = _CELL_START + _CELL_END
-# Characters XML cannot hold (but the separator): such a row is written cell by cell.
-_XML_CARE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe]")
-
-
-def _careful_row(number: int, cells: list[str]) -> str:
-    out = [f'<row r="{number}">']
-    for cell in cells:
-        cell = _xml_text(_XML_ILLEGAL.sub("", cell))
-        out.append(_CELL_START + cell + _CELL_END if cell else "<c/>")
-    out.append("</row>")
-    return "".join(out)
-
-
 def xlsx_chunks(
     header: list[str],
-    rows: Iterable[list[Any]],
+    rows: Iterable[Sequence[Any]],
     *,
     title: str = "",
     chunk_size: int = 64 * 1024,
+    **options: Any,
 ) -> Iterator[bytes]:
-    """An XLSX workbook as byte chunks: built in a temporary file, then streamed."""
+    """An XLSX workbook as byte chunks: built in a temporary file, then streamed
+    (`options` as for `write_xlsx`: column kinds, extra sheets, drop-downs)."""
     with tempfile.TemporaryFile() as tmp:
-        write_xlsx(tmp, header, rows, title=title)
+        write_xlsx(tmp, header, rows, title=title, **options)
         tmp.seek(0)
         while chunk := tmp.read(chunk_size):
             yield chunk

@@ -35,11 +35,13 @@ DAMAGED = "damaged"
 NOT_A_WORKBOOK = "not_a_workbook"
 NO_SHEET = "no_sheet"
 TOO_LARGE = "too_large"
+NO_SUCH_SHEET = "no_such_sheet"
 
 
 class BadWorkbook(Exception):
     """Why a workbook cannot be read: `reason` (one of the constants above) and
-    `params` (rows and columns of a sheet too large)."""
+    `params` (rows and columns of a sheet too large; the sheet asked for and
+    the sheets there are)."""
 
     def __init__(self, reason: str, **params: Any) -> None:
         super().__init__(reason)
@@ -50,28 +52,59 @@ class BadWorkbook(Exception):
 @dataclass
 class Sheet:
     format: str  # "xlsx", "ods" or "xls"
-    rows: Iterator[tuple[int, list[Any]]]  # (row number, cell values) of sheet 1
+    rows: Iterator[tuple[int, list[Any]]]  # (row number, cell values)
     estimated_rows: int
+    name: str = ""
 
 
 def open_workbook(data: bytes, *, zip_container: bool) -> Sheet:
     """The first sheet of a workbook: a ZIP container (XLSX, ODS) or an OLE2 one
     (XLS). Raises BadWorkbook; calamine's errors while reading rows are raised
     from the row iterator as they are (the caller reports damage)."""
+    _names, sheets = open_sheets(data, zip_container=zip_container)
+    return next(sheets)
+
+
+def open_sheets(
+    data: bytes, *, zip_container: bool, only: str = ""
+) -> tuple[list[str], Iterator[Sheet]]:
+    """The names of a workbook's sheets and the sheets themselves, in order (or
+    the one named `only`), each read when the iterator reaches it. Raises
+    BadWorkbook (also from the iterator, for a sheet too large)."""
     fmt = _check_zip(data) if zip_container else "xls"
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        if not workbook.sheet_names:
-            raise BadWorkbook(NO_SHEET)
-        sheet = workbook.get_sheet_by_index(0)
+        names = list(workbook.sheet_names)
     except CalamineError as exc:
         raise BadWorkbook(DAMAGED) from exc
     except (ValueError, OSError) as exc:  # not a workbook calamine knows
         raise BadWorkbook(DAMAGED) from exc
-    if sheet.height * sheet.width > MAX_SHEET_CELLS:
-        raise BadWorkbook(TOO_LARGE, rows=sheet.height, columns=sheet.width)
-    start = sheet.start or (0, 0)
-    return Sheet(fmt, _numbered(sheet.iter_rows(), start), max(sheet.height - 1, 0))
+    if not names:
+        raise BadWorkbook(NO_SHEET)
+    if only and only not in names:
+        raise BadWorkbook(NO_SUCH_SHEET, sheet=only, sheets=names)
+
+    def sheets() -> Iterator[Sheet]:
+        for index, name in enumerate(names):
+            if only and name != only:
+                continue
+            try:
+                sheet = workbook.get_sheet_by_index(index)
+            except CalamineError as exc:
+                raise BadWorkbook(DAMAGED, format=fmt) from exc
+            except (ValueError, OSError) as exc:
+                raise BadWorkbook(DAMAGED, format=fmt) from exc
+            if sheet.height * sheet.width > MAX_SHEET_CELLS:
+                raise BadWorkbook(TOO_LARGE, rows=sheet.height, columns=sheet.width)
+            start = sheet.start or (0, 0)
+            yield Sheet(
+                fmt,
+                _numbered(sheet.iter_rows(), start),
+                max(sheet.height - 1, 0),
+                name,
+            )
+
+    return names, sheets()
 
 
 def _numbered(rows: Iterator[list[Any]], start: tuple[int, int]):

@@ -12,7 +12,8 @@ time around the cleaning itself. What makes it fast:
 - what an empty cell cleans to is worked out once per field (an empty cell is most
   cells of a sheet);
 - a label, region or cluster text is cleaned once per import and remembered (the
-  same few texts fill whole columns);
+  same few texts fill whole columns; a number cell is not remembered as the same
+  text: `imports.columns.code_cell_error` tells them apart);
 - a plain text cell is stripped and length-checked inline, as ``CharField.clean``
   would; anything it would refuse goes through ``CharField.clean`` for its message;
 - a model validator that the form field already runs is not run twice.
@@ -35,12 +36,14 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.db import models
 
 from imports.columns import (
+    CodeTextField,
     LabelChoiceField,
     RegionCodeField,
     Section,
     SlugListField,
     YesNoField,
     cluster_lookup,
+    code_cell_error,
 )
 
 # Fields whose cleaning looks a text up in a fixed table (choices, regions,
@@ -60,6 +63,7 @@ class _Step:
     empty: Any  # what an empty cell cleans to (hook included), or _NONE
     plain: bool  # the cell is read straight from the row (no widget logic)
     limit: int | None  # a plain CharField's max_length: cleaned inline
+    code: str | None  # a code column's kind (`CODE_FIELDS`): checked inline too
     memo: dict[Any, Any] | None  # cell text -> value or ValidationError
 
 
@@ -98,6 +102,7 @@ class RowCleaner:
             empty=_NONE,
             plain=plain,
             limit=_plain_text_limit(field) if plain else None,
+            code=field.code if isinstance(field, CodeTextField) else None,
             memo={} if plain and hook is None and isinstance(field, LOOKUP_FIELDS)
             else None,
         )  # fmt: skip
@@ -127,7 +132,7 @@ class RowCleaner:
             if empty is not _NONE and (raw is None or raw == ""):
                 cleaned[step.name] = empty.copy() if empty.__class__ is list else empty
                 continue
-            if step.memo is not None:
+            if step.memo is not None and raw.__class__ is str:
                 # A label, region or cluster: the same few texts fill a column.
                 outcome = step.memo.get(raw, _NONE)
                 if outcome is _NONE:
@@ -176,6 +181,10 @@ class RowCleaner:
                 # A plain text cell: what CharField.clean does, inline; anything
                 # it would refuse goes through it for its message.
                 text = raw.strip()
+                if step.code is not None and text:
+                    error = code_cell_error(text, step.code)
+                    if error is not None:
+                        raise error
                 if text and len(text) <= step.limit and "\x00" not in text:
                     cleaned[name] = text
                 else:
@@ -257,8 +266,13 @@ def _add(errors: dict[str, list[str]], exc: ValidationError) -> None:
 
 def _plain_text_limit(field: forms.Field) -> int | None:
     """The maximum length of a plain CharField (stripped, checked for length and
-    NUL characters only), or None for any other field."""
-    if type(field) is not forms.CharField or not field.strip or not field.max_length:
+    NUL characters only; a code column's is also checked by `code_cell_error`,
+    which a text cell needs alone), or None for any other field."""
+    if (
+        type(field) not in (forms.CharField, CodeTextField)
+        or not field.strip
+        or not field.max_length
+    ):
         return None
     allowed = (
         validators.MaxLengthValidator,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from clusters.models import Cluster
 from colleges.models import College
 from core.models import Region
+from core.tabular import NumberCell
 from enterprises import choices as ch
 from enterprises import fields
 from enterprises.models import Enterprise
@@ -130,6 +131,16 @@ def match_header(
     return fields, unknown, missing
 
 
+def looks_like_header(cells: list[str], columns: list[Column]) -> bool:
+    """Whether a row is a header row of these columns: two or more of its cells,
+    and at least half of those not empty, name a column (a title row above the
+    header names none; a header with a column missing or added still counts, so
+    the message says which)."""
+    fields, unknown, _missing = match_header(cells, columns)
+    known = sum(1 for f in fields if f)
+    return known >= 2 and known >= len(unknown)
+
+
 # --- Cell parsing fields ----------------------------------------------------------
 
 
@@ -174,6 +185,85 @@ def choice_label(key: str, code: str) -> str:
         return str(source[key](code).label)
     except ValueError:
         return code
+
+
+# --- Codes: what a spreadsheet does to them -------------------------------------
+#
+# A spreadsheet keeps at most 15 significant digits of a number and no leading
+# zero: an 18-digit USCC typed (or opened from a CSV) into a cell not formatted as
+# text becomes other digits (…592644 becomes …593024) or "9.12108020079393E+017",
+# and a phone loses the 0 of its area code. Such a cell is a row error naming the
+# column, never a code with other digits.
+
+CODE_FIELDS = {"uscc": "uscc", "contact_phone": "phone", "region": "region"}
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+")
+_MOBILE = re.compile(r"1\d{10}")
+_REGION = re.compile(r"[1-9]\d{5}")
+# All digits, 9 to 11 of them, not starting with 0 (an area code's), 1 (a mobile)
+# or 400/800 (service numbers): a landline whose leading 0 was dropped.
+_LOST_ZERO = re.compile(r"(?!400|800)[2-9]\d{8,10}")
+_FIX = _(
+    "Format the column as text in the spreadsheet (or type an apostrophe "
+    "before the value) and enter it again, or edit the XLSX export, which keeps "
+    "codes as text."
+)
+
+
+def code_cell_error(value: Any, kind: str) -> ValidationError | None:
+    """Why a cell of a code column (`CODE_FIELDS`) cannot be the code it shows, or
+    None: a number cell (unless a number cannot have changed it: a mobile number,
+    a 6-digit region code), scientific notation, or a phone without its leading 0."""
+    text = str(value).strip()
+    if not text:
+        return None
+    if value.__class__ is NumberCell:
+        if (kind == "phone" and _MOBILE.fullmatch(text)) or (
+            kind == "region" and _REGION.fullmatch(text)
+        ):
+            return None
+        return ValidationError(
+            _(
+                "the cell holds the number %(value)s, not text: a spreadsheet keeps "
+                "only 15 digits of a number and no leading zero, so this may not be "
+                "the code that was typed. %(fix)s"
+            ),
+            code="code_as_number",
+            params={"value": text, "fix": _FIX},
+        )
+    if _SCIENTIFIC.fullmatch(text):
+        return ValidationError(
+            _(
+                "“%(value)s” is a number in scientific notation: the spreadsheet "
+                "rounded the code. %(fix)s"
+            ),
+            code="code_scientific",
+            params={"value": text, "fix": _FIX},
+        )
+    if kind == "phone" and _LOST_ZERO.fullmatch(text):
+        return ValidationError(
+            _(
+                "“%(value)s” looks like a phone number that lost its leading 0 "
+                "(an area code such as 0411 or 024 starts with 0). %(fix)s"
+            ),
+            code="phone_lost_zero",
+            params={"value": text, "fix": _FIX},
+        )
+    return None
+
+
+class CodeTextField(forms.CharField):
+    """A code column's cell (USCC, phone): text as typed, refused when a
+    spreadsheet may have changed it (`code_cell_error`)."""
+
+    def __init__(self, *, code: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.code = code
+
+    def to_python(self, value: Any) -> str:
+        error = code_cell_error(value, self.code) if value else None
+        if error is not None:
+            raise error
+        return super().to_python(value)
 
 
 class LabelChoiceField(forms.CharField):
@@ -268,6 +358,9 @@ class RegionCodeField(forms.CharField):
     """A GB/T 2260 code, or a region name that is unique in Liaoning."""
 
     def to_python(self, value: Any) -> str:
+        error = code_cell_error(value, "region") if value else None
+        if error is not None:
+            raise error
         text = super().to_python(value)
         if not text:
             return ""
@@ -388,6 +481,10 @@ def enterprise_cell_field(model_field: Any, **kwargs: Any) -> forms.Field | None
         return LabelChoiceField(name)
     if kind == "date":
         return forms.DateField(required=False, input_formats=DATE_FORMATS)
+    if name in CODE_FIELDS:
+        return model_field.formfield(
+            form_class=CodeTextField, code=CODE_FIELDS[name], **kwargs
+        )
     return model_field.formfield(**kwargs)
 
 

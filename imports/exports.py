@@ -8,11 +8,13 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from core.readahead import read_ahead
+from core.sheetwriter import DATE, NUMBER, TEXT
 from core.tabular import csv_chunks, xlsx_chunks
 from enterprises.choices import Visibility
 from enterprises.models import Enterprise
@@ -49,6 +51,40 @@ CONTENT_TYPES = {
 
 def header(kind: str) -> list[str]:
     return [c.header for c in SECTIONS[kind].columns]
+
+
+def column_kinds(kind: str) -> list[str]:
+    """How each column of a section is written to XLSX, from its model field:
+    numbers as numbers, dates as dates, everything else (codes, phones, labels,
+    lists) as text in a text-formatted column."""
+    section = SECTIONS[kind]
+    opts = section.model._meta
+    out = []
+    for column in section.columns:
+        try:
+            field = opts.get_field(column.field)
+        except models.FieldDoesNotExist:
+            out.append(TEXT)
+            continue
+        if (
+            field.is_relation
+            or field.choices
+            or isinstance(field, models.DateTimeField)
+        ):
+            out.append(TEXT)
+        elif isinstance(field, models.DateField):
+            out.append(DATE)
+        elif isinstance(
+            field,
+            models.IntegerField
+            | models.DecimalField
+            | models.FloatField
+            | models.AutoField,
+        ):
+            out.append(NUMBER)
+        else:
+            out.append(TEXT)
+    return out
 
 
 def _yes_no(value: bool) -> str:
@@ -179,5 +215,5 @@ def export_chunks(
     """The export as byte chunks (CSV with BOM, or XLSX)."""
     rows = rows_for(kind, user, queryset)
     if fmt == "xlsx":
-        return xlsx_chunks(header(kind), rows, title=kind)
+        return xlsx_chunks(header(kind), rows, title=kind, kinds=column_kinds(kind))
     return csv_chunks(header(kind), rows)

@@ -76,6 +76,7 @@ def import_job_create(
     data: bytes,
     file_name: str,
     language: str = "",
+    sheet: str = "",
     enqueue: bool = True,
 ) -> ImportJob:
     """Record an uploaded file after checking it can be read (raises TabularError,
@@ -85,7 +86,9 @@ def import_job_create(
     if kind not in SECTIONS:
         raise TabularError(gettext_lazy("Unknown kind of import."))
     clean_prepared_rows()
-    table, _fields = open_table(data, kind)
+    table, _fields = open_table(data, kind, sheet)
+    # The sheet read, when there was a choice: the check and the apply read it.
+    sheet = table.sheet if len(table.sheets) > 1 else ""
     del table
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
@@ -95,7 +98,11 @@ def import_job_create(
             file_name=file_name[:255],
             sha256=digest,
             size=len(data),
-            options={"language": language} if language else {},
+            options={
+                key: value
+                for key, value in (("language", language), ("sheet", sheet))
+                if value
+            },
         )
         job.file.save(f"{digest[:16]}-{kind}.bin", ContentFile(data), save=False)
         job.save()
@@ -114,7 +121,7 @@ def _summarise(
 ) -> Summary:
     """The dry run of a file; for a `job`, its cleaned rows and search documents
     are stored for the apply."""
-    table, fields = open_table(data, kind)
+    table, fields = open_table(data, kind, options.sheet)
     progress.total = table.estimated_rows
     summary = Summary()
     sha256 = hashlib.sha256(data).hexdigest() if job else ""
@@ -133,8 +140,9 @@ def dry_run(
     kind: str, data: bytes, options: Options | None = None
 ) -> Iterator[RowPlan]:
     """Every row's plan for a file (the command line prints these)."""
-    table, fields = open_table(data, kind)
-    run = PlanRun(kind, table, fields, options or Options())
+    options = options or Options()
+    table, fields = open_table(data, kind, options.sheet)
+    run = PlanRun(kind, table, fields, options)
     try:
         for plans in run:
             yield from plans
@@ -157,7 +165,7 @@ def import_job_check(*, job_id: int) -> ImportJob:
                 summary = _summarise(
                     job.kind,
                     _job_data(job),
-                    Options(),
+                    Options(sheet=job.options.get("sheet") or ""),
                     progress,
                     job=job,
                 )
@@ -266,7 +274,7 @@ def apply_file(
     progress = progress or Progress(None)
     lock_job(job.pk)
     progress.update(0, status=ImportJob.Status.APPLYING)
-    table, fields = open_table(data, job.kind)
+    table, fields = open_table(data, job.kind, options.sheet)
     progress.total = progress.total or table.estimated_rows
     summary = Summary()
     run = PlanRun(

@@ -24,7 +24,7 @@ from enterprises.names import name_key
 from enterprises.services import jsonable
 from enterprises.uscc import uscc_warning
 from imports.cleaning import RowCleaner
-from imports.columns import SECTIONS, Section, match_header
+from imports.columns import SECTIONS, Section, looks_like_header, match_header
 
 DEFAULT_MAX_BYTES = 50_000_000
 CHUNK = 1000
@@ -84,6 +84,7 @@ class Options:
     confirm_rows: frozenset[int] = frozenset()  # flagged duplicates to create anyway
     create_all_duplicates: bool = False
     accept_warnings: bool = False
+    sheet: str = ""  # the sheet of a workbook to read (else the first that fits)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Options:
@@ -91,6 +92,7 @@ class Options:
             confirm_rows=frozenset(int(r) for r in data.get("confirm_rows", [])),
             create_all_duplicates=bool(data.get("create_all_duplicates")),
             accept_warnings=bool(data.get("accept_warnings")),
+            sheet=str(data.get("sheet") or ""),
         )
 
 
@@ -137,10 +139,18 @@ class Summary:
         return ""
 
 
-def open_table(data: bytes, kind: str) -> tuple[Table, list[str | None]]:
-    """Read a file and check its header; raises TabularError."""
+def open_table(
+    data: bytes, kind: str, sheet: str = ""
+) -> tuple[Table, list[str | None]]:
+    """Read a file and check its header (the first row that looks like one, on
+    the first sheet that has one, or on `sheet`); raises TabularError."""
     section = SECTIONS[kind]
-    table = read_table(data, max_bytes=max_bytes())
+    table = read_table(
+        data,
+        max_bytes=max_bytes(),
+        is_header=lambda cells: looks_like_header(cells, section.columns),
+        sheet=sheet,
+    )
     fields, unknown, missing = match_header(table.header, section.columns)
     if unknown or missing:
         parts = []

@@ -239,6 +239,7 @@ class PlanRun:
             PREPARED_VERSION,
             sha256,
             kind,
+            table.sheet,
             fields,
             CHUNK,
             translation.get_language(),

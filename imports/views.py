@@ -13,10 +13,11 @@ from core.tabular import TabularError
 from enterprises.permissions import is_staff_member
 from enterprises.search.query import Search
 from imports.columns import SECTIONS
-from imports.exports import CONTENT_TYPES, export_chunks, header
+from imports.exports import CONTENT_TYPES, export_chunks
 from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ImportJob
 from imports.plan import max_bytes
+from imports.template import template_chunks
 from imports.undo import import_job_request_undo
 
 FIELD_LABELS_KIND = {
@@ -34,6 +35,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
     error = ""
     kind = request.POST.get("kind", "enterprises")
+    sheet = request.POST.get("sheet", "").strip()[:31]
     if request.method == "POST":
         upload = request.FILES.get("file")
         if kind not in SECTIONS:
@@ -52,6 +54,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     data=upload.read(),
                     file_name=upload.name or "upload",
                     language=request.LANGUAGE_CODE,
+                    sheet=sheet,
                 )
             except TabularError as exc:
                 error = str(exc.message)
@@ -69,6 +72,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             "jobs": jobs,
             "kinds": ImportJob.Kind.choices,
             "kind": kind,
+            "sheet": sheet,
             "error": error,
             "max_mb": f"{max_bytes() / 1_000_000:g}",
         },
@@ -142,29 +146,35 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     _staff(request)
     if kind not in SECTIONS or fmt not in CONTENT_TYPES:
         raise Http404
-    from core.tabular import csv_chunks, xlsx_chunks
-
-    chunks = (
-        xlsx_chunks(header(kind), [], title=kind)
-        if fmt == "xlsx"
-        else csv_chunks(header(kind), [])
+    response = HttpResponse(
+        b"".join(template_chunks(kind, fmt)), content_type=CONTENT_TYPES[fmt]
     )
-    response = HttpResponse(b"".join(chunks), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
     return response
 
 
 @require_GET
-def export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Stream an export: for enterprises exactly the result set of the search in the
-    query string, as the viewer may see it."""
+    query string, as the viewer may see it (a search with a filter it cannot read
+    is refused)."""
     _staff(request)
     fmt = request.GET.get("format", "csv")
     if kind not in SECTIONS or fmt not in CONTENT_TYPES:
         raise Http404
     queryset = None
     if kind == "enterprises":
-        queryset = Search.from_params(request.GET, request.user).queryset(request.user)
+        search = Search.from_params(request.GET, request.user)
+        if search.errors:
+            # Without the filter it cannot read, the export would hold more rows
+            # than the search shows: refuse, saying why.
+            return render(
+                request,
+                "imports/export_refused.html",
+                {"errors": list(dict.fromkeys(search.errors))},
+                status=400,
+            )
+        queryset = search.queryset(request.user)
     response = StreamingHttpResponse(
         export_chunks(kind, fmt, request.user, queryset),
         content_type=CONTENT_TYPES[fmt],

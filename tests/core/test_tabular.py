@@ -72,7 +72,7 @@ def _xlsx(tmp_path) -> bytes:
         (lambda tmp: b"", "empty"),
         (lambda tmp: b"\r\n\r\n", "empty"),
         (lambda tmp: b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "XLS file is damaged"),
-        (lambda tmp: b"\xff\xfe\xfa\xfb" * 50, "encoding"),
+        (lambda tmp: b"\x80\xff" * 100, "encoding"),  # no BOM, neither UTF-8 nor GB
     ],
 )
 def test_malformed_files_get_one_clear_message(tmp_path, make, message):
@@ -336,3 +336,39 @@ def test_a_sheet_declaring_entities_is_refused():
     with pytest.raises(TabularError, match="damaged or incomplete"):
         table = read_table(buffer.getvalue())
         list(table.rows)
+
+
+def test_xlsx_cells_are_written_by_their_column_kind_and_read_back():
+    """Numbers as numbers (negative ones too), dates as dates, text as text; a
+    value not of its column's kind (text in a number column, NaN, a cell XML
+    cannot hold) is written as text, and every cell reads back as it was."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from core.sheetwriter import DATE, NUMBER, TEXT
+
+    rows = [
+        [1, "=1+1", dt.date(2025, 6, 30), Decimal("40.617000"), "0411"],
+        [-5, "a\x01b", None, "not a number", ""],
+        [None, "", "", Decimal("NaN"), "&<>"],
+    ]
+    out = io.BytesIO()
+    write_xlsx(
+        out,
+        ["n", "t", "d", "x", "code"],
+        rows,
+        kinds=[NUMBER, TEXT, DATE, NUMBER, TEXT],
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    assert [(c.data_type, c.value) for c in sheet[2]][:2] == [("n", 1), ("s", "'=1+1")]
+    assert sheet["C2"].is_date and sheet["C2"].value.date() == dt.date(2025, 6, 30)
+    assert sheet["D2"].value == pytest.approx(40.617)
+    assert sheet["A3"].value == -5 and sheet["B3"].value == "ab"
+    assert (sheet["D3"].data_type, sheet["D3"].value) == ("s", "not a number")
+    assert sheet["D4"].value == "NaN" and sheet["E4"].value == "&<>"
+    _table, read = _read(out.getvalue())
+    assert read == [
+        ["1", "=1+1", "2025-06-30", "40.617", "0411"],
+        ["-5", "ab", "", "not a number"],
+        ["", "", "", "NaN", "&<>"],
+    ]

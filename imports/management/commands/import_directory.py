@@ -9,11 +9,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.tabular import TabularError, csv_chunks, write_xlsx
-from imports.exports import header
+from core.tabular import TabularError
 from imports.jobs import apply_file, dry_run, import_job_create
 from imports.models import ImportJob
 from imports.plan import ImportRefused, Options, Summary
+from imports.template import template_chunks
 
 
 def describe(plan) -> str:
@@ -119,9 +119,6 @@ class Command(BaseCommand):
         )
 
     def _template(self, kind: str, out: Path) -> None:
-        if out.suffix.lower() == ".xlsx":
-            with out.open("wb") as handle:
-                write_xlsx(handle, header(kind), [], title=kind)
-        else:
-            out.write_bytes(b"".join(csv_chunks(header(kind), [])))
+        fmt = "xlsx" if out.suffix.lower() == ".xlsx" else "csv"
+        out.write_bytes(b"".join(template_chunks(kind, fmt)))
         self.stdout.write(f"Wrote the {kind} template to {out}")
