@@ -1,0 +1,94 @@
+"""The DATABASES part of config/settings.py: replicas, the router, the pool."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRIMARY = "postgres://app:secret@db-primary:5432/directory"
+SHOW = """
+import json
+from config import settings as s
+print(json.dumps({
+    "databases": {
+        alias: {
+            "host": db["HOST"],
+            "pool": db.get("OPTIONS", {}).get("pool"),
+            "conn_max_age": db["CONN_MAX_AGE"],
+            "mirror": db.get("TEST", {}).get("MIRROR"),
+        }
+        for alias, db in s.DATABASES.items()
+    },
+    "routers": getattr(s, "DATABASE_ROUTERS", []),
+    "middleware": s.MIDDLEWARE,
+}))
+"""
+
+
+def _settings(**env):
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SECRET_KEY": "x" * 50, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return result
+
+
+def test_without_replicas_everything_stays_on_one_database():
+    shown = json.loads(_settings(DATABASE_URL=PRIMARY).stdout)
+    assert list(shown["databases"]) == ["default"]
+    assert shown["databases"]["default"]["pool"] is None
+    assert shown["databases"]["default"]["conn_max_age"] == 60
+    assert shown["routers"] == []
+    assert "core.replicas.ReadYourWritesMiddleware" not in shown["middleware"]
+
+
+def test_replicas_get_the_router_and_the_read_your_writes_middleware():
+    result = _settings(
+        DATABASE_URL=PRIMARY,
+        DATABASE_REPLICA_URLS="postgres://app:secret@db-r1/directory,"
+        "postgres://app:secret@db-r2/directory",
+    )
+    shown = json.loads(result.stdout)
+    assert {alias: db["host"] for alias, db in shown["databases"].items()} == {
+        "default": "db-primary",
+        "replica1": "db-r1",
+        "replica2": "db-r2",
+    }
+    # Tests never create databases on the replicas.
+    assert shown["databases"]["replica1"]["mirror"] == "default"
+    assert shown["routers"] == ["core.replicas.ReplicaRouter"]
+    middleware = shown["middleware"]
+    # Before the session is read, so that its reads are routed too.
+    assert middleware.index("core.replicas.ReadYourWritesMiddleware") < (
+        middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
+    )
+
+
+def test_the_pool_replaces_persistent_connections_on_every_database():
+    result = _settings(
+        DATABASE_URL=PRIMARY,
+        DATABASE_REPLICA_URLS="postgres://app:secret@db-r1/directory",
+        DATABASE_POOL_MAX_SIZE="8",
+    )
+    shown = json.loads(result.stdout)
+    for db in shown["databases"].values():
+        assert db["pool"]["max_size"] == 8
+        assert db["conn_max_age"] == 0  # Django refuses a pool with persistent ones
+
+
+def test_replicas_of_the_embedded_database_are_refused():
+    result = _settings(DATABASE_REPLICA_URLS="postgres://app@db-r1/directory")
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS needs DATABASE_URL" in result.stderr
