@@ -210,6 +210,42 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploads (core/storage.py): "default" holds public media (logos, photos), "private"
+# what only staff may read (claim proofs, import files). With MEDIA_S3_BUCKET both
+# go to S3-compatible storage through django-storages (pip install -e ".[s3]"),
+# public media under the site's own origin through the reverse proxy.
+STORAGES["private"] = {"BACKEND": "core.storage.PrivateFileSystemStorage"}
+if env.str("MEDIA_S3_BUCKET", default=""):
+    _s3 = {
+        "bucket_name": env.str("MEDIA_S3_BUCKET"),
+        "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+        "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "media",
+            # Media URLs on the site's host (/media/…, proxied to the bucket):
+            # pages load nothing from another origin (CSP img-src 'self').
+            "custom_domain": env.str("MEDIA_S3_PUBLIC_HOST", default="") or None,
+            "querystring_auth": False,
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": env.str("MEDIA_S3_PRIVATE_BUCKET", default="")
+            or _s3["bucket_name"],
+            "location": "private",
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
 # ECharts and the Liaoning map come from npm (package.json), see staticfinders.py.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
