@@ -224,7 +224,7 @@ if env.str("MEDIA_S3_BUCKET", default=""):
         "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
         "file_overwrite": False,
     }
-    STORAGES["default"] = {
+    _s3_public: dict = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             **_s3,
@@ -235,7 +235,7 @@ if env.str("MEDIA_S3_BUCKET", default=""):
             "querystring_auth": False,
         },
     }
-    STORAGES["private"] = {
+    _s3_private: dict = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             **_s3,
@@ -246,6 +246,7 @@ if env.str("MEDIA_S3_BUCKET", default=""):
             "querystring_auth": True,
         },
     }
+    STORAGES["default"], STORAGES["private"] = _s3_public, _s3_private
 # ECharts and the Liaoning map come from npm (package.json), see staticfinders.py.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

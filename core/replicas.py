@@ -89,20 +89,21 @@ class ReplicaHealth:
             known = self._state.get(alias)
         if known and now - known[0] < settings.REPLICA_CHECK_SECONDS:
             return known[1]
-        self.record(alias, self._check(alias))
-        return self._state[alias][1]
+        problem = self._problem(alias)
+        self.record(alias, problem is None, problem)
+        return problem is None
 
-    def record(self, alias: str, usable: bool) -> None:
+    def record(self, alias: str, usable: bool, problem: str | None = None) -> None:
+        """Note the state of ``alias``; a change is logged (once, not per check)."""
         with self._lock:
             known = self._state.get(alias)
-            if known is None or known[1] != usable:
-                log = logger.info if usable else logger.warning
-                log("replica %s %s", alias, "in use" if usable else "skipped")
             self._state[alias] = (time.monotonic(), usable)
-
-    def forget(self) -> None:
-        with self._lock:
-            self._state.clear()
+        if known is not None and known[1] == usable:
+            return
+        if usable:
+            logger.info("replica %s in use", alias)
+        else:
+            logger.warning("replica %s skipped: %s", alias, problem)
 
     @staticmethod
     def lag(alias: str) -> float | None:
@@ -118,21 +119,19 @@ class ReplicaHealth:
             row = conn.execute(LAG_SQL).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
-    def _check(self, alias: str) -> bool:
+    def _problem(self, alias: str) -> str | None:
+        """Why ``alias`` should not be read from now, or None."""
         import psycopg
 
         try:
             lag = self.lag(alias)
         except psycopg.Error as exc:
-            logger.warning("replica %s does not answer: %s", alias, exc)
-            return False
+            return f"does not answer ({exc})"
         if lag is None:
-            logger.warning("replica %s is not in recovery (promoted?)", alias)
-            return False
+            return "is not in recovery (promoted?)"
         if lag > settings.REPLICA_MAX_LAG_SECONDS:
-            logger.warning("replica %s lags %.1f s", alias, lag)
-            return False
-        return True
+            return f"lags {lag:.1f} s"
+        return None
 
 
 health = ReplicaHealth()
@@ -146,8 +145,7 @@ def _connects(alias: str) -> bool:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
     except DatabaseError as exc:
-        logger.warning("replica %s does not answer: %s", alias, exc)
-        health.record(alias, False)
+        health.record(alias, False, f"does not answer ({exc})")
         return False
     return True
 

@@ -29,9 +29,13 @@ def private_root() -> str:
 class PrivateFileSystemStorage(FileSystemStorage):
     """The private store on the local disk (one machine)."""
 
+    def __init__(self, location=None, **kwargs) -> None:
+        super().__init__(location=location, **kwargs)
+        self._private_location = location
+
     @cached_property
     def base_location(self):
-        return self._value_or_setting(self._location, private_root())
+        return self._value_or_setting(self._private_location, private_root())
 
 
 class _PrivateStorage(LazyObject):
@@ -47,7 +51,7 @@ _private = _PrivateStorage()
 @receiver(setting_changed)
 def _storages_changed(*, setting, **kwargs):
     if setting == "STORAGES":
-        _private._wrapped = empty
+        _private._wrapped = empty  # type: ignore[assignment]  # LazyObject's reset
 
 
 def private_storage():

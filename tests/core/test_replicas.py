@@ -36,6 +36,9 @@ import json, django
 django.setup()
 from tests.factories import EnterpriseFactory, StaffFactory
 from accounts.tokens import api_token_create
+from core.models import Region
+from core.regions import load_regions
+load_regions(Region)  # a transactional test's flush may have removed them
 staff = StaffFactory(username="replica-staff")
 _token, key = api_token_create(actor=staff, name="replicas")
 enterprise = EnterpriseFactory(name=%r, published=True)

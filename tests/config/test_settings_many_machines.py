@@ -1,4 +1,5 @@
-"""The DATABASES part of config/settings.py: replicas, the router, the pool."""
+"""Settings for many machines: replicas, the router, the pool, shared state (sessions,
+throttle counters) and uploads on S3-compatible storage."""
 
 import json
 import os
@@ -10,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRIMARY = "postgres://app:secret@db-primary:5432/directory"
 SHOW = """
 import json
-from config import settings as s
+from django.conf import settings as s
 print(json.dumps({
     "databases": {
         alias: {
@@ -23,6 +24,9 @@ print(json.dumps({
     },
     "routers": getattr(s, "DATABASE_ROUTERS", []),
     "middleware": s.MIDDLEWARE,
+    "storages": s.STORAGES,
+    "sessions": s.SESSION_ENGINE,
+    "caches": s.CACHES,
 }))
 """
 
@@ -36,7 +40,12 @@ def _settings(**env):
     result = subprocess.run(
         [sys.executable, "-c", SHOW],
         cwd=ROOT,
-        env={**clean, "DJANGO_SECRET_KEY": "x" * 50, **env},
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "x" * 50,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -92,3 +101,43 @@ def test_replicas_of_the_embedded_database_are_refused():
     result = _settings(DATABASE_REPLICA_URLS="postgres://app@db-r1/directory")
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URLS needs DATABASE_URL" in result.stderr
+
+
+def test_state_web_processes_share_lives_in_the_database():
+    """No web process keeps what another needs: sessions in the database, the
+    throttle counters (and the worker's figures) in the database cache."""
+    shown = json.loads(_settings(DATABASE_URL=PRIMARY).stdout)
+    assert shown["sessions"] == "django.contrib.sessions.backends.db"
+    assert shown["caches"]["shared"]["BACKEND"] == (
+        "django.core.cache.backends.db.DatabaseCache"
+    )
+
+
+def test_uploads_stay_on_the_local_disk_unless_a_bucket_is_set():
+    shown = json.loads(_settings(DATABASE_URL=PRIMARY).stdout)
+    assert shown["storages"]["default"]["BACKEND"] == (
+        "django.core.files.storage.FileSystemStorage"
+    )
+    assert shown["storages"]["private"]["BACKEND"] == (
+        "core.storage.PrivateFileSystemStorage"
+    )
+
+
+def test_a_bucket_puts_public_and_private_uploads_on_s3_storage():
+    result = _settings(
+        DATABASE_URL=PRIMARY,
+        MEDIA_S3_BUCKET="directory-media",
+        MEDIA_S3_PRIVATE_BUCKET="directory-private",
+        MEDIA_S3_ENDPOINT_URL="https://s3.internal:9000",
+        MEDIA_S3_PUBLIC_HOST="directory.example.cn",
+    )
+    storages = json.loads(result.stdout)["storages"]
+    public, private = storages["default"], storages["private"]
+    assert public["BACKEND"] == private["BACKEND"] == ("storages.backends.s3.S3Storage")
+    assert public["OPTIONS"]["bucket_name"] == "directory-media"
+    # Served from the site's own host (the proxy forwards /media/), not the bucket's.
+    assert public["OPTIONS"]["custom_domain"] == "directory.example.cn"
+    assert public["OPTIONS"]["location"] == "media"
+    assert private["OPTIONS"]["bucket_name"] == "directory-private"
+    assert private["OPTIONS"]["default_acl"] == "private"
+    assert private["OPTIONS"]["endpoint_url"] == "https://s3.internal:9000"
