@@ -147,9 +147,19 @@ READ_YOUR_WRITES_SECONDS = env.float("DATABASE_READ_YOUR_WRITES_SECONDS", defaul
 # connection; useful with threaded workers. Between many machines and
 # PostgreSQL's max_connections, PgBouncer (transaction mode) is the tool.
 _pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+# DATABASE_PGBOUNCER: the URLs lead to PgBouncer in transaction mode. A server-side
+# cursor would outlive its transaction, and PgBouncer refuses the startup "options"
+# (set work_mem on the role instead: ALTER ROLE … SET work_mem).
+_pgbouncer = env.bool("DATABASE_PGBOUNCER", default=False)
+if _pgbouncer and _pool_max:
+    raise ImproperlyConfigured(
+        "DATABASE_PGBOUNCER and DATABASE_POOL_MAX_SIZE: pool in one place only."
+    )
 # Broad searches build large bitmaps: 4 MB (PostgreSQL's default) makes them lossy.
-_work_mem = env.str("DB_WORK_MEM", default="32MB")
+_work_mem = "" if _pgbouncer else env.str("DB_WORK_MEM", default="32MB")
 for _alias, _database in DATABASES.items():
+    if _pgbouncer:
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
     if _work_mem:
         _database.setdefault("OPTIONS", {}).setdefault(
             "options", "-c work_mem=" + _work_mem

@@ -169,3 +169,47 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class PgBouncer:
+    """Debian's pgbouncer in transaction mode on a loopback port, in front of the
+    given servers (``{name in PgBouncer: (cluster, database)}``)."""
+
+    def __init__(self, root: Path, databases: dict[str, tuple[Cluster, str]]) -> None:
+        self.port = free_port()
+        lines = [
+            f"{name} = host={cluster.socket_dir} dbname={dbname} user=postgres"
+            for name, (cluster, dbname) in databases.items()
+        ]
+        self.config = root / "pgbouncer.ini"
+        self.config.write_text(
+            "[databases]\n" + "\n".join(lines) + "\n[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\n"
+            "unix_socket_dir =\nauth_type = any\npool_mode = transaction\n"
+            "default_pool_size = 4\nmax_client_conn = 100\n"
+            f"logfile = {root / 'pgbouncer.log'}\npidfile = {root / 'pgbouncer.pid'}\n"
+        )
+        _as_server_user(self.config)
+        # PgBouncer refuses to run as root.
+        self.process = subprocess.Popen(
+            [shutil.which("pgbouncer") or "/usr/sbin/pgbouncer", str(self.config)],
+            user=SERVER_USER,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stderr.read().decode())
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise TimeoutError("pgbouncer did not start")
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)

@@ -19,6 +19,8 @@ print(json.dumps({
             "pool": db.get("OPTIONS", {}).get("pool"),
             "conn_max_age": db["CONN_MAX_AGE"],
             "mirror": db.get("TEST", {}).get("MIRROR"),
+            "startup_options": db.get("OPTIONS", {}).get("options"),
+            "server_side_cursors": not db.get("DISABLE_SERVER_SIDE_CURSORS", False),
         }
         for alias, db in s.DATABASES.items()
     },
@@ -95,6 +97,29 @@ def test_the_pool_replaces_persistent_connections_on_every_database():
     for db in shown["databases"].values():
         assert db["pool"]["max_size"] == 8
         assert db["conn_max_age"] == 0  # Django refuses a pool with persistent ones
+
+
+def test_behind_pgbouncer_no_server_side_cursors_and_no_startup_options():
+    result = _settings(
+        DATABASE_URL=PRIMARY,
+        DATABASE_REPLICA_URLS="postgres://app:secret@db-r1/directory",
+        DATABASE_PGBOUNCER="1",
+    )
+    shown = json.loads(result.stdout)
+    for db in shown["databases"].values():
+        assert db["server_side_cursors"] is False
+        assert db["startup_options"] is None
+    plain = json.loads(_settings(DATABASE_URL=PRIMARY).stdout)["databases"]
+    assert plain["default"]["server_side_cursors"] is True
+    assert plain["default"]["startup_options"] == "-c work_mem=32MB"
+
+
+def test_pgbouncer_and_the_pool_together_are_refused():
+    result = _settings(
+        DATABASE_URL=PRIMARY, DATABASE_PGBOUNCER="1", DATABASE_POOL_MAX_SIZE="4"
+    )
+    assert result.returncode != 0
+    assert "pool in one place only" in result.stderr
 
 
 def test_replicas_of_the_embedded_database_are_refused():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ import pytest
 import requests
 from django.db import connection
 
-from tests.pgcluster import Topology, free_port
+from tests.pgcluster import PgBouncer, Topology, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # The test database is copied to the test's own primary (it must exist).
@@ -198,6 +199,63 @@ def test_reads_on_the_replica_writes_on_the_primary_and_the_writer_reads_its_wri
     finally:
         topology.replica.execute("SELECT pg_wal_replay_resume()")
         errors = server.stop()
+    assert "Traceback" not in errors, errors
+
+
+@pytest.mark.skipif(
+    shutil.which("pgbouncer", path="/usr/sbin:/usr/bin") is None,
+    reason="pgbouncer is not installed (make test installs it)",
+)
+def test_through_pgbouncer_in_transaction_mode(topology):
+    """PgBouncer (transaction pooling) in front of the primary and the replica:
+    sign-in, pages, the API, a write and a streamed export work through it."""
+    bouncer = PgBouncer(
+        topology.root,
+        {"directory": (topology.primary, DB), "replica": (topology.replica, DB)},
+    )
+    server = Server(
+        _env(
+            topology,
+            DATABASE_URL=bouncer.url("directory"),
+            DATABASE_REPLICA_URLS=bouncer.url("replica"),
+            DATABASE_PGBOUNCER="1",
+        ),
+        threads=4,
+    )
+    pk = topology.seed["enterprise"]
+    staff = requests.Session()
+    try:
+        login = f"{server.base}/accounts/login/"
+        assert staff.get(login, timeout=30).status_code == 200
+        response = staff.post(
+            login,
+            data={
+                "username": "replica-staff",
+                "password": "pw-for-tests-2026",
+                "csrfmiddlewaretoken": staff.cookies["csrftoken"],
+            },
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert response.status_code == 302, response.text
+        for page in [
+            "/",
+            "/enterprises/",
+            f"/enterprises/{pk}/",
+            "/api/v1/enterprises/",
+        ]:
+            assert staff.get(server.base + page, timeout=30).status_code == 200, page
+        staff.headers["Authorization"] = f"Bearer {topology.seed['key']}"
+        response = staff.patch(
+            f"{server.base}/api/v1/enterprises/{pk}/", json={"name": OLD}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        export = staff.get(f"{server.base}/imports/export/enterprises/", timeout=60)
+        assert export.status_code == 200
+        assert OLD in export.content.decode("utf-8-sig")
+    finally:
+        errors = server.stop()
+        bouncer.stop()
     assert "Traceback" not in errors, errors
 
 
