@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
-from pgserver._commands import POSTGRES_BIN_PATH
+
+from core.db import bin_dir
 
 # initdb and postgres refuse to run as root; pgserver runs them as this user.
 SERVER_USER = "pgserver" if os.geteuid() == 0 else None
@@ -30,7 +31,7 @@ def _as_server_user(path: Path) -> None:
 
 def run(program: str, *args: str | Path, timeout: float = 60) -> str:
     result = subprocess.run(
-        [str(POSTGRES_BIN_PATH / program), *map(str, args)],
+        [str(bin_dir() / program), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
