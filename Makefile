@@ -50,6 +50,8 @@ check-migrations: $(VENV)/.installed
 
 test: $(VENV)/.installed node_modules/.installed messages lint check-migrations
 	bash scripts/ensure-browser.sh
+	@# PgBouncer from Debian, for the transaction-pooling test (tests/core/test_replicas.py).
+	@[ -x /usr/sbin/pgbouncer ] || bash scripts/apt-install.sh pgbouncer
 	@# Stop the embedded database afterwards, unless a `make run` is using it.
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ -z "$$DATABASE_URL" ] && ! kill -0 "$$(cat var/run.pid 2>/dev/null)" 2>/dev/null; then \

@@ -98,7 +98,11 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, or the embedded PostgreSQL of this checkout.
+# Database ---------------------------------------------------------------------
+# DATABASE_URL (the primary), or the embedded PostgreSQL of this checkout.
+# DATABASE_REPLICA_URLS: streaming replicas of that primary, comma-separated; safe
+# requests read from them (core/replicas.py, docs/deploy-many.md). Without them
+# everything runs on "default", as before.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
@@ -112,13 +116,70 @@ else:
             "USER": "postgres",
         }
     }
-# Broad searches build large bitmaps: 4 MB (PostgreSQL's default) makes them lossy.
-if env.str("DB_WORK_MEM", default="32MB"):
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", "-c work_mem=" + env.str("DB_WORK_MEM", default="32MB")
+_replica_urls = env.list("DATABASE_REPLICA_URLS", default=[])
+if _replica_urls and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are replicas of a "
+        "PostgreSQL server, not of the embedded one."
     )
-DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+for _number, _url in enumerate(_replica_urls, start=1):
+    DATABASES[f"replica{_number}"] = {
+        **environ.Env.db_url_config(_url),
+        # Tests run on the primary's test database, never on a copy of their own.
+        "TEST": {"MIRROR": "default"},
+    }
+if _replica_urls:
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+    # Before every middleware that reads the database (sessions, authentication).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "core.replicas.ReadYourWritesMiddleware",
+    )
+# A replica lagging more than this (seconds) is not read from; its state is checked
+# at most every REPLICA_CHECK_SECONDS per process. A client that wrote (a
+# successful POST, PUT, PATCH or DELETE) reads from the primary for
+# READ_YOUR_WRITES_SECONDS, which must exceed the two together.
+REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2.0)
+READ_YOUR_WRITES_SECONDS = env.float("DATABASE_READ_YOUR_WRITES_SECONDS", default=10.0)
+# DATABASE_POOL_MAX_SIZE > 0: a psycopg connection pool per process and database
+# (Django's "pool" option, the psycopg-pool package) instead of one persistent
+# connection; useful with threaded workers. Between many machines and
+# PostgreSQL's max_connections, PgBouncer (transaction mode) is the tool.
+_pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+# DATABASE_PGBOUNCER: the URLs lead to PgBouncer in transaction mode. A server-side
+# cursor would outlive its transaction, and PgBouncer refuses the startup "options"
+# (set work_mem on the role instead: ALTER ROLE … SET work_mem).
+_pgbouncer = env.bool("DATABASE_PGBOUNCER", default=False)
+if _pgbouncer and _pool_max:
+    raise ImproperlyConfigured(
+        "DATABASE_PGBOUNCER and DATABASE_POOL_MAX_SIZE: pool in one place only."
+    )
+# Broad searches build large bitmaps: 4 MB (PostgreSQL's default) makes them lossy.
+_work_mem = "" if _pgbouncer else env.str("DB_WORK_MEM", default="32MB")
+for _alias, _database in DATABASES.items():
+    if _pgbouncer:
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if _work_mem:
+        _database.setdefault("OPTIONS", {}).setdefault(
+            "options", "-c work_mem=" + _work_mem
+        )
+    if _alias != "default":
+        # A replica that does not answer is skipped, not waited for.
+        _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    if _pool_max:
+        _database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": _pool_max,
+            # Seconds a request waits for a free connection: short on replicas,
+            # whose requests can fall back to the primary.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0)
+            if _alias == "default"
+            else 3.0,
+        }
+        _database["CONN_MAX_AGE"] = 0
+    _database.setdefault("CONN_MAX_AGE", 60)
+    _database.setdefault("CONN_HEALTH_CHECKS", True)
 DATABASES["default"].setdefault("TEST", {"NAME": env.str("TEST_DB_NAME", default="")})
 if not DATABASES["default"]["TEST"]["NAME"]:
     del DATABASES["default"]["TEST"]["NAME"]
@@ -159,6 +220,43 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploads (core/storage.py): "default" holds public media (logos, photos), "private"
+# what only staff may read (claim proofs, import files). With MEDIA_S3_BUCKET both
+# go to S3-compatible storage through django-storages (pip install -e ".[s3]"),
+# public media under the site's own origin through the reverse proxy.
+STORAGES["private"] = {"BACKEND": "core.storage.PrivateFileSystemStorage"}
+if env.str("MEDIA_S3_BUCKET", default=""):
+    _s3 = {
+        "bucket_name": env.str("MEDIA_S3_BUCKET"),
+        "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+        "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+        "file_overwrite": False,
+    }
+    _s3_public: dict = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "media",
+            # Media URLs on the site's host (/media/…, proxied to the bucket):
+            # pages load nothing from another origin (CSP img-src 'self').
+            "custom_domain": env.str("MEDIA_S3_PUBLIC_HOST", default="") or None,
+            "querystring_auth": False,
+        },
+    }
+    _s3_private: dict = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": env.str("MEDIA_S3_PRIVATE_BUCKET", default="")
+            or _s3["bucket_name"],
+            "location": "private",
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+    STORAGES["default"], STORAGES["private"] = _s3_public, _s3_private
 # ECharts and the Liaoning map come from npm (package.json), see staticfinders.py.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

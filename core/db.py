@@ -178,6 +178,12 @@ def _configure(host: str) -> bool:
     return changed
 
 
+def bin_dir() -> Path:
+    """The folder of the PostgreSQL programs pgserver ships (initdb, pg_ctl,
+    pg_basebackup, pg_dump, pg_restore, …)."""
+    return Path(_pgserver()._commands.POSTGRES_BIN_PATH)
+
+
 def _pg_ctl(args: list[str]) -> None:
     user = "pgserver" if os.geteuid() == 0 else None
     _pgserver()._commands.pg_ctl(args, pgdata=DATA_DIR, user=user)

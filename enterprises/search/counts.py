@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connections
 from django.utils import timezone
 
 from enterprises.health import (
@@ -24,7 +24,7 @@ from enterprises.health import (
     stale_before,
     stale_sql,
 )
-from enterprises.search.query import TABLE, Search
+from enterprises.search.query import TABLE, Search, read_alias
 
 EXPORTER_KEY = "ex:yes"
 HIGH_QUALITY_KEY = "de:high_quality"
@@ -84,7 +84,7 @@ def aggregate(search: Search, user) -> Aggregate:
         f"GROUP BY GROUPING SETS (({TABLE}.city_id), ())"
     )
     result = Aggregate(total=Counts(), stale=0, incomplete=0)
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(by_key, where_params)
         for key, count in cursor.fetchall():
             result.keys[key] = Counts(count)
@@ -137,7 +137,7 @@ def updated_per_month(search: Search, user, months: int = MONTHS) -> list[tuple]
         f"count(*) FROM {TABLE} WHERE {where_sql} AND {TABLE}.updated_at >= %s "
         "GROUP BY 1"
     )
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, [str(tz), *where_params, since])
         found = dict(cursor.fetchall())
     return [(start, found.get(start, 0)) for start in starts]

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
@@ -45,6 +45,13 @@ from enterprises.permissions import (
     visible_enterprise_sql,
 )
 from enterprises.search.indexing import FACETS
+
+
+def read_alias() -> str:
+    """The database the search reads from: a replica in a safe request that may use
+    one (core/replicas.py), else the primary. Raw SQL does not pass the router."""
+    return router.db_for_read(Enterprise)
+
 
 EXACT_LIMIT = 10_000
 SAMPLE_ROWS = 5_000
@@ -347,7 +354,8 @@ def first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> li
     where_sql, params = search.where(user)
     broad = estimate(where_sql, params) > BROAD_ESTIMATE
     queryset = search.queryset(user).exclude(id__in=exclude).order_by("id")
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = read_alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         setting = "enable_bitmapscan" if broad else "enable_indexscan"
         cursor.execute(f"SET LOCAL {setting} = off")
         return list(queryset.select_related("city")[:limit])
@@ -405,7 +413,8 @@ def capped_count(
     the table: a scan must read every row's (large) search document until it has
     ``cap`` matches, the index knows them at once.
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = read_alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         if use_index:
             cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
@@ -417,7 +426,7 @@ def capped_count(
 
 
 def _sample_percent() -> float:
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE]
         )
@@ -441,7 +450,7 @@ def facet_counts(
         "SELECT key, count(*) FROM matched, unnest(matched.facets) AS key GROUP BY key "
         "UNION ALL SELECT NULL, count(*) FROM matched"
     )
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     scale = 100.0 / sample_percent if sample_percent and sample_percent < 100 else 1.0
@@ -457,7 +466,7 @@ def facet_counts(
 
 def estimate(where_sql: str, params: list) -> int:
     """The planner's estimate of the number of matches (no rows are read)."""
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE {where_sql}",  # noqa: S608
             params,
@@ -503,7 +512,7 @@ def sampled_facet_counts(
             f" UNION ALL SELECT key, {selects} FROM s, unnest(s.facets) AS key "
             "GROUP BY key"
         )
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, column_params + common_params)
         rows = cursor.fetchall()
     scale = 100.0 / percent if percent < 100 else 1.0
@@ -609,6 +618,7 @@ def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterpr
     # Thousands of rows match: for the first pages, walking an index in the sort
     # order and stopping after a page beats collecting every match (a bitmap scan)
     # and sorting it, which the planner picks when it underestimates the matches.
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = read_alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         return head + list(base[offset : offset + size])
