@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make run`: database, migrations, demo data on first run, task worker, web server.
 # Ctrl-C stops everything this script started, the embedded database included.
+# A task worker that dies is started again (scripts/supervise.sh); the web goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/supervise.sh
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
@@ -28,10 +30,10 @@ fi
 $PY manage.py migrate --noinput -v 0
 $PY manage.py seed_demo --if-empty --enterprises "${DEMO_ENTERPRISES:-10000}"
 
-$PY manage.py db_worker --queue-name default --no-reload &
-pids+=($!)
+keep_running "The task worker" $PY manage.py task_worker --queue-name default --no-reload
 $PY manage.py runserver --noreload "$HOST:$PORT" &
-pids+=($!)
+web=$!
+pids+=($web)
 
 for _ in $(seq 1 100); do
     if $PY - "$HOST" "$PORT" <<'PYEOF' 2>/dev/null; then break; fi
@@ -49,4 +51,4 @@ cat <<MSG
   Press Ctrl-C to stop the server, the task worker and the database.
 
 MSG
-wait -n "${pids[@]}"
+wait "$web"  # the worker is restarted when it dies; the web server is not
