@@ -29,6 +29,10 @@ from prometheus_client.registry import Collector
 
 from core.proxies import address_in, parse_networks
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Multiprocess mode writes into this folder from the first sample on.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUEST_SECONDS = Histogram(
     "directory_request_duration_seconds",
     "Time to answer a request, by view (URL name) and method.",

@@ -56,7 +56,9 @@ def database_url() -> str:
     password = params.get("password") or ""
     port = params.get("port") or ""
     auth = quote(user) + (":" + quote(password) if password else "")
-    netloc = f"{auth}@{quote(host, safe='')}" + (f":{port}" if port else "")
+    if host.startswith("/"):  # a socket folder
+        return f"postgres://{auth}@/{params['dbname']}?host={quote(host)}"
+    netloc = f"{auth}@{host}" + (f":{port}" if port else "")
     return f"postgres://{netloc}/{params['dbname']}"
 
 
