@@ -6,12 +6,14 @@ proxies in ``settings.TRUSTED_PROXIES`` (addresses or CIDR networks, from
 ``DJANGO_TRUSTED_PROXIES``). From such a peer, ``REMOTE_ADDR`` becomes the real
 client: the right-most address of ``X-Forwarded-For`` that is not itself a trusted
 proxy, and ``X-Forwarded-Proto`` stays for ``SECURE_PROXY_SSL_HEADER``;
-``X-Forwarded-For`` is removed. From any other peer both headers are removed, so nothing later (Django's ``is_secure()``,
-the throttles, which read ``REMOTE_ADDR`` only) can be fooled by them.
+``X-Forwarded-For`` is removed. From any other peer both headers are removed, so
+nothing later (Django's ``is_secure()``, the throttles, which read ``REMOTE_ADDR``
+only) can be fooled by them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Callable, Iterable
 
@@ -68,10 +70,9 @@ class TrustedProxyMiddleware:
                     break
             else:
                 client = hops[0] if hops else ""
-            try:
+            # No usable address given: the proxy stays the client.
+            with contextlib.suppress(ValueError):
                 meta["REMOTE_ADDR"] = str(ipaddress.ip_address(client))
-            except ValueError:
-                pass  # no usable address given: the proxy is the client
         else:
             meta.pop("HTTP_X_FORWARDED_PROTO", None)
         # REMOTE_ADDR is now the one answer: nothing later (DRF's get_ident reads

@@ -53,17 +53,15 @@ logconfig_dict = {
     },
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
-        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        name: {"handlers": ["stderr"], "level": "INFO", "propagate": False}
+        for name in ("gunicorn.error", "gunicorn.access")
     },
 }
 
 # Prometheus multiprocess mode: every worker writes its samples under this folder,
 # /metrics adds them up. Emptied when the master starts.
 _metrics_dir = Path(
-    os.environ.setdefault(
-        "PROMETHEUS_MULTIPROC_DIR", str(ROOT / "var" / "prometheus")
-    )
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(ROOT / "var" / "prometheus"))
 )
 
 

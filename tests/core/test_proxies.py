@@ -57,9 +57,7 @@ def test_a_forged_first_hop_is_not_the_client(settings):
 
 
 def test_ipv6_proxies_and_clients(settings):
-    got = through(
-        settings, ["::1"], "::1", **{"x-forwarded-for": "2001:db8::42"}
-    )
+    got = through(settings, ["::1"], "::1", **{"x-forwarded-for": "2001:db8::42"})
     assert got["addr"] == "2001:db8::42"
 
 
@@ -75,9 +73,7 @@ def test_a_bad_proxy_setting_stops_the_start_with_its_name(settings):
 
 
 @pytest.mark.django_db
-def test_the_api_throttle_counts_the_real_client_not_a_forged_header(
-    settings, client
-):
+def test_the_api_throttle_counts_the_real_client_not_a_forged_header(settings, client):
     """Through the whole stack: a different X-Forwarded-For per request from an
     untrusted peer is one client; from the trusted proxy they are different ones."""
     settings.REST_FRAMEWORK = {

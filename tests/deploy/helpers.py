@@ -3,6 +3,7 @@ test's database, and stopping exactly what was started."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -77,19 +78,15 @@ def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pope
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(40)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
-    except ProcessLookupError:
-        pass
     process.wait(10)
 
 
 def get(url: str, timeout: float = 10, **headers) -> tuple[int, bytes, dict]:
-    request = urllib.request.Request(url, headers=headers)
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return response.status, response.read(), dict(response.headers)
