@@ -28,7 +28,9 @@ wsgi_app = "config.wsgi:application"
 # list, DJANGO_TRUSTED_PROXIES): gunicorn's own handling is off.
 secure_scheme_headers: dict[str, str] = {}
 forwarded_allow_ips = ""
-accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None
+# Access log lines (the logger below); GUNICORN_ACCESS_LOG=0 leaves them to nginx.
+_access = os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1"
+accesslog = "-" if _access else None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 _json = os.environ.get("DJANGO_LOG_FORMAT", "json") == "json"
@@ -53,8 +55,12 @@ logconfig_dict = {
     },
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
-        name: {"handlers": ["stderr"], "level": "INFO", "propagate": False}
-        for name in ("gunicorn.error", "gunicorn.access")
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {
+            "handlers": ["stderr"],
+            "level": "INFO" if _access else "WARNING",
+            "propagate": False,
+        },
     },
 }
 
