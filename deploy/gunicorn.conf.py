@@ -24,6 +24,9 @@ max_requests = 2000
 max_requests_jitter = 200
 chdir = str(ROOT)
 wsgi_app = "config.wsgi:application"
+# No control socket: its default path ($HOME/.gunicorn/gunicorn.ctl) would be shared
+# by every gunicorn of the user (tests, a second checkout); signals do the job.
+control_socket_disable = True
 # X-Forwarded-Proto and -For are judged once, by core.proxies (the trusted proxy
 # list, DJANGO_TRUSTED_PROXIES): gunicorn's own handling is off.
 secure_scheme_headers: dict[str, str] = {}
