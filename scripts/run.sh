@@ -12,14 +12,21 @@ PORT=${PORT:-8000}
 pids=()
 mkdir -p var
 echo $$ > var/run.pid  # `make test` leaves the database running while this runs
+export SUPERVISE_STOP="var/run.stopping.$$"
+rm -f "$SUPERVISE_STOP"
 stop_all() {
+    local status=$?
     trap - INT TERM EXIT
     rm -f var/run.pid
+    touch "$SUPERVISE_STOP"
     echo
     echo "Stopping..."
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     if [ -z "${DATABASE_URL:-}" ]; then $PY -m core.db stop || true; fi
+    rm -f "$SUPERVISE_STOP"
+    # Exit here: a trap that returned would let the script go on starting things.
+    exit "$status"
 }
 trap stop_all INT TERM EXIT
 
@@ -35,13 +42,7 @@ $PY manage.py runserver --noreload "$HOST:$PORT" &
 web=$!
 pids+=($web)
 
-for _ in $(seq 1 100); do
-    if $PY - "$HOST" "$PORT" <<'PYEOF' 2>/dev/null; then break; fi
-import sys, urllib.request
-urllib.request.urlopen(f"http://{sys.argv[1]}:{sys.argv[2]}/healthz", timeout=1)
-PYEOF
-    sleep 0.2
-done
+wait_for_http "http://$HOST:$PORT/healthz"
 cat <<MSG
 
   Liaoning Textile Directory is running on http://$HOST:$PORT/

@@ -42,13 +42,19 @@ export GUNICORN_BIND=${GUNICORN_BIND:-$HOST:$PORT}
 pids=()
 mkdir -p var
 echo $$ > var/serve.pid
+export SUPERVISE_STOP="var/serve.stopping.$$"
+rm -f "$SUPERVISE_STOP"
 stop_all() {
+    local status=$?
     trap - INT TERM EXIT
-    rm -f var/serve.pid
     echo "Stopping..." >&2
+    touch "$SUPERVISE_STOP"
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     if [ -z "${DATABASE_URL:-}" ]; then $PY -m core.db stop || true; fi
+    rm -f var/serve.pid "$SUPERVISE_STOP"
+    # Exit here: a trap that returned would let the script go on starting things.
+    exit "$status"
 }
 trap stop_all INT TERM EXIT
 
@@ -57,6 +63,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
     $PY -m core.db start >/dev/null
 fi
 $PY manage.py migrate --noinput -v 0
+# The shared cache's table (the migration makes it too; a database migrated under
+# other cache settings, e.g. a test's, may lack it).
+$PY manage.py createcachetable
 if [ "${SERVE_DEMO:-0}" = 1 ]; then
     $PY manage.py seed_demo --if-empty --enterprises "${DEMO_ENTERPRISES:-10000}"
 fi
@@ -68,12 +77,6 @@ for i in $(seq 1 "${SERVE_TASK_WORKERS:-1}"); do
 done
 keep_running "gunicorn" .venv/bin/gunicorn -c deploy/gunicorn.conf.py
 
-for _ in $(seq 1 150); do
-    if $PY - "$GUNICORN_BIND" <<'PYEOF' 2>/dev/null; then break; fi
-import sys, urllib.request
-urllib.request.urlopen(f"http://{sys.argv[1].split(',')[0]}/healthz", timeout=1)
-PYEOF
-    sleep 0.2
-done
+wait_for_http "http://${GUNICORN_BIND%%,*}/healthz"
 echo "Serving on http://$GUNICORN_BIND/ (DEBUG off). Ctrl-C stops it." >&2
 wait
