@@ -7,7 +7,7 @@ DEV := DJANGO_DEBUG=1
 # Packages and modules the type checker covers (make lint).
 TYPED := core accounts enterprises/permissions.py enterprises/fields.py enterprises/services.py moderation/services
 
-.PHONY: run test lint mypy format check-migrations messages bench bench-reset reset-db db-stop clean venv
+.PHONY: run serve test lint mypy format check-migrations messages bench bench-reset reset-db db-stop clean venv
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python 3.12 is needed (see .python-version)"'
@@ -31,6 +31,11 @@ messages: $(VENV)/.installed
 run: $(VENV)/.installed node_modules/.installed messages
 	@# exec: a SIGTERM that make passes to its shell reaches run.sh and its trap.
 	$(DEV) exec bash scripts/run.sh
+
+# The production stack on this machine (gunicorn, task worker, DEBUG off): needs
+# DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (docs/deploy.md).
+serve: $(VENV)/.installed node_modules/.installed messages
+	exec bash scripts/serve.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client address and scheme as the trusted proxy saw them.
+    "core.proxies.TrustedProxyMiddleware",
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -281,6 +284,38 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
+# ---- Security from the environment (production: deploy/production.env.example) ----
+# Cookies are Secure unless debugging. HTTPS redirect and HSTS are set where TLS is
+# (deploy/production.env.example turns them on); `make serve` on loopback is plain HTTP.
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SAMESITE = env.str("DJANGO_SESSION_COOKIE_SAMESITE", default="Lax")
+CSRF_COOKIE_SAMESITE = env.str("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# The load balancer's health checks come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# Behind a TLS-terminating proxy: X-Forwarded-Proto and X-Forwarded-For count only
+# when the direct peer is one of these addresses or networks (CIDRs); the
+# middleware core.proxies.TrustedProxyMiddleware removes them otherwise, so the
+# header below is only ever seen from a trusted proxy.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /metrics: staff, or these client addresses or networks (a Prometheus server).
+METRICS_ALLOWED_ADDRESSES = env.list("DJANGO_METRICS_ALLOWED_ADDRESSES", default=[])
+# Checks of `check --deploy` that cannot apply, each with its reason:
+SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
+if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
+    # security.W021 (no HSTS preload): the preload list takes only a registrable
+    # domain on its apex, submitted by the domain's owner as a one-way commitment
+    # for all its hosts; the directory runs on one host of someone's domain.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+# ---- end of the security block ----
+
 # "default" is per process; "shared" is seen by every web process and the task
 # worker (e.g. the dashboard's figures, computed by the worker).
 CACHES = {
@@ -297,6 +332,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# `manage.py task_worker` (core): what its reaper calls, and how often (seconds).
+TASK_WORKER_REAPERS = ["imports.jobs.import_jobs_reap"]
+TASK_REAP_SECONDS = env.float("TASK_REAP_SECONDS", default=15)
 
 MAILERS = {
     "default": {
@@ -306,6 +344,14 @@ MAILERS = {
         )
     }
 }
+if MAILERS["default"]["BACKEND"].endswith(".smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env.str("DJANGO_EMAIL_HOST", default="localhost"),
+        "port": env.int("DJANGO_EMAIL_PORT", default=587),
+        "username": env.str("DJANGO_EMAIL_USER", default=""),
+        "password": env.str("DJANGO_EMAIL_PASSWORD", default=""),
+        "use_tls": env.bool("DJANGO_EMAIL_USE_TLS", default=True),
+    }
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 REST_FRAMEWORK = {
@@ -351,11 +397,35 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Logs: one JSON object per line on stderr (python-json-logger) unless debugging;
+# DJANGO_LOG_FORMAT=text|json chooses, DJANGO_LOG_LEVEL the root level.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,  # ISO 8601, UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
+    "root": {
+        "handlers": ["console"],
+        "level": env.str("DJANGO_LOG_LEVEL", default="WARNING"),
+    },
+    "loggers": {
+        # Task starts, ends and failures (django.tasks, the worker) and the
+        # worker's reaper of jobs whose worker died.
+        "django.tasks": {"level": "INFO"},
+        "django_tasks_db": {"level": "INFO"},
+        "core.worker": {"level": "INFO"},
+    },
 }
 
 # Demo data is flagged on every page while the database holds it.

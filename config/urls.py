@@ -6,12 +6,15 @@ from django.views.i18n import set_language
 
 import enterprises.urls
 import moderation.urls
-from core.views import healthz
+from config.metrics import metrics
+from core.views import healthz, readyz
 from dashboard.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("accounts.urls")),  # before Django's auth views
     path("", include("moderation.urls")),

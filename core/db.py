@@ -189,6 +189,12 @@ def _pg_ctl(args: list[str]) -> None:
     _pgserver()._commands.pg_ctl(args, pgdata=DATA_DIR, user=user)
 
 
+def binary(name: str) -> Path:
+    """A PostgreSQL program shipped with the embedded server (pg_dump, pg_restore,
+    psql...), of the same version as the server."""
+    return Path(_pgserver()._commands.POSTGRES_BIN_PATH) / name
+
+
 def stop() -> None:
     """Stop the embedded server if it runs (fast shutdown: sessions are ended)."""
     if not _postmaster_alive(DATA_DIR):

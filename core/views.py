@@ -13,3 +13,41 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_not_required
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready for traffic: the database answers and the task queue can be read.
+    How many tasks wait, and when a task worker was last seen, are reported but
+    do not make the web unready (pages are served while a worker restarts)."""
+    import time
+
+    from django.core.cache import caches
+    from django_tasks_db.models import DBTaskResult
+
+    from core.management.commands.task_worker import WORKER_SEEN_KEY
+
+    body: dict[str, object] = {"status": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        body["database"] = "ok"
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    try:
+        body["tasks_ready"] = DBTaskResult.objects.ready().count()
+        body["task_queue"] = "ok"
+    except Exception:
+        return JsonResponse(
+            {"status": "error", "database": "ok", "task_queue": "unreadable"},
+            status=503,
+        )
+    try:
+        seen = caches["shared"].get(WORKER_SEEN_KEY)
+    except Exception:
+        seen = None
+    body["worker_seen_seconds_ago"] = (
+        None if seen is None else round(max(0.0, time.time() - seen), 1)
+    )
+    return JsonResponse(body)

@@ -64,6 +64,21 @@ def import_job_refresh(job: ImportJob) -> ImportJob:
     return job
 
 
+def import_jobs_reap() -> int:
+    """Mark every job whose worker died as failed (an undo: back to applied); the
+    number marked. Run by the task worker's reaper (`manage.py task_worker`)."""
+    running = (
+        ImportJob.Status.CHECKING,
+        ImportJob.Status.APPLYING,
+        ImportJob.Status.UNDOING,
+    )
+    reaped = 0
+    for job in ImportJob.objects.filter(status__in=running).order_by("pk"):
+        if import_job_refresh(job).status not in running:
+            reaped += 1
+    return reaped
+
+
 def _job_data(job: ImportJob) -> bytes:
     with job.file.open("rb") as handle:
         return handle.read()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make run`: database, migrations, demo data on first run, task worker, web server.
 # Ctrl-C stops everything this script started, the embedded database included.
+# A task worker that dies is started again (scripts/supervise.sh); the web goes on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/supervise.sh
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
@@ -10,14 +12,21 @@ PORT=${PORT:-8000}
 pids=()
 mkdir -p var
 echo $$ > var/run.pid  # `make test` leaves the database running while this runs
+export SUPERVISE_STOP="var/run.stopping.$$"
+rm -f "$SUPERVISE_STOP"
 stop_all() {
+    local status=$?
     trap - INT TERM EXIT
     rm -f var/run.pid
+    touch "$SUPERVISE_STOP"
     echo
     echo "Stopping..."
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     if [ -z "${DATABASE_URL:-}" ]; then $PY -m core.db stop || true; fi
+    rm -f "$SUPERVISE_STOP"
+    # Exit here: a trap that returned would let the script go on starting things.
+    exit "$status"
 }
 trap stop_all INT TERM EXIT
 
@@ -28,18 +37,12 @@ fi
 $PY manage.py migrate --noinput -v 0
 $PY manage.py seed_demo --if-empty --enterprises "${DEMO_ENTERPRISES:-10000}"
 
-$PY manage.py db_worker --queue-name default --no-reload &
-pids+=($!)
+keep_running "The task worker" $PY manage.py task_worker --queue-name default --no-reload
 $PY manage.py runserver --noreload "$HOST:$PORT" &
-pids+=($!)
+web=$!
+pids+=($web)
 
-for _ in $(seq 1 100); do
-    if $PY - "$HOST" "$PORT" <<'PYEOF' 2>/dev/null; then break; fi
-import sys, urllib.request
-urllib.request.urlopen(f"http://{sys.argv[1]}:{sys.argv[2]}/healthz", timeout=1)
-PYEOF
-    sleep 0.2
-done
+wait_for_http "http://$HOST:$PORT/healthz"
 cat <<MSG
 
   Liaoning Textile Directory is running on http://$HOST:$PORT/
@@ -49,4 +52,4 @@ cat <<MSG
   Press Ctrl-C to stop the server, the task worker and the database.
 
 MSG
-wait -n "${pids[@]}"
+wait "$web"  # the worker is restarted when it dies; the web server is not

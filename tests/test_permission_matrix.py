@@ -67,6 +67,7 @@ EVERYONE = frozenset(USERS)
 # URL names (prefixes) of staff pages: a 404 for everyone else.
 STAFF_ONLY = (
     "review",
+    "metrics",
     "dashboard:",
     "imports:",
     "enterprises:enterprise-invite",

@@ -1,0 +1,266 @@
+"""Load over loopback against `make serve` (scripts/serve.sh, DEBUG off) with the
+demo's 10,000 entries: LOAD_CLIENTS (50) concurrent clients for LOAD_SECONDS (60)
+on a mix of the home page, searches, enterprise pages and the API, with the API
+throttles raised for the run. Then the same run again while the task worker is
+killed once (SIGKILL) and started again by the supervisor.
+
+Prints throughput and latency percentiles per run and checks: no response other
+than 2xx and p99 <= 500 ms on the first run, no failed request on the second. Its
+own embedded database in var/load-pg (LOAD_PG_DIR), seeded once and reused; or
+LOAD_DATABASE_URL. Exits non-zero when a check fails. Run by `make bench` after
+bench/run.py, or alone: .venv/bin/python bench/load.py
+"""
+
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
+ENTERPRISES = int(os.environ.get("LOAD_ENTERPRISES", "10000"))
+P99_BUDGET_MS = 500
+SEARCHES = [
+    "服装",
+    "针织",
+    "泳装",
+    "大连",
+    "兴城 泳装",
+    "dayang",
+    "xc",
+    "socks",
+    "纺织",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "BENCH_", "EMBEDDED_PG", "PROMETHEUS_"))
+        and k != "DATABASE_URL"
+    }
+    env.update(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        PORT=str(port),
+        SERVE_DEMO="1",
+        DEMO_ENTERPRISES=str(ENTERPRISES),
+        GUNICORN_ACCESS_LOG="0",
+        # Throttles raised for the run: one address makes all the requests.
+        API_RATE_ANON="1000000/min",
+        API_RATE_TOKEN="1000000/min",  # noqa: S106 - a rate, not a secret
+        API_RATE_USER="1000000/min",
+    )
+    if os.environ.get("LOAD_DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["LOAD_DATABASE_URL"]
+    else:
+        env["EMBEDDED_PG_DIR"] = os.environ.get(
+            "LOAD_PG_DIR", str(ROOT / "var" / "load-pg")
+        )
+    return subprocess.Popen(
+        ["bash", "scripts/serve.sh"],  # noqa: S607
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    conn.request("GET", path, headers={"Accept-Language": "zh-hans"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def wait_up(port: int, server: subprocess.Popen, seconds: float = 900) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("make serve stopped; see var/load-serve.log")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            if get(conn, "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    sys.exit("make serve did not come up; see var/load-serve.log")
+
+
+def enterprise_ids(port: int) -> list[int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    ids: list[int] = []
+    for page in range(1, 6):
+        status, body = get(conn, f"/api/v1/enterprises/?page={page}&page_size=100")
+        if status != 200:
+            break
+        ids += [item["id"] for item in json.loads(body)["results"]]
+    if not ids:
+        sys.exit("no enterprises found through the API")
+    return ids
+
+
+def mix(ids: list[int], rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.15:
+        return "/"
+    if roll < 0.45:
+        return "/enterprises/?q=" + urllib.parse.quote(rng.choice(SEARCHES))
+    if roll < 0.75:
+        return f"/enterprises/{rng.choice(ids)}/"
+    if roll < 0.85:
+        return "/api/v1/enterprises/?q=" + urllib.parse.quote(rng.choice(SEARCHES))
+    return f"/api/v1/enterprises/{rng.choice(ids)}/"
+
+
+def run(port: int, ids: list[int], seconds: float, during=None) -> dict:
+    results: list[tuple[str, float, int | str]] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        rng = random.Random(number)  # noqa: S311
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        while time.monotonic() < deadline:
+            path = mix(ids, rng)
+            started = time.perf_counter()
+            try:
+                status: int | str = get(conn, path)[0]
+            except (OSError, http.client.HTTPException) as exc:
+                status = type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append((path, (time.perf_counter() - started) * 1000, status))
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    if during:
+        during()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    times = sorted(r[1] for r in results)
+    bad = [r for r in results if not (isinstance(r[2], int) and 200 <= r[2] < 300)]
+
+    def pct(p: float) -> float:
+        return times[min(len(times) - 1, round(p * (len(times) - 1)))]
+
+    return {
+        "requests": len(results),
+        "throughput": len(results) / elapsed,
+        "p50": statistics.median(times),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "max": times[-1],
+        "bad": bad,
+    }
+
+
+def task_worker_pids(server: subprocess.Popen) -> list[int]:
+    pids = []
+    for process in psutil.Process(server.pid).children(recursive=True):
+        try:
+            cmd = " ".join(process.cmdline())
+        except psutil.Error:
+            continue
+        if "task_worker" in cmd and not cmd.startswith("bash"):
+            pids.append(process.pid)
+    return pids
+
+
+def report(label: str, figures: dict) -> None:
+    print(
+        f"{label:<34} {figures['requests']:>7,} req {figures['throughput']:7.1f} req/s"
+        f"  p50 {figures['p50']:6.1f}  p95 {figures['p95']:6.1f}"
+        f"  p99 {figures['p99']:6.1f}  max {figures['max']:7.1f} ms"
+        f"  non-2xx/failed {len(figures['bad'])}"
+    )
+    for path, ms, status in figures["bad"][:5]:
+        print(f"    {status} {path} ({ms:.0f} ms)")
+
+
+def main() -> None:
+    port = free_port()
+    log = ROOT / "var" / "load-serve.log"
+    log.parent.mkdir(exist_ok=True)
+    print(f"Starting make serve on 127.0.0.1:{port} ({ENTERPRISES:,} demo entries)...")
+    server = start_server(port, log)
+    try:
+        wait_up(port, server)
+        ids = enterprise_ids(port)
+        workers = (
+            len(
+                [
+                    p
+                    for p in psutil.Process(server.pid).children(recursive=True)
+                    if "gunicorn" in " ".join(p.cmdline())
+                ]
+            )
+            - 1
+        )
+        print(
+            f"gunicorn workers: {workers}; {CLIENTS} clients, {SECONDS:.0f} s per run"
+        )
+        run(port, ids, 5)  # warm the workers' caches and connections
+        first = run(port, ids, SECONDS)
+        report("home/search/detail/API", first)
+
+        killed: list[int] = []
+
+        def kill_worker_once() -> None:
+            time.sleep(SECONDS / 4)
+            pids = task_worker_pids(server)
+            if pids:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+
+        second = run(port, ids, SECONDS, during=kill_worker_once)
+        report("same, task worker killed once", second)
+        restarted = [p for p in task_worker_pids(server) if p not in killed]
+        print(f"task worker killed: {bool(killed)}, running again: {bool(restarted)}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    checks = {
+        "no non-2xx response": not first["bad"],
+        f"p99 <= {P99_BUDGET_MS} ms": first["p99"] <= P99_BUDGET_MS,
+        "no failed request while the worker restarts": not second["bad"],
+        "the task worker was killed and started again": bool(killed and restarted),
+    }
+    for name, ok in checks.items():
+        print(f"  {'ok ' if ok else 'NO '} {name}")
+    if not all(checks.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
