@@ -5,13 +5,17 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 import enterprises.urls
+import inquiries.urls
 import moderation.urls
-from core.views import healthz
+from core.views import about, healthz, privacy, terms
 from dashboard.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("privacy/", privacy, name="privacy"),
+    path("terms/", terms, name="terms"),
+    path("about/", about, name="about"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("accounts.urls")),  # before Django's auth views
     path("", include("moderation.urls")),
@@ -24,7 +28,9 @@ urlpatterns = [
         "enterprises/",
         include(
             (
-                enterprises.urls.urlpatterns + moderation.urls.enterprise_urlpatterns,
+                enterprises.urls.urlpatterns
+                + moderation.urls.enterprise_urlpatterns
+                + inquiries.urls.enterprise_urlpatterns,
                 "enterprises",
             )
         ),
@@ -33,6 +39,7 @@ urlpatterns = [
     path("markets/", include("markets.urls")),
     path("", include("programmes.urls")),
     path("imports/", include("imports.urls")),
+    path("inquiries/", include("inquiries.urls")),
 ]
 
 if settings.DEBUG:
