@@ -69,7 +69,7 @@ class SignupForm(forms.Form):
         return (self.cleaned_data.get("email") or "").strip().lower()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         one, two = data.get("password1"), data.get("password2")
         if one and two and one != two:
             self.add_error("password2", _("The two passwords differ."))

@@ -38,11 +38,13 @@ def normalize_email(email: str) -> str:
 
 
 def signup_throttled(*, email: str, address: str) -> bool:
-    return bool(
-        (address and throttle._count(throttle._key("signup-addr", address)))
+    if (
+        address
+        and throttle._count(throttle._key("signup-addr", address))
         >= SIGNUPS_PER_ADDRESS
-        or throttle._count(throttle._key("signup-email", email)) >= SIGNUPS_PER_EMAIL
-    )
+    ):
+        return True
+    return throttle._count(throttle._key("signup-email", email)) >= SIGNUPS_PER_EMAIL
 
 
 def _record_attempt(*, email: str, address: str) -> None:

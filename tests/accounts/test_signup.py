@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Consent
@@ -150,3 +151,24 @@ def test_login_page_offers_sign_up_with_next(client):
     assert (
         reverse("signup") + "?next=/enterprises/1/claim/"
     ) in response.content.decode()
+
+
+def test_sign_up_without_a_client_address_is_counted_per_email():
+    from accounts.signup import signup_start
+
+    for _n in range(SIGNUPS_PER_EMAIL):
+        signup_start(
+            email="x@example.com",
+            password=PASSWORD,
+            address="",
+            next_url="",
+            site_url="http://testserver/",
+        )
+    with pytest.raises(ValidationError):
+        signup_start(
+            email="x@example.com",
+            password=PASSWORD,
+            address="",
+            next_url="",
+            site_url="http://testserver/",
+        )
