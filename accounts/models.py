@@ -52,3 +52,31 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Consent(models.Model):
+    """A person's consent to the privacy notice (PIPL) where the site collects
+    personal data: which notice version, for what, when."""
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("Account")
+        CLAIM = "claim", _("Claim of an enterprise")
+        INQUIRY = "inquiry", _("Inquiry to an enterprise")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="consents",
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    created_at = models.DateTimeField(_("given"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.purpose} · {self.notice_version}"

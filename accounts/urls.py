@@ -1,4 +1,5 @@
-"""Login (throttled) and API tokens; Django's own auth views follow in config.urls."""
+"""Login (throttled), sign-up and API tokens; Django's own auth views follow in
+config.urls."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -11,6 +12,12 @@ urlpatterns = [
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
         name="login",
+    ),
+    path("accounts/signup/", views.signup_view, name="signup"),
+    path(
+        "accounts/signup/confirm/<str:token>/",
+        views.signup_verify_view,
+        name="signup-verify",
     ),
     path("me/tokens/", views.api_token_create_view, name="api-token-create"),
     path(

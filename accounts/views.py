@@ -1,16 +1,27 @@
 """The account page's API tokens: create (the key is shown once, on the response to
-the form) and revoke."""
+the form) and revoke; sign-up and its confirmation link."""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts import throttle
+from accounts.forms import SignupForm
 from accounts.models import ApiToken
+from accounts.signup import (
+    LINK_DAYS,
+    signup_link_valid,
+    signup_start,
+    signup_verify,
+)
 from accounts.tokens import api_token_create, api_token_revoke
 
 
@@ -51,3 +62,54 @@ def api_token_revoke_view(request, pk: int):
     api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("me")
+
+
+def _safe_next(request, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
+
+
+@login_not_required
+@never_cache
+def signup_view(request):
+    if request.user.is_authenticated:
+        return redirect("me")
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signup_start(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                address=throttle.client_address(request),
+                next_url=next_url,
+                site_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(
+                request,
+                "registration/signup_sent.html",
+                {"email": form.cleaned_data["email"], "days": LINK_DAYS},
+            )
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+@login_not_required
+@never_cache
+def signup_verify_view(request, token: str):
+    if request.method != "POST":
+        if not signup_link_valid(token):
+            return render(request, "registration/signup_invalid.html", status=400)
+        return render(request, "registration/signup_confirm.html")
+    verified = signup_verify(token=token)
+    if verified is None:
+        return render(request, "registration/signup_invalid.html", status=400)
+    user, next_url = verified
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("Your e-mail address is confirmed. Welcome!"))
+    return redirect(_safe_next(request, next_url) or "me")

@@ -48,7 +48,12 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clusters/cluster_list.html",
-        {"clusters": clusters, "designation": kind_label},
+        {
+            "clusters": clusters,
+            "designation": kind_label,
+            "chosen": set(request.GET.getlist("c")),
+            "max_compare": MAX_COMPARE,
+        },
     )
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "markets",
     "programmes",
     "moderation",
+    "inquiries",
     "imports",
     "dashboard",
     "demo",
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.permissions",
+                "core.context_processors.site",
                 "demo.context_processors.site",
             ],
         },
@@ -353,6 +355,10 @@ if MAILERS["default"]["BACKEND"].endswith(".smtp.EmailBackend"):
         "use_tls": env.bool("DJANGO_EMAIL_USE_TLS", default=True),
     }
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@localhost")
+# The contact address of the about page, and the ICP filing number (备案号) the
+# footer shows when set (a site served in mainland China must show it).
+SITE_CONTACT_EMAIL = env.str("DJANGO_SITE_CONTACT_EMAIL", default="info@localhost")
+ICP_FILING_NUMBER = env.str("DJANGO_ICP_FILING_NUMBER", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",

@@ -5,9 +5,10 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 import enterprises.urls
+import inquiries.urls
 import moderation.urls
 from config.metrics import metrics
-from core.views import healthz, readyz
+from core.views import about, healthz, privacy, readyz, terms
 from dashboard.views import home
 
 urlpatterns = [
@@ -15,6 +16,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
+    path("privacy/", privacy, name="privacy"),
+    path("terms/", terms, name="terms"),
+    path("about/", about, name="about"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("accounts.urls")),  # before Django's auth views
     path("", include("moderation.urls")),
@@ -27,7 +31,9 @@ urlpatterns = [
         "enterprises/",
         include(
             (
-                enterprises.urls.urlpatterns + moderation.urls.enterprise_urlpatterns,
+                enterprises.urls.urlpatterns
+                + moderation.urls.enterprise_urlpatterns
+                + inquiries.urls.enterprise_urlpatterns,
                 "enterprises",
             )
         ),
@@ -36,6 +42,7 @@ urlpatterns = [
     path("markets/", include("markets.urls")),
     path("", include("programmes.urls")),
     path("imports/", include("imports.urls")),
+    path("inquiries/", include("inquiries.urls")),
 ]
 
 if settings.DEBUG:

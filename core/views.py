@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 
@@ -51,3 +52,17 @@ def readyz(request: HttpRequest) -> JsonResponse:
         None if seen is None else round(max(0.0, time.time() - seen), 1)
     )
     return JsonResponse(body)
+
+
+def _page(template: str):
+    @login_not_required
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, template)
+
+    return view
+
+
+# The site's notices: privacy (PIPL), terms of use, about and contact.
+privacy = _page("core/privacy.html")
+terms = _page("core/terms.html")
+about = _page("core/about.html")

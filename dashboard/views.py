@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from clusters.models import Cluster
+from clusters.models import Cluster, Designation
 from colleges.models import College
 from dashboard.figures import (
     CACHE_SECONDS,
@@ -26,6 +26,7 @@ from enterprises.charts import (
 from enterprises.permissions import SYSTEM, is_staff_member, visible_enterprises
 from enterprises.search.facets import Labeller
 from markets.models import Market
+from programmes.models import Event, Programme
 
 HOME_FIGURES_SECONDS = 60
 
@@ -47,10 +48,60 @@ def home_figures(*, staff: bool) -> dict[str, int]:
     return figures
 
 
+HOME_LIST = 6
+
+
+def cluster_map(clusters: list) -> dict:
+    """The home page's map: each city shaded by its clusters, linking to the
+    enterprises there (the payload ``directory/charts.js`` draws)."""
+    from core.models import Region
+
+    by_city: dict[str, int] = {}
+    for cluster in clusters:
+        city = cluster.region.city_code
+        by_city[city] = by_city.get(city, 0) + 1
+    search = reverse("enterprises:enterprise-list")
+    cities = [
+        {
+            "code": region.code,
+            "name": region.name,
+            "label": region.display_name,
+            "values": {"clusters": by_city.get(region.code, 0)},
+            "urls": {"clusters": f"{search}?city={region.code}"},
+        }
+        for region in Region.objects.filter(level="city").order_by("code")
+    ]
+    return {"figures": [{"key": "clusters", "label": ""}], "cities": cities}
+
+
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
     figures = home_figures(staff=is_staff_member(request.user))
-    return render(request, "dashboard/home.html", {"figures": figures})
+    clusters = list(Cluster.objects.select_related("region").order_by("slug"))
+    manufacturers = list(
+        visible_enterprises(request.user)
+        .filter(designations__kind=Designation.Kind.HIGH_QUALITY)
+        .select_related("city")
+        .distinct()
+        .order_by("name")[:HOME_LIST]
+    )
+    events = list(
+        Event.objects.filter(ends_on__gte=timezone.localdate())
+        .select_related("programme")
+        .order_by("starts_on")[:HOME_LIST]
+    )
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "figures": figures,
+            "clusters": clusters,
+            "cluster_map": cluster_map(clusters),
+            "manufacturers": manufacturers,
+            "programmes": Programme.objects.order_by("kind"),
+            "events": events,
+        },
+    )
 
 
 def _require_staff(request: HttpRequest) -> None:

@@ -2,8 +2,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from enterprises.badges import attach_badges, certificate_state
 from enterprises.models import Enterprise
 from enterprises.permissions import Viewer, access_enterprise_by_id
 from enterprises.search.facets import facet_groups
@@ -25,6 +27,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     search = Search.from_params(request.GET, request.user)
     result = run(search, request.user)
     viewer = Viewer(request.user)
+    attach_badges(result.rows)
     rows = [(e, viewer.fields(e)) for e in result.rows]
     context = {
         "search": search,
@@ -118,6 +121,11 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         queryset=Enterprise.objects.select_related("region", "city"),
     )
+    attach_badges([enterprise])
+    today = timezone.localdate()
+    certifications = list(enterprise.certifications.all())
+    for cert in certifications:
+        cert.state = certificate_state(cert.valid_until, today)
     return render(
         request,
         "enterprises/enterprise_detail.html",
@@ -128,7 +136,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show": dict.fromkeys(viewer.fields(enterprise), True),
             # Rows of an enterprise the user may see (access_enterprise_by_id).
             "clusters": enterprise.clusters.all(),
-            "certifications": enterprise.certifications.all(),
+            "certifications": certifications,
             "designations": enterprise.designations.all(),
             "tenancies": enterprise.tenancies.select_related("market"),
             "participations": enterprise.participations.select_related(

@@ -25,6 +25,14 @@ class ClaimForm(forms.ModelForm):
             "proof": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.png"})
         }
 
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that staff use these details to check my claim, as the "
+            "privacy notice says."
+        ),
+        error_messages={"required": _("Please agree to the privacy notice.")},
+    )
+
     def clean_uscc(self):
         return (self.cleaned_data.get("uscc") or "").strip().upper()
 

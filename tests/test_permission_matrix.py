@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -41,12 +42,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.permissions import IsAuthenticated
 
+from accounts.signup import signup_token
 from accounts.tokens import api_token_create
 from clusters.models import Designation
 from colleges.models import College, Partnership
 from enterprises.choices import RevenueBand
 from enterprises.models import ChangeRecord
 from imports.jobs import import_job_check, import_job_create
+from inquiries.models import Inquiry
 from markets.models import Market, Tenancy
 from moderation.models import Claim
 from moderation.services.changes import change_request_submit
@@ -210,6 +213,8 @@ FILLERS = {
         "api-token": lambda w: [(w.token.pk, frozenset({OWNER}))],
         "designation": lambda w: [(w.designation.pk, OWNERS)],
         "region": lambda w: [("211481", EVERYONE)],
+        # Sent by the other user to the public enterprise: the sender and staff.
+        "inquiry": lambda w: [(w.inquiry.pk, frozenset({OTHER, STAFF}))],
     },
     "record_pk": {"enterprise-history": lambda w: [(w.record.pk, OWNERS)]},
     "slug": {
@@ -225,6 +230,7 @@ FILLERS = {
     "token": {
         "invitation": lambda w: [(w.invitation_token, EVERYONE)],
         "password_reset": lambda w: [(w.reset_token, EVERYONE)],
+        "signup-verify": lambda w: [(w.signup_token, EVERYONE)],
     },
     "uidb64": {"password_reset": lambda w: [(w.reset_uid, EVERYONE)]},
     # The admin site (Django's is_staff; others get its login page).
@@ -331,6 +337,13 @@ def _build_world() -> World:
         actor=staff, enterprise=public, email="invitee@matrix.test", site_url="/"
     )
 
+    inquiry = Inquiry.objects.create(
+        sender=other, enterprise=public, subject="矩阵询盘", message="矩阵询盘内容"
+    )
+    newcomer = User.objects.create_user(
+        "newcomer@matrix.test", "newcomer@matrix.test", is_active=False
+    )
+
     clients = {ANON: Client()}
     for who, user in users.items():
         clients[who] = Client()
@@ -356,6 +369,8 @@ def _build_world() -> World:
         job=job,
         token=token,
         invitation_token=invitation_token,
+        inquiry=inquiry,
+        signup_token=signup_token(newcomer),
         reset_token=default_token_generator.make_token(owner),
         reset_uid=urlsafe_base64_encode(force_bytes(owner.pk)),
     )

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Consent
+from accounts.signup import consent_record
 from core.uploads import check_proof_document
 from enterprises.choices import MembershipRole
 from enterprises.models import (
@@ -69,6 +71,7 @@ def claim_submit(
     )
     claim.full_clean(validate_constraints=False)
     claim.save()
+    consent_record(user=actor, purpose=Consent.Purpose.CLAIM)
     return claim
 
 

@@ -269,6 +269,7 @@ def test_claim_page_and_review(client, django_capture_on_commit_callbacks):
         "contact_name": "王丽",
         "contact_phone": "13800000000",
         "contact_email": "wang@example.com",
+        "consent": "on",
     }
     bad = client.post(url, {**data, "proof": script_as_png("licence.pdf")})
     assert bad.status_code == 200 and "proof" in bad.context["form"].errors

@@ -86,7 +86,7 @@
         markRendered(chart, el);
 
         function render() {
-          const figure = select ? select.value : "enterprises";
+          const figure = select ? select.value : data.figures[0].key;
           const items = data.cities.map(function (c) {
             return { name: c.label, value: c.values[figure], code: c.code, url: c.urls[figure] };
           });

@@ -72,3 +72,9 @@ document.addEventListener("submit", (event) => {
   const next = event.target.matches(".lang-switch") && event.target.elements.next;
   if (next) next.value = window.location.pathname + window.location.search;
 });
+
+// After a failed submit the error summary takes the focus, so it is seen and read.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+});

@@ -1,0 +1,157 @@
+"""Sign-up by e-mail and password, confirmed through a link that expires.
+
+A new account stays inactive (it cannot log in) until its owner opens the link
+mailed to the address. The link is a ``TimestampSigner`` signature of the account
+and the page to continue to, valid for ``LINK_DAYS``. Its page asks to confirm with
+a button (so a mail scanner that opens links activates nothing); confirming
+activates the account and logs its owner in, and a link of an account that is
+already active logs no one in. Signing up again with an address that has an
+account sends that address a note (and a way to reset the password) instead, so
+the page never tells whether an address is registered. Attempts are counted per
+client address and per e-mail address with the login throttle's counters
+(``accounts.throttle``).
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts import throttle
+from accounts.models import Consent
+
+LINK_DAYS = 3
+SIGNUPS_PER_ADDRESS = 10
+SIGNUPS_PER_EMAIL = 3
+# The version of the privacy notice (core/privacy.html) a consent refers to.
+PRIVACY_NOTICE_VERSION = "2026-12"
+_SALT = "accounts.signup"
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def signup_throttled(*, email: str, address: str) -> bool:
+    if (
+        address
+        and throttle._count(throttle._key("signup-addr", address))
+        >= SIGNUPS_PER_ADDRESS
+    ):
+        return True
+    return throttle._count(throttle._key("signup-email", email)) >= SIGNUPS_PER_EMAIL
+
+
+def _record_attempt(*, email: str, address: str) -> None:
+    if address:
+        throttle._bump(throttle._key("signup-addr", address))
+    throttle._bump(throttle._key("signup-email", email))
+
+
+def consent_record(*, user: User, purpose: str) -> Consent:
+    consent = Consent(user=user, purpose=purpose, notice_version=PRIVACY_NOTICE_VERSION)
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+def signup_token(user: User, next_url: str = "") -> str:
+    return signing.TimestampSigner(salt=_SALT).sign_object(
+        {"u": user.pk, "n": next_url}
+    )
+
+
+def _mail(subject: str, template: str, context: dict, to: str) -> None:
+    body = render_to_string(template, context)
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    )
+
+
+@transaction.atomic
+def signup_start(
+    *, email: str, password: str, address: str, next_url: str, site_url: str
+) -> None:
+    """Create an inactive account for ``email`` (or refresh the password of one not
+    yet confirmed) and mail the confirmation link; an address that already has an
+    active account gets a note instead. Raises ``ValidationError`` when throttled."""
+    email = normalize_email(email)
+    if signup_throttled(email=email, address=address):
+        raise ValidationError(
+            _(
+                "Too many sign-ups from here or for this address. "
+                "Please try again in %(minutes)s minutes."
+            )
+            % {"minutes": throttle.LOCKOUT_MINUTES},
+            code="throttled",
+        )
+    _record_attempt(email=email, address=address)
+    site = site_url.rstrip("/")
+    existing = (
+        User.objects.select_for_update()
+        .filter(username__iexact=email)
+        .order_by("pk")
+        .first()
+    ) or User.objects.filter(email__iexact=email).order_by("pk").first()
+    if existing is not None and existing.is_active:
+        _mail(
+            _("You already have an account"),
+            "registration/signup_exists_email.txt",
+            {"site": site, "reset_url": site + reverse("password_reset")},
+            email,
+        )
+        return
+    if existing is None:
+        user = User(username=email, email=email, is_active=False)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    else:
+        user = existing
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    consent_record(user=user, purpose=Consent.Purpose.SIGNUP)
+    link = site + reverse("signup-verify", args=[signup_token(user, next_url)])
+    _mail(
+        _("Confirm your e-mail address"),
+        "registration/signup_email.txt",
+        {"link": link, "days": LINK_DAYS},
+        email,
+    )
+
+
+def _pending(token: str, *, lock: bool = False) -> tuple[User, str] | None:
+    try:
+        data = signing.TimestampSigner(salt=_SALT).unsign_object(
+            token, max_age=LINK_DAYS * 24 * 3600
+        )
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    users = User.objects.select_for_update() if lock else User.objects
+    user = users.filter(pk=data.get("u")).first()
+    # Once active (or ever logged in, then deactivated by staff) the link is spent.
+    if user is None or user.is_active or user.last_login is not None:
+        return None
+    return user, str(data.get("n") or "")
+
+
+def signup_link_valid(token: str) -> bool:
+    return _pending(token) is not None
+
+
+@transaction.atomic
+def signup_verify(*, token: str) -> tuple[User, str] | None:
+    """Activate the account of a valid, unexpired link: returns it and the page to
+    continue to, or ``None`` for a link that is invalid, expired or already used."""
+    pending = _pending(token, lock=True)
+    if pending is None:
+        return None
+    user, next_url = pending
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user, next_url

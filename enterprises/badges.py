@@ -1,0 +1,96 @@
+"""The trust badges of an entry, shown on search results and the enterprise page
+(``enterprises/_badges.html``): registration status, claimed, staff-verified, the
+last-confirmed date, and certificates that have expired or expire soon.
+
+- **claimed**: at least one person is linked to the entry (an approved claim or an
+  accepted invitation makes an ``EnterpriseMembership``).
+- **staff-verified**: the entry's source is ``Source.STAFF_VERIFIED`` (staff entered
+  or checked it). The badge shows that one fact, not the source itself.
+- a certificate is **expired** when its ``valid_until`` is before today, and
+  **expiring** when it falls within ``EXPIRING_WITHIN`` of today.
+
+Registration status, the confirmation date and certificates are public fields; the
+badges of a page of results cost two queries, whatever its size.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from enterprises.choices import RegistrationStatus, Source
+from enterprises.models import (
+    Enterprise,
+    EnterpriseCertification,
+    EnterpriseMembership,
+)
+
+EXPIRING_WITHIN = dt.timedelta(days=90)
+
+
+def certificate_state(valid_until: dt.date | None, today: dt.date) -> str:
+    """``"expired"``, ``"expiring"`` or ``""`` (current, or no end date)."""
+    if valid_until is None:
+        return ""
+    if valid_until < today:
+        return "expired"
+    if valid_until <= today + EXPIRING_WITHIN:
+        return "expiring"
+    return ""
+
+
+@dataclass
+class Badges:
+    registration_status: str
+    registration_label: str
+    claimed: bool
+    staff_verified: bool
+    last_confirmed_on: dt.date | None
+    expired: list[EnterpriseCertification] = field(default_factory=list)
+    expiring: list[EnterpriseCertification] = field(default_factory=list)
+
+    @property
+    def registration_active(self) -> bool:
+        return self.registration_status == RegistrationStatus.ACTIVE
+
+
+def attach_badges(
+    enterprises: Iterable[Enterprise], today: dt.date | None = None
+) -> None:
+    """Set ``.badges`` on each enterprise (two queries for all of them)."""
+    rows = list(enterprises)
+    if not rows:
+        return
+    today = today or timezone.localdate()
+    ids = [e.pk for e in rows]
+    claimed = set(
+        EnterpriseMembership.objects.filter(enterprise_id__in=ids)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    due: dict[int, list[EnterpriseCertification]] = defaultdict(list)
+    for cert in EnterpriseCertification.objects.filter(
+        enterprise_id__in=ids,
+        valid_until__isnull=False,
+        valid_until__lte=today + EXPIRING_WITHIN,
+    ).order_by("valid_until", "pk"):
+        due[cert.enterprise_id].append(cert)
+    for e in rows:
+        certs = due.get(e.pk, [])
+        e.badges = Badges(
+            registration_status=e.registration_status,
+            registration_label=e.get_registration_status_display(),
+            claimed=e.pk in claimed,
+            staff_verified=e.source == Source.STAFF_VERIFIED,
+            last_confirmed_on=e.last_confirmed_on,
+            expired=[
+                c for c in certs if certificate_state(c.valid_until, today) == "expired"
+            ],
+            expiring=[
+                c
+                for c in certs
+                if certificate_state(c.valid_until, today) == "expiring"
+            ],
+        )
