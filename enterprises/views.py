@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
 from enterprises.permissions import Viewer, access_enterprise_by_id
 from enterprises.search.facets import facet_groups
@@ -113,11 +114,16 @@ def _matching_places(text: str) -> list[tuple[str, str, str]]:
 @login_not_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = Viewer(request.user)
-    enterprise = access_enterprise_by_id(
-        request.user,
-        pk,
-        queryset=Enterprise.objects.select_related("region", "city"),
-    )
+    try:
+        enterprise = access_enterprise_by_id(
+            request.user,
+            pk,
+            queryset=Enterprise.objects.select_related("region", "city"),
+        )
+    except Http404:
+        # A merged-away entry's address moved for good to its survivor's.
+        survivor = access_enterprise_by_id(request.user, survivor_id(pk))
+        return redirect(survivor, permanent=True)
     return render(
         request,
         "enterprises/enterprise_detail.html",
