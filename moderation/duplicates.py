@@ -26,20 +26,25 @@ from moderation.services.common import User, _require_staff
 MAX_GROUP = 10
 TABLE = Enterprise._meta.db_table
 
-# reason: (weight, key expression, condition)
-RULES: dict[str, tuple[float, str, str]] = {
-    "uscc": (0.9, "substr(uscc, 9, 9)", "length(uscc) = 18"),
-    "name": (0.8, "name_key || '|' || region_id", "name_key <> ''"),
-    "email": (0.7, "lower(btrim(contact_email))", "btrim(contact_email) <> ''"),
-    "phone": (
-        0.6,
-        "right(regexp_replace(contact_phone, '[^0-9]', '', 'g'), 11)",
-        "length(regexp_replace(contact_phone, '[^0-9]', '', 'g')) >= 7",
-    ),
+# The host of a website: no scheme, path, port or leading "www.".
+_HOST = (
+    "split_part(split_part(CASE WHEN position('://' in lower(website)) > 0 "
+    "THEN split_part(lower(website), '://', 2) ELSE lower(website) END, '/', 1), "
+    "':', 1)"
+)
+_DIGITS = "translate(contact_phone, ' -()+./', '')"
+
+# reason: (weight, key expression: NULL for none). Plain string functions, not
+# regular expressions: these run over every row (4 s per 100,000 rows with them).
+RULES: dict[str, tuple[float, str]] = {
+    "uscc": (0.9, "CASE WHEN length(uscc) = 18 THEN substr(uscc, 9, 9) END"),
+    "name": (0.8, "CASE WHEN name_key <> '' THEN name_key || '|' || region_id END"),
+    "email": (0.7, "nullif(lower(btrim(contact_email)), '')"),
+    "phone": (0.6, f"CASE WHEN length({_DIGITS}) >= 7 THEN right({_DIGITS}, 11) END"),
     "website": (
         0.5,
-        r"substring(lower(website) from '^(?:[a-z]+://)?(?:www\.)?([^/:?#]+)')",
-        "website <> ''",
+        f"nullif(CASE WHEN left({_HOST}, 4) = 'www.' THEN substr({_HOST}, 5) "
+        f"ELSE {_HOST} END, '')",
     ),
 }
 
@@ -54,37 +59,52 @@ def open_pairs():
     )
 
 
-def duplicates_find(*, scan: DuplicateScan | None = None) -> int:
+def duplicates_find(
+    *, scan: DuplicateScan | None = None, table: str = TABLE, keep: bool = True
+) -> int:
     """Find every likely duplicate pair again (dismissed pairs stay dismissed);
-    returns how many open pairs there are. ``scan`` receives the progress."""
+    returns how many open pairs there are. ``scan`` receives the progress.
+    ``table`` and ``keep=False`` (count the pairs, keep nothing) are for the
+    benchmark, which runs the same SQL over a generated table."""
     started = time.perf_counter()
-    steps = len(RULES) + 1
+    steps = len(RULES) + 2
     # The steps run one by one (outside a transaction when called so, as by the
     # task) so that the scan's progress shows; the queue changes at once at the end.
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS duplicate_found")
+        cursor.execute("DROP TABLE IF EXISTS duplicate_keys")
         cursor.execute(
             "CREATE TEMPORARY TABLE duplicate_found "
             "(low integer, high integer, reason text, weight float8)"
         )
-        for step, (reason, (weight, key, condition)) in enumerate(RULES.items()):
+        # One pass over the entries computes every key; one GROUP BY per reason.
+        keys = ", ".join(f"{key} AS {reason}" for reason, (_w, key) in RULES.items())
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE duplicate_keys AS SELECT id, {keys} "  # noqa: S608
+            f"FROM {table} WHERE merged_into_id IS NULL"
+        )
+        _progress(scan, 100 // steps)
+        for step, (reason, (weight, _key)) in enumerate(RULES.items(), start=1):
             # Constant SQL from RULES; values are parameters.
             cursor.execute(
                 f"""
                 INSERT INTO duplicate_found
                 SELECT a, b, %s, %s FROM (
-                    SELECT array_agg(id) AS ids FROM (
-                        SELECT id, {key} AS k FROM {TABLE}
-                        WHERE merged_into_id IS NULL AND {condition}
-                    ) keyed
-                    WHERE k IS NOT NULL AND k <> ''
-                    GROUP BY k HAVING count(*) BETWEEN 2 AND %s
+                    SELECT array_agg(id) AS ids FROM duplicate_keys
+                    WHERE {reason} IS NOT NULL
+                    GROUP BY {reason} HAVING count(*) BETWEEN 2 AND %s
                 ) groups, unnest(ids) a, unnest(ids) b
                 WHERE a < b
                 """,  # noqa: S608
                 [reason, weight, MAX_GROUP],
             )
             _progress(scan, (step + 1) * 100 // steps)
+        cursor.execute("DROP TABLE duplicate_keys")
+        if not keep:
+            cursor.execute("SELECT count(DISTINCT (low, high)) FROM duplicate_found")
+            (found,) = cursor.fetchone()
+            cursor.execute("DROP TABLE duplicate_found")
+            return found
         with transaction.atomic():
             _replace_pairs(cursor)
         cursor.execute("DROP TABLE duplicate_found")
