@@ -46,7 +46,8 @@ def main() -> None:
                    (210000 + (i %% 97))::text AS region_id,
                    '9121' || lpad((CASE WHEN i %% 500 = 2 THEN i - 2 ELSE i END)::text,
                                   13, '0') || 'X' AS uscc,
-                   '0429-' || (CASE WHEN i %% 200 = 1 THEN i - 1 ELSE i END) AS contact_phone,
+                   '0429-' || (CASE WHEN i %% 200 = 1 THEN i - 1 ELSE i END)
+                       AS contact_phone,
                    'info' || (CASE WHEN i %% 200 = 1 THEN i - 1 ELSE i END)
                        || '@example.com' AS contact_email,
                    'https://www.firm' || (CASE WHEN i %% 200 = 1 THEN i - 1 ELSE i END)

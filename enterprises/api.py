@@ -254,7 +254,10 @@ class EnterpriseViewSet(
             url = reverse("api:enterprise-detail", args=[survivor])
             query = request.META.get("QUERY_STRING")
             response = Response(
-                {"detail": _("This entry was merged into another."), "merged_into": survivor},
+                {
+                    "detail": _("This entry was merged into another."),
+                    "merged_into": survivor,
+                },
                 status=301,
             )
             response["Location"] = f"{url}?{query}" if query else url

@@ -224,10 +224,7 @@ def enterprise_merge(
     if take:
         sources = {
             **merge.field_sources_before,
-            **{
-                field: source.field_sources.get(field, source.source)
-                for field in take
-            },
+            **{field: source.field_sources.get(field, source.source) for field in take},
         }
         Enterprise.objects.filter(pk=target.pk).update(field_sources=sources)
     Enterprise.objects.filter(pk=source.pk).update(
@@ -272,10 +269,7 @@ def merge_undo(*, actor: User, merge: EnterpriseMerge) -> EnterpriseMerge:
         field.model._base_manager.filter(
             pk__in=ids, **{field.attname: target.pk}
         ).update(**{field.attname: source.pk})
-    if (
-        merge.source_uscc
-        and Enterprise.objects.filter(uscc=merge.source_uscc).exists()
-    ):
+    if merge.source_uscc and Enterprise.objects.filter(uscc=merge.source_uscc).exists():
         raise ValidationError(
             _("USCC %(uscc)s now belongs to another entry; change it first.")
             % {"uscc": merge.source_uscc}

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
 from enterprises.permissions import Viewer, access_enterprise_by_id
+from enterprises.provenance import section_provenance
 from enterprises.search.facets import facet_groups
 from enterprises.search.query import (
     SORTS,
@@ -143,5 +144,6 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "awards": enterprise.awards.select_related("event"),
             "partnerships": enterprise.partnerships.select_related("college"),
             "photos": enterprise.photos.all(),
+            "provenance": section_provenance(enterprise, viewer.fields(enterprise)),
         },
     )

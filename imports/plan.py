@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
 from core.tabular import Table, TabularError, read_table
-from enterprises.models import Enterprise
 from enterprises.merging import redirect_merged_rows
+from enterprises.models import Enterprise
 from enterprises.names import name_key
 from enterprises.services import jsonable
 from enterprises.uscc import uscc_warning

@@ -71,6 +71,8 @@ def duplicates_find(
     # The steps run one by one (outside a transaction when called so, as by the
     # task) so that the scan's progress shows; the queue changes at once at the end.
     with connection.cursor() as cursor:
+        # Hashing a million keys in the default 4 MB spills to disk.
+        cursor.execute("SET work_mem = '128MB'")
         cursor.execute("DROP TABLE IF EXISTS duplicate_found")
         cursor.execute("DROP TABLE IF EXISTS duplicate_keys")
         cursor.execute(
@@ -86,20 +88,25 @@ def duplicates_find(
         _progress(scan, 100 // steps)
         for step, (reason, (weight, _key)) in enumerate(RULES.items(), start=1):
             # Constant SQL from RULES; values are parameters.
+            # The keys held by 2..MAX_GROUP entries (a count, no arrays), then
+            # their entries paired.
             cursor.execute(
                 f"""
                 INSERT INTO duplicate_found
-                SELECT a, b, %s, %s FROM (
-                    SELECT array_agg(id) AS ids FROM duplicate_keys
+                SELECT a.id, b.id, %s, %s
+                FROM (
+                    SELECT {reason} AS k FROM duplicate_keys
                     WHERE {reason} IS NOT NULL
                     GROUP BY {reason} HAVING count(*) BETWEEN 2 AND %s
-                ) groups, unnest(ids) a, unnest(ids) b
-                WHERE a < b
+                ) shared
+                JOIN duplicate_keys a ON a.{reason} = shared.k
+                JOIN duplicate_keys b ON b.{reason} = shared.k AND a.id < b.id
                 """,  # noqa: S608
                 [reason, weight, MAX_GROUP],
             )
             _progress(scan, (step + 1) * 100 // steps)
         cursor.execute("DROP TABLE duplicate_keys")
+        cursor.execute("RESET work_mem")
         if not keep:
             cursor.execute("SELECT count(DISTINCT (low, high)) FROM duplicate_found")
             (found,) = cursor.fetchone()

@@ -17,6 +17,7 @@ from enterprises.merging import (
 )
 from enterprises.models import Enterprise, EnterpriseMerge
 from enterprises.permissions import access_enterprise_by_id
+from enterprises.provenance import enterprise_verify
 from moderation.duplicates import duplicate_dismiss, duplicate_scan_start, open_pairs
 from moderation.models import DuplicatePair, DuplicateScan
 from moderation.views import staff_only
@@ -132,3 +133,14 @@ def enterprise_merge_undo_view(
     else:
         messages.success(request, _("The merge was undone."))
     return redirect("enterprises:enterprise-merge", pk=pk)
+
+
+@staff_only
+@require_POST
+def enterprise_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = access_enterprise_by_id(request.user, pk)
+    if enterprise_verify(actor=request.user, enterprise=enterprise) is None:
+        messages.info(request, _("Every value was already verified."))
+    else:
+        messages.success(request, _("The profile is marked verified."))
+    return redirect(enterprise)

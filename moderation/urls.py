@@ -22,9 +22,7 @@ urlpatterns = [
         name="review-claim-proof",
     ),
     path("review/stale/", views.review_stale, name="review-stale"),
-    path(
-        "review/duplicates/", merge_views.review_duplicates, name="review-duplicates"
-    ),
+    path("review/duplicates/", merge_views.review_duplicates, name="review-duplicates"),
     path(
         "review/duplicates/scan/",
         merge_views.review_duplicates_scan,
@@ -54,6 +52,9 @@ enterprise_urlpatterns = [
     path("<int:pk>/claim/", views.enterprise_claim, name="enterprise-claim"),
     path("<int:pk>/invite/", views.enterprise_invite, name="enterprise-invite"),
     path("<int:pk>/merge/", merge_views.enterprise_merge_view, name="enterprise-merge"),
+    path(
+        "<int:pk>/verify/", merge_views.enterprise_verify_view, name="enterprise-verify"
+    ),
     path(
         "<int:pk>/merge/<int:merge_pk>/undo/",
         merge_views.enterprise_merge_undo_view,

@@ -249,7 +249,9 @@ def test_staff_merge_page_shows_both_values_and_merges(pair, client):
     target.refresh_from_db()
     assert target.products == "泳衣、比基尼"
     merge = EnterpriseMerge.objects.get()
-    client.post(reverse("enterprises:enterprise-merge-undo", args=[target.pk, merge.pk]))
+    client.post(
+        reverse("enterprises:enterprise-merge-undo", args=[target.pk, merge.pk])
+    )
     target.refresh_from_db()
     assert target.products == "泳装"
 

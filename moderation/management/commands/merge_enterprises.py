@@ -36,9 +36,7 @@ class Command(BaseCommand):
                 return
             if options["source"] is None or options["target"] is None:
                 raise CommandError("Give SOURCE and TARGET (or --undo MERGE_ID).")
-            entries = Enterprise.objects.in_bulk(
-                [options["source"], options["target"]]
-            )
+            entries = Enterprise.objects.in_bulk([options["source"], options["target"]])
             for key in ("source", "target"):
                 if options[key] not in entries:
                     raise CommandError(f"There is no enterprise {options[key]}.")
