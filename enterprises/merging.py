@@ -58,9 +58,9 @@ BLOCKING_CONSTRAINTS: dict[str, Any] = {
 }
 
 
-def _relations() -> list[models.ForeignKey]:
+def _relations() -> list[Any]:
     """Every foreign key to an enterprise that moves with a merge."""
-    found = []
+    found: list[Any] = []
     for model in apps.get_models(include_auto_created=True):
         if model is EnterpriseMerge:
             continue
@@ -71,7 +71,7 @@ def _relations() -> list[models.ForeignKey]:
                 continue  # region and city are not enterprises
             if model is Enterprise._meta.get_field("clusters").remote_field.through:
                 continue  # the clusters are a field the merge chooses
-            if field.remote_field.related_name == "+":
+            if getattr(field.remote_field, "related_name", None) == "+":
                 continue  # no way back from the entry (e.g. duplicate pairs)
             found.append(field)
     return found
@@ -329,7 +329,7 @@ def redirect_merged_rows(rows: list[dict[str, Any]]) -> None:
         for code in Enterprise.objects.filter(uscc__in=given_up).values_list(
             "uscc", flat=True
         ):
-            del given_up[code]  # the USCC has a holder again
+            given_up.pop(code or "", None)  # the USCC has a holder again
     for row in rows:
         if row.get("id") in merged:
             row["id"] = survivor_id(row["id"]) or row["id"]

@@ -53,12 +53,10 @@ def section_provenance(
     dated: dict[str, dt.date] = {}
     records = enterprise.change_records.only("created_at", "changes")[:HISTORY_LIMIT]
     for record in records:  # newest first
-        day = timezone.localdate(record.created_at)
-        fields = set(record.changes)
+        when = timezone.localdate(record.created_at)
         verified = record.changes.get("field_sources", {}).get("new") or {}
-        fields |= set(verified)
-        for field in fields:
-            dated.setdefault(field, day)
+        for field in {*record.changes, *verified}:
+            dated.setdefault(field, when)
     sections = []
     for group, label, extra in SECTIONS:
         fields = [
@@ -70,7 +68,7 @@ def section_provenance(
             continue
         sources = {source_of(enterprise, f) for f in fields}
         days = [dated[f] for f in fields if f in dated]
-        day = max(days) if days else None
+        day: dt.date | None = max(days) if days else None
         if sources == {Source.STAFF_VERIFIED}:
             kind = "verified"
         elif Source.SELF_REPORTED in sources:

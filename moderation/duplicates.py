@@ -88,21 +88,24 @@ def duplicates_find(
         _progress(scan, 100 // steps)
         for step, (reason, (weight, _key)) in enumerate(RULES.items(), start=1):
             # Constant SQL from RULES; values are parameters.
-            # The keys held by 2..MAX_GROUP entries (a count, no arrays), then
-            # their entries paired.
+            # The keys held by 2..MAX_GROUP entries (a count, no arrays), their
+            # few entries, then those paired.
             cursor.execute(
                 f"""
                 INSERT INTO duplicate_found
+                WITH members AS MATERIALIZED (
+                    SELECT e.id, e.{reason} AS k
+                    FROM duplicate_keys e
+                    JOIN (
+                        SELECT {reason} AS k FROM duplicate_keys
+                        WHERE {reason} IS NOT NULL
+                        GROUP BY {reason} HAVING count(*) BETWEEN 2 AND %s
+                    ) shared ON e.{reason} = shared.k
+                )
                 SELECT a.id, b.id, %s, %s
-                FROM (
-                    SELECT {reason} AS k FROM duplicate_keys
-                    WHERE {reason} IS NOT NULL
-                    GROUP BY {reason} HAVING count(*) BETWEEN 2 AND %s
-                ) shared
-                JOIN duplicate_keys a ON a.{reason} = shared.k
-                JOIN duplicate_keys b ON b.{reason} = shared.k AND a.id < b.id
+                FROM members a JOIN members b ON a.k = b.k AND a.id < b.id
                 """,  # noqa: S608
-                [reason, weight, MAX_GROUP],
+                [MAX_GROUP, reason, weight],
             )
             _progress(scan, (step + 1) * 100 // steps)
         cursor.execute("DROP TABLE duplicate_keys")

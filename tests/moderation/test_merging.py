@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from clusters.models import Designation
 from enterprises.merging import enterprise_merge, merge_undo, redirect_merged_rows
@@ -185,9 +186,10 @@ def test_a_conflict_to_resolve_first_is_explained_and_nothing_changes(pair, conf
         ChangeRequest.objects.create(enterprise=source)
         ChangeRequest.objects.create(enterprise=target)
         words = "open change request"
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         enterprise_merge(actor=StaffFactory(), source=source, target=target)
-    assert words in " ".join(caught.value.messages)
+    with translation.override("en"):
+        assert words in " ".join(caught.value.messages)
     source.refresh_from_db()
     assert source.merged_into_id is None and source.uscc
     assert not EnterpriseMerge.objects.exists()
@@ -292,3 +294,26 @@ def test_merge_command_takes_fields_and_asks_nothing(pair):
     merge = EnterpriseMerge.objects.get()
     call_command("merge_enterprises", "--undo", str(merge.pk), stdout=out)
     assert Enterprise.objects.get(pk=source.pk).merged_into_id is None
+
+
+def test_an_import_row_of_a_merged_away_entry_updates_the_survivor(
+    pair, django_capture_on_commit_callbacks
+):
+    from tests.imports.helpers import csv_bytes, row
+    from tests.imports.test_imports import apply, job_for
+
+    source, target = pair
+    code = source.uscc
+    staff = StaffFactory()
+    enterprise_merge(actor=staff, source=source, target=target)
+    for line in (
+        row(id=source.pk, name=target.name, products="泳帽"),
+        row(name="另一个名字有限公司", uscc=code, products="泳帽", moq="500件"),
+    ):
+        job = job_for(staff, csv_bytes([line]))
+        assert job.counts["update"] == 1 and not job.counts.get("create"), job.report
+        job = apply(staff, job, django_capture_on_commit_callbacks)
+    target.refresh_from_db()
+    assert target.products == "泳帽" and target.moq == "500件"
+    assert target.name == "另一个名字有限公司" and target.uscc is None
+    assert Enterprise.objects.count() == 2  # nothing new was created
