@@ -151,7 +151,7 @@ def main() -> None:
         verdict = "yes" if ok else "NO"
         print(f"{page:<14} {label:<28} {p50:8.1f} {p95:8.1f} {budget:7d}  {verdict}")
     print()
-    for script in ("dashboard.py", "imports.py", "load.py"):
+    for script in ("dashboard.py", "imports.py", "duplicates.py", "load.py"):
         path = ROOT / "bench" / script
         if path.exists():
             print(f"--- bench/{script}")

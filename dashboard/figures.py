@@ -23,6 +23,7 @@ from enterprises.search.counts import (
 from enterprises.search.facets import Labeller
 from enterprises.search.query import Search
 from markets.models import Market
+from moderation.duplicates import open_pairs
 from moderation.models import ChangeRequest, Claim
 
 # Counting the whole table takes longer than the page's budget at a million
@@ -192,5 +193,11 @@ def pending_reviews() -> list[Figure]:
             _("pending change requests"),
             ChangeRequest.objects.filter(status=ChangeRequest.Status.OPEN).count(),
             queue + "?kind=changes",
+        ),
+        Figure(
+            "duplicates",
+            _("likely duplicates"),
+            open_pairs().count(),
+            reverse("review-duplicates"),
         ),
     ]

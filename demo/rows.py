@@ -70,6 +70,7 @@ ENTERPRISE_TABLE_COLUMNS = [
     "search_vector",
     "facets",
     "name_key",
+    "merged_into_id",
 ]
 
 
@@ -357,6 +358,7 @@ def enterprise_rows(ctx: Context, chunk_no: int, count: int) -> dict[str, str]:
             search_document(data),
             facet_keys(data),
             name_key(name),
+            None,  # merged_into
         ]
         out["enterprise"].append(copy_row(row))
         if cluster:

@@ -6,6 +6,8 @@ and ``moderation.api`` adds the writes, through the same services as the pages."
 from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
+from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,6 +18,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from core.models import Region
 from core.pagination import DirectoryPagination, paginated_schema, wants_cursor
 from enterprises.choices import Datum, EmployeeBand, RevenueBand
+from enterprises.merging import survivor_id
 from enterprises.models import Enterprise, EnterpriseCertification
 from enterprises.permissions import (
     CONTACT_FIELD_ORDER,
@@ -238,6 +241,27 @@ class EnterpriseViewSet(
         context = super().get_serializer_context()
         context["viewer"] = Viewer(self.request.user)
         return context
+
+    def retrieve(self, request, *args, **kwargs):
+        """An enterprise; a merged-away one's address answers with a permanent
+        redirect to its survivor (and ``merged_into`` says which)."""
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            survivor = survivor_id(kwargs.get(self.lookup_field, ""))
+            if survivor is None or not self.get_queryset().filter(pk=survivor).exists():
+                raise
+            url = reverse("api:enterprise-detail", args=[survivor])
+            query = request.META.get("QUERY_STRING")
+            response = Response(
+                {
+                    "detail": _("This entry was merged into another."),
+                    "merged_into": survivor,
+                },
+                status=301,
+            )
+            response["Location"] = f"{url}?{query}" if query else url
+            return response
 
     @extend_schema(
         parameters=LIST_PARAMETERS, responses=EnterpriseSerializer(many=True)

@@ -219,6 +219,7 @@ FIELDS: tuple[EnterpriseField, ...] = (
     _f("last_confirmed_on", P, "最近确认日期", "Last confirmed"),
     _f("created_at", S),
     _f("updated_at", P),
+    _f("merged_into", P),
 )  # fmt: skip
 
 BY_NAME: dict[str, EnterpriseField] = {f.name: f for f in FIELDS}

@@ -196,8 +196,10 @@ def visible_enterprises(
     user: User, queryset: QuerySet[Enterprise] | None = None
 ) -> QuerySet[Enterprise]:
     """The entries ``user`` may see: staff all, an enterprise's users also their
-    own drafts, everyone the published ones."""
+    own drafts, everyone the published ones; nobody an entry merged into another
+    (its addresses redirect to the survivor)."""
     queryset = Enterprise.objects.all() if queryset is None else queryset
+    queryset = queryset.filter(merged_into__isnull=True)
     if is_staff_member(user):
         return queryset
     if user.is_authenticated:
@@ -209,8 +211,10 @@ def visible_enterprises(
 def editable_enterprises(
     user: User, queryset: QuerySet[Enterprise] | None = None
 ) -> QuerySet[Enterprise]:
-    """The entries ``user`` may propose changes to (staff: all, and publish them)."""
+    """The entries ``user`` may propose changes to (staff: all, and publish them),
+    never a merged-away one."""
     queryset = Enterprise.objects.all() if queryset is None else queryset
+    queryset = queryset.filter(merged_into__isnull=True)
     if is_staff_member(user):
         return queryset
     if user.is_authenticated:
@@ -219,6 +223,8 @@ def editable_enterprises(
 
 
 def user_can_view(user: User, enterprise: Enterprise) -> bool:
+    if enterprise.merged_into_id is not None:
+        return False
     if enterprise.published or is_staff_member(user):
         return True
     return editable_enterprises(user).filter(pk=enterprise.pk).exists()
@@ -254,11 +260,15 @@ def visible_enterprise_q(
 ) -> Q:
     """A condition on rows related to an enterprise through ``prefix``: only those
     of enterprises ``user`` may see (and, with ``null_ok``, those of none)."""
+    # A merged-away entry is nobody's to see (its rows moved to the survivor).
+    not_merged = Q(**{f"{prefix}__merged_into__isnull": True})
     if is_staff_member(user):
-        return Q()
-    condition = Q(**{f"{prefix}__published": True})
-    if user.is_authenticated:
-        condition |= Q(**{f"{prefix}__in": _member_enterprise_ids(user)})
+        condition = not_merged
+    else:
+        shown = Q(**{f"{prefix}__published": True})
+        if user.is_authenticated:
+            shown |= Q(**{f"{prefix}__in": _member_enterprise_ids(user)})
+        condition = shown & not_merged
     if null_ok:
         condition |= Q(**{f"{prefix}__isnull": True})
     return condition
@@ -280,16 +290,18 @@ def visible_enterprise_sql(
 ) -> tuple[list[str], list]:
     """:func:`visible_enterprises` as SQL conditions (and their parameters) on
     ``table``, for the search's raw queries."""
+    not_merged = f"{table}.merged_into_id IS NULL"
     if is_staff_member(user):
-        return [], []
+        return [not_merged], []
     if user.is_authenticated:
         # Constant SQL (table names); the user is a bound parameter.
         members = EnterpriseMembership._meta.db_table
         return [
+            not_merged,
             f"({table}.published OR {table}.id IN (SELECT enterprise_id FROM "  # noqa: S608
-            f"{members} WHERE user_id = %s))"
+            f"{members} WHERE user_id = %s))",
         ], [user.pk]
-    return [f"{table}.published"], []
+    return [not_merged, f"{table}.published"], []
 
 
 # --- Search filters and facets ---------------------------------------------------

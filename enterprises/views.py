@@ -1,13 +1,15 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from enterprises.badges import attach_badges, certificate_state
+from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
 from enterprises.permissions import Viewer, access_enterprise_by_id
+from enterprises.provenance import section_provenance
 from enterprises.search.facets import facet_groups
 from enterprises.search.query import (
     SORTS,
@@ -116,11 +118,16 @@ def _matching_places(text: str) -> list[tuple[str, str, str]]:
 @login_not_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = Viewer(request.user)
-    enterprise = access_enterprise_by_id(
-        request.user,
-        pk,
-        queryset=Enterprise.objects.select_related("region", "city"),
-    )
+    try:
+        enterprise = access_enterprise_by_id(
+            request.user,
+            pk,
+            queryset=Enterprise.objects.select_related("region", "city"),
+        )
+    except Http404:
+        # A merged-away entry's address moved for good to its survivor's.
+        survivor = access_enterprise_by_id(request.user, survivor_id(pk))
+        return redirect(survivor, permanent=True)
     attach_badges([enterprise])
     today = timezone.localdate()
     certifications = list(enterprise.certifications.all())
@@ -145,5 +152,6 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "awards": enterprise.awards.select_related("event"),
             "partnerships": enterprise.partnerships.select_related("college"),
             "photos": enterprise.photos.all(),
+            "provenance": section_provenance(enterprise, viewer.fields(enterprise)),
         },
     )

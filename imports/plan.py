@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
 from core.tabular import Table, TabularError, read_table
+from enterprises.merging import redirect_merged_rows
 from enterprises.models import Enterprise
 from enterprises.names import name_key
 from enterprises.services import jsonable
@@ -256,6 +257,7 @@ class EnterprisePlanner:
     def prefetch(self, cleaned: list[tuple[RowPlan, dict]]) -> Any:
         """What planning a chunk reads from the database (entries by ID and USCC,
         entries by name key and county), so that `plan` itself runs no query."""
+        redirect_merged_rows([v for p, v in cleaned if not p.errors])
         ids = {v["id"] for p, v in cleaned if not p.errors and v.get("id")}
         usccs = {v["uscc"] for p, v in cleaned if not p.errors and v.get("uscc")}
         fetch = Enterprise.objects.defer("search_vector", "facets")

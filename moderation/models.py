@@ -1,6 +1,7 @@
 """Claims, change requests, invitations and confirmation reminders."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -256,3 +257,93 @@ class ConfirmationReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.cycle}"
+
+
+class DuplicatePair(models.Model):
+    """Two entries that look like one firm (``moderation.duplicates`` finds them),
+    ``low`` < ``high`` by id. A dismissed pair stays, so it never comes back."""
+
+    class Reason(models.TextChoices):
+        USCC = "uscc", _("same organisation code in the USCC")
+        NAME = "name", _("same name in the same county")
+        PHONE = "phone", _("same phone")
+        EMAIL = "email", _("same e-mail")
+        WEBSITE = "website", _("same website")
+
+    low = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    high = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
+    reasons = ArrayField(models.CharField(max_length=10), verbose_name=_("reasons"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    found_at = models.DateTimeField(_("found"), auto_now_add=True)
+    dismissed_at = models.DateTimeField(_("dismissed"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dismissed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-score", "low", "high"]
+        verbose_name = _("likely duplicate")
+        verbose_name_plural = _("likely duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="duplicate_pair_once"),
+            models.CheckConstraint(
+                condition=models.Q(low__lt=models.F("high")),
+                name="duplicate_pair_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["-score"],
+                condition=models.Q(dismissed_at__isnull=True),
+                name="duplicate_pair_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.low_id} ~ {self.high_id}"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        labels = dict(self.Reason.choices)
+        return [str(labels.get(r, r)) for r in self.reasons]
+
+
+class DuplicateScan(models.Model):
+    """One run of the duplicate finder (a background task), with its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    found = models.PositiveIntegerField(_("pairs found"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
+
+    def __str__(self) -> str:
+        return f"duplicate-scan:{self.pk}"

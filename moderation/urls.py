@@ -5,7 +5,7 @@
 
 from django.urls import path
 
-from moderation import views
+from moderation import merge_views, views
 
 urlpatterns = [
     path("me/", views.me, name="me"),
@@ -22,6 +22,17 @@ urlpatterns = [
         name="review-claim-proof",
     ),
     path("review/stale/", views.review_stale, name="review-stale"),
+    path("review/duplicates/", merge_views.review_duplicates, name="review-duplicates"),
+    path(
+        "review/duplicates/scan/",
+        merge_views.review_duplicates_scan,
+        name="review-duplicates-scan",
+    ),
+    path(
+        "review/duplicates/<int:pk>/dismiss/",
+        merge_views.review_duplicate_dismiss,
+        name="review-duplicate-dismiss",
+    ),
     path(
         "invitations/<str:token>/",
         views.invitation_accept_view,
@@ -40,4 +51,13 @@ enterprise_urlpatterns = [
     path("<int:pk>/confirm/", views.enterprise_confirm_view, name="enterprise-confirm"),
     path("<int:pk>/claim/", views.enterprise_claim, name="enterprise-claim"),
     path("<int:pk>/invite/", views.enterprise_invite, name="enterprise-invite"),
+    path("<int:pk>/merge/", merge_views.enterprise_merge_view, name="enterprise-merge"),
+    path(
+        "<int:pk>/verify/", merge_views.enterprise_verify_view, name="enterprise-verify"
+    ),
+    path(
+        "<int:pk>/merge/<int:merge_pk>/undo/",
+        merge_views.enterprise_merge_undo_view,
+        name="enterprise-merge-undo",
+    ),
 ]

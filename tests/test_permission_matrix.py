@@ -75,6 +75,8 @@ STAFF_ONLY = (
     "imports:",
     "enterprises:enterprise-invite",
     "enterprises:enterprise-history-revert",
+    "enterprises:enterprise-merge",
+    "enterprises:enterprise-verify",
 )
 # Patterns that answer 404 by design (the API's catch-all, the admin's).
 NOT_FOUND_BY_DESIGN = ("api/v1/^", "admin/(?P<url>.*)$")
@@ -215,7 +217,9 @@ FILLERS = {
         "region": lambda w: [("211481", EVERYONE)],
         # Sent by the other user to the public enterprise: the sender and staff.
         "inquiry": lambda w: [(w.inquiry.pk, frozenset({OTHER, STAFF}))],
+        "duplicate": lambda w: [(w.duplicate.pk, frozenset({STAFF}))],
     },
+    "merge_pk": {"enterprise-merge": lambda w: [(w.merge.pk, frozenset({STAFF}))]},
     "record_pk": {"enterprise-history": lambda w: [(w.record.pk, OWNERS)]},
     "slug": {
         kind: (lambda w, kind=kind: [(getattr(w, kind).slug, EVERYONE)])
@@ -343,6 +347,16 @@ def _build_world() -> World:
     newcomer = User.objects.create_user(
         "newcomer@matrix.test", "newcomer@matrix.test", is_active=False
     )
+    from enterprises.merging import enterprise_merge
+    from moderation.models import DuplicatePair
+
+    low, high = sorted([draft.pk, public.pk])
+    duplicate = DuplicatePair.objects.create(
+        low_id=low, high_id=high, reasons=["name"], score=80
+    )
+    merge = enterprise_merge(
+        actor=staff, source=EnterpriseFactory(name="矩阵重复企业"), target=public
+    )
 
     clients = {ANON: Client()}
     for who, user in users.items():
@@ -365,6 +379,8 @@ def _build_world() -> World:
         designation=designation,
         change_request=change_request,
         record=record,
+        duplicate=duplicate,
+        merge=merge,
         claim=claim,
         job=job,
         token=token,

@@ -2,6 +2,7 @@
 
 from enterprises.models.enterprise import Enterprise, EnterpriseQuerySet
 from enterprises.models.history import ChangeRecord
+from enterprises.models.merge import EnterpriseMerge
 from enterprises.models.related import (
     EnterpriseCertification,
     EnterpriseMembership,
@@ -13,6 +14,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseCertification",
     "EnterpriseMembership",
+    "EnterpriseMerge",
     "EnterprisePhoto",
     "EnterpriseQuerySet",
 ]

@@ -202,6 +202,19 @@ class Enterprise(BilingualName):
         _("name key"), max_length=200, blank=True, default="", editable=False
     )
 
+    # An entry merged into another (enterprises.merging): hidden everywhere by the
+    # access policy; its page and API address redirect to the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        editable=False,
+        db_index=False,  # enterprise_merged_into (partial)
+    )
+
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
@@ -251,6 +264,11 @@ class Enterprise(BilingualName):
             models.Index(fields=["name_key", "region"], name="enterprise_name_key"),
             models.Index(fields=["region"], name="enterprise_region"),
             models.Index(fields=["city"], name="enterprise_city"),
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="enterprise_merged_into",
+            ),
         ]
 
     # The fields the cross-field rules of `check_rules` read.

@@ -18,6 +18,7 @@ class ChangeRecord(models.Model):
         IMPORT = "import", _("Import")
         API = "api", _("API")
         REVERT = "revert", _("Revert")
+        MERGE = "merge", _("Merge")
 
     enterprise = models.ForeignKey(
         Enterprise,

@@ -46,6 +46,10 @@ class Command(BaseCommand):
         from dashboard.tasks import refresh_dashboard
 
         refresh_dashboard.enqueue()
+        # And the queue of likely duplicates (the demo has some).
+        from moderation.duplicates import duplicates_find
+
+        self.stdout.write(f"  {duplicates_find():,} likely duplicate pairs")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {enterprises:,} enterprises "
