@@ -8,6 +8,11 @@ from rest_framework import serializers, viewsets
 from core.models import Region
 
 
+# Path parameters of integer ids: anything else matches no route, so it is the
+# API's 404 for every method instead of reaching a view (or the database).
+ID_PATTERN = "[0-9]+"
+
+
 class RegionSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(  # type: ignore[assignment]  # a field named "parent"
         source="parent_id", allow_null=True, read_only=True

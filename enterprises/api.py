@@ -13,6 +13,7 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from core.api import ID_PATTERN
 from core.models import Region
 from core.pagination import DirectoryPagination, paginated_schema, wants_cursor
 from enterprises.choices import Datum, EmployeeBand, RevenueBand
@@ -222,6 +223,8 @@ class EnterpriseViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Enterprises: search and read (``moderation.api`` adds the changes)."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = EnterpriseSerializer
     pagination_class = EnterprisePagination

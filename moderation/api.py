@@ -8,6 +8,7 @@ from rest_framework import exceptions, mixins, permissions, serializers, viewset
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import ID_PATTERN
 from enterprises import api as enterprises_api
 from enterprises.api import EnterpriseSerializer, EnterpriseUpdateSerializer
 from enterprises.models import ChangeRecord
@@ -78,6 +79,8 @@ class ChangeRequestDecideSerializer(serializers.Serializer):
 class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
     """Change requests: staff see all, enterprise users those of their enterprises."""
 
+    lookup_value_regex = ID_PATTERN
+
     serializer_class = ChangeRequestSerializer
     queryset = ChangeRequest.objects.none()  # typed path parameters in the schema
     permission_classes = [permissions.IsAuthenticated]
@@ -145,6 +148,8 @@ class ClaimViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Claims of enterprise profiles: staff see all, others their own."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = ClaimSerializer
     queryset = Claim.objects.none()  # typed path parameters in the schema
