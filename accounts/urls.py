@@ -4,13 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from accounts.forms import ThrottledAuthenticationForm
+from accounts.forms import ThrottledAuthenticationForm, ThrottledPasswordResetForm
 
 urlpatterns = [
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
         name="login",
+    ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),
+        name="password_reset",
     ),
     path("me/tokens/", views.api_token_create_view, name="api-token-create"),
     path(
