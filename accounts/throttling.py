@@ -18,9 +18,9 @@ from accounts.models import ApiToken
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_rate(rate: str | None) -> tuple[int, int] | None:
+def parse_rate(rate: object) -> tuple[int, int] | None:
     """ "60/min" → (60, 60): requests and seconds."""
-    if not rate:
+    if not isinstance(rate, str) or not rate:
         return None
     number, period = rate.split("/")
     return int(number), PERIODS[period[0]]

@@ -67,9 +67,7 @@ def request_has_nul(request: HttpRequest) -> bool:
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse(error_body("invalid", message), status=400)
-    return render(
-        request, "core/bad_request.html", {"message": message}, status=400
-    )
+    return render(request, "core/bad_request.html", {"message": message}, status=400)
 
 
 class RejectNulMiddleware:

@@ -60,10 +60,7 @@ def test_a_nul_in_a_form_field_is_a_400_and_logs_nobody_in():
 @pytest.mark.parametrize("who", ["owner_api", "staff_api"])
 def test_a_nul_in_a_patch_is_a_400_and_changes_nothing(request, owned, who, payload):
     api = request.getfixturevalue(who)
-    if who == "owner_api":
-        enterprise = owned
-    else:
-        enterprise = EnterpriseFactory()
+    enterprise = owned if who == "owner_api" else EnterpriseFactory()
     before = Enterprise.objects.values().get(pk=enterprise.pk)
     response = api.patch(
         f"/api/v1/enterprises/{enterprise.pk}/", payload, format="json"

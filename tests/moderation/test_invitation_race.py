@@ -63,9 +63,12 @@ def test_two_new_accounts_at_once_make_one():
     membership = EnterpriseMembership.objects.get()
     assert Invitation.objects.get().accepted_by == membership.user
     assert membership.user.email == "boss@example.com"
-    assert not type(membership.user).objects.filter(
-        username__in=["boss", "boss2"]
-    ).exclude(pk=membership.user.pk).exists()
+    assert (
+        not type(membership.user)
+        .objects.filter(username__in=["boss", "boss2"])
+        .exclude(pk=membership.user.pk)
+        .exists()
+    )
 
 
 def test_the_same_user_accepting_twice_at_once():
