@@ -26,7 +26,10 @@ class ThrottledLoginMixin:
                 params={"minutes": throttle.LOCKOUT_MINUTES},
             )
         data = super().clean()  # type: ignore[misc]
-        throttle.login_succeeded(username=username, address=address)
+        if self.get_user() is not None:  # type: ignore[attr-defined]
+            # Only a checked password clears the count (a form without one
+            # passes clean() with a field error, and must not).
+            throttle.login_succeeded(username=username, address=address)
         return data
 
 

@@ -29,18 +29,18 @@ class CursorPagination(pagination.CursorPagination):
 
 
 def check_page_params(request) -> None:
-    """``page`` and ``page_size``, when given, are whole numbers in range; anything
-    else is a 400 naming the parameter (DRF would quietly use its defaults)."""
-    limits = {"page": (1, 2**31 - 1), "page_size": (1, MAX_PAGE_SIZE)}
+    """``page`` and ``page_size``, when given, are whole numbers from 1 (a larger
+    ``page_size`` than ``MAX_PAGE_SIZE`` is capped); anything else is a 400 naming
+    the parameter (DRF would quietly use its defaults)."""
     errors = {}
-    for name, (low, high) in limits.items():
+    for name in ("page", "page_size"):
         if name not in request.query_params:
             continue
         raw = request.query_params.get(name, "")
-        if not (raw.isascii() and raw.isdigit() and low <= int(raw) <= high):
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 2**31 - 1):
             errors[name] = [
                 gettext("Give a whole number from %(low)s to %(high)s.")
-                % {"low": low, "high": high}
+                % {"low": 1, "high": 2**31 - 1}
             ]
     if errors:
         raise exceptions.ValidationError(errors)
@@ -72,11 +72,12 @@ class DirectoryPagination(pagination.BasePagination):
     def get_schema_operation_parameters(self, view):
         parameters = self.pages.get_schema_operation_parameters(view)
         for parameter in parameters:
-            parameter["schema"]["minimum"] = 1
+            parameter["schema"].update(minimum=1, maximum=2**31 - 1)
             if parameter["name"] == "page_size":
-                parameter["schema"]["maximum"] = MAX_PAGE_SIZE
-            else:
-                parameter["schema"]["maximum"] = 2**31 - 1
+                parameter["description"] = str(
+                    _("Results per page, at most %(max)s (more is capped).")
+                    % {"max": MAX_PAGE_SIZE}
+                )
         return parameters + [
             {
                 "name": "cursor",

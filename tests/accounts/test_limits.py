@@ -112,6 +112,18 @@ def test_a_successful_login_clears_the_accounts_count(client):
     assert not throttle.is_locked(username=user.username, address="127.0.0.1")
 
 
+@pytest.mark.django_db
+def test_a_login_without_a_password_does_not_clear_the_lock(client):
+    user = UserFactory()
+    for _ in range(throttle.MAX_FAILURES_PER_USER - 1):
+        client.post("/accounts/login/", {"username": user.username, "password": "x"})
+    client.post("/accounts/login/", {"username": user.username, "password": ""})
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
 @pytest.fixture
 def low_rates(settings):
     settings.REST_FRAMEWORK = {

@@ -35,8 +35,8 @@ from tests.factories import (
 
 # Examples per operation and generation mode (SCHEMATHESIS_EXAMPLES overrides).
 EXAMPLES = {
-    GenerationMode.POSITIVE: int(os.environ.get("SCHEMATHESIS_EXAMPLES", 12)),
-    GenerationMode.NEGATIVE: int(os.environ.get("SCHEMATHESIS_EXAMPLES", 12)) // 2,
+    GenerationMode.POSITIVE: int(os.environ.get("SCHEMATHESIS_EXAMPLES", 6)),
+    GenerationMode.NEGATIVE: int(os.environ.get("SCHEMATHESIS_EXAMPLES", 6)) // 2,
 }
 
 
