@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ThrottledAdminAuthenticationForm
 from accounts.models import ApiToken
 from accounts.tokens import api_token_revoke
+
+# /admin/login/ counts and refuses attempts under the same lock as /accounts/login/.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(ApiToken)

@@ -80,3 +80,20 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.purpose} · {self.notice_version}"
+
+
+class RateCounter(models.Model):
+    """One rate limit's count in its current window (``accounts.throttle``): a row
+    per key, counted up with one atomic upsert, so the limit holds for parallel
+    requests and across every web process."""
+
+    key = models.CharField(_("key"), max_length=120, primary_key=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("window ends"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

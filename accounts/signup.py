@@ -37,20 +37,17 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def signup_throttled(*, email: str, address: str) -> bool:
-    if (
-        address
-        and throttle._count(throttle._key("signup-addr", address))
-        >= SIGNUPS_PER_ADDRESS
-    ):
-        return True
-    return throttle._count(throttle._key("signup-email", email)) >= SIGNUPS_PER_EMAIL
-
-
-def _record_attempt(*, email: str, address: str) -> None:
+def _signup_allowed(*, email: str, address: str) -> bool:
+    """Count this sign-up for its client address and its e-mail address (one
+    atomic upsert each, ``accounts.throttle.hit``) and say whether both are within
+    their limits. A refused sign-up's transaction rolls its count back."""
+    window = throttle.LOCKOUT_MINUTES * 60
     if address:
-        throttle._bump(throttle._key("signup-addr", address))
-    throttle._bump(throttle._key("signup-email", email))
+        count, _ends = throttle.hit(throttle.key("signup-addr", address), window=window)
+        if count > SIGNUPS_PER_ADDRESS:
+            return False
+    count, _ends = throttle.hit(throttle.key("signup-email", email), window=window)
+    return count <= SIGNUPS_PER_EMAIL
 
 
 def consent_record(*, user: User, purpose: str) -> Consent:
@@ -81,7 +78,7 @@ def signup_start(
     yet confirmed) and mail the confirmation link; an address that already has an
     active account gets a note instead. Raises ``ValidationError`` when throttled."""
     email = normalize_email(email)
-    if signup_throttled(email=email, address=address):
+    if not _signup_allowed(email=email, address=address):
         raise ValidationError(
             _(
                 "Too many sign-ups from here or for this address. "
@@ -90,7 +87,6 @@ def signup_start(
             % {"minutes": throttle.LOCKOUT_MINUTES},
             code="throttled",
         )
-    _record_attempt(email=email, address=address)
     site = site_url.rstrip("/")
     existing = (
         User.objects.select_for_update()

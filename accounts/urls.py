@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from accounts.forms import ThrottledAuthenticationForm
+from accounts.forms import ThrottledAuthenticationForm, ThrottledPasswordResetForm
 
 urlpatterns = [
     path(
@@ -18,6 +18,11 @@ urlpatterns = [
         "accounts/signup/confirm/<str:token>/",
         views.signup_verify_view,
         name="signup-verify",
+    ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),
+        name="password_reset",
     ),
     path("me/tokens/", views.api_token_create_view, name="api-token-create"),
     path(

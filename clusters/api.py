@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from clusters.models import Cluster, Designation
-from core.api import IntegerFilter
+from core.api import ID_PATTERN, IntegerFilter
 from enterprises.permissions import visible_related
 
 
@@ -87,6 +87,8 @@ class DesignationFilter(filters.FilterSet):
 
 class DesignationViewSet(viewsets.ReadOnlyModelViewSet):
     """Designations of clusters and of the enterprises this client may see."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = DesignationSerializer
     filter_backends = [filters.DjangoFilterBackend]

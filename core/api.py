@@ -2,10 +2,15 @@
 
 from django import forms
 from django_filters import rest_framework as filters
+from drf_spectacular.drainage import set_override
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers, viewsets
 
 from core.models import Region
+
+# Path parameters of integer ids: anything else matches no route, so it is the
+# API's 404 for every method instead of reaching a view (or the database).
+ID_PATTERN = "[0-9]+"
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -28,6 +33,16 @@ class IntegerFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", -(2**31))
         kwargs.setdefault("max_value", 2**31 - 1)
         super().__init__(*args, **kwargs)
+        # The schema says what the form field accepts: whole numbers in range.
+        set_override(
+            self,
+            "field",
+            {
+                "type": "integer",
+                "minimum": kwargs["min_value"],
+                "maximum": kwargs["max_value"],
+            },
+        )
 
 
 class RegionFilter(filters.FilterSet):

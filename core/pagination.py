@@ -2,8 +2,9 @@
 pagination for bulk reads (``?cursor=``; start with an empty ``cursor`` and follow
 ``next``). Both cap the page size at ``MAX_PAGE_SIZE``."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework import pagination
+from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 
 DEFAULT_PAGE_SIZE = 20
@@ -27,6 +28,24 @@ class CursorPagination(pagination.CursorPagination):
     )
 
 
+def check_page_params(request) -> None:
+    """``page`` and ``page_size``, when given, are whole numbers from 1 (a larger
+    ``page_size`` than ``MAX_PAGE_SIZE`` is capped); anything else is a 400 naming
+    the parameter (DRF would quietly use its defaults)."""
+    errors = {}
+    for name in ("page", "page_size"):
+        if name not in request.query_params:
+            continue
+        raw = request.query_params.get(name, "")
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 2**31 - 1):
+            errors[name] = [
+                gettext("Give a whole number from %(low)s to %(high)s.")
+                % {"low": 1, "high": 2**31 - 1}
+            ]
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
 def wants_cursor(request) -> bool:
     return "cursor" in request.query_params
 
@@ -40,6 +59,7 @@ class DirectoryPagination(pagination.BasePagination):
         self.active: pagination.BasePagination = self.pages
 
     def paginate_queryset(self, queryset, request, view=None):
+        check_page_params(request)
         self.active = self.cursors if wants_cursor(request) else self.pages
         return self.active.paginate_queryset(queryset, request, view)
 
@@ -50,7 +70,15 @@ class DirectoryPagination(pagination.BasePagination):
         return paginated_schema(schema)
 
     def get_schema_operation_parameters(self, view):
-        return self.pages.get_schema_operation_parameters(view) + [
+        parameters = self.pages.get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"].update(minimum=1, maximum=2**31 - 1)
+            if parameter["name"] == "page_size":
+                parameter["description"] = str(
+                    _("Results per page, at most %(max)s (more is capped).")
+                    % {"max": MAX_PAGE_SIZE}
+                )
+        return parameters + [
             {
                 "name": "cursor",
                 "required": False,

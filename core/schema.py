@@ -50,6 +50,8 @@ class AutoSchema(BaseAutoSchema):
             schema["required"] = [f for f in schema["required"] if f not in optional]
             if not schema["required"]:
                 del schema["required"]
+        if getattr(serializer, "closed", False) and direction == "request":
+            schema["additionalProperties"] = False
         return schema
 
 

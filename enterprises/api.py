@@ -5,6 +5,8 @@ and ``moderation.api`` adds the writes, through the same services as the pages."
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
@@ -15,8 +17,14 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from core.api import ID_PATTERN
 from core.models import Region
-from core.pagination import DirectoryPagination, paginated_schema, wants_cursor
+from core.pagination import (
+    DirectoryPagination,
+    check_page_params,
+    paginated_schema,
+    wants_cursor,
+)
 from enterprises.choices import Datum, EmployeeBand, RevenueBand
 from enterprises.merging import survivor_id
 from enterprises.models import Enterprise, EnterpriseCertification
@@ -112,7 +120,10 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseUpdateSerializer(serializers.ModelSerializer):
-    """The fields of a PATCH; every field is optional. ``clusters`` are slugs."""
+    """The fields of a staff PATCH; every field is optional. ``clusters`` are
+    slugs."""
+
+    closed = True  # other keys are refused (additionalProperties: false)
 
     region = serializers.SlugRelatedField(
         slug_field="code", queryset=Region.objects.exclude(level="province")
@@ -146,6 +157,9 @@ class EnterpriseUpdateSerializer(serializers.ModelSerializer):
         return data
 
 
+_FACET_NAME = "(?:" + "|".join(sorted(FACETS.values())) + ")"
+FACETS_PATTERN = rf"^(?:all|{_FACET_NAME}(?:,{_FACET_NAME})*)?$"
+
 LIST_PARAMETERS = [
     OpenApiParameter(
         "q",
@@ -175,10 +189,11 @@ LIST_PARAMETERS = [
     OpenApiParameter("sort", str, enum=list(SORTS)),
     OpenApiParameter(
         "facets",
-        {"type": "string", "pattern": r"^[a-z,]*$"},
+        {"type": "string", "pattern": FACETS_PATTERN},
         description=gettext_lazy(
             "Comma-separated filter names whose counts to return (e.g. "
-            "cluster,city), or all."
+            "cluster,city), or all. Counts of fields a client may not see (e.g. "
+            "revenue for visitors) are refused as unknown."
         ),
     ),
 ]
@@ -226,6 +241,8 @@ class EnterpriseViewSet(
 ):
     """Enterprises: search and read (``moderation.api`` adds the changes)."""
 
+    lookup_value_regex = ID_PATTERN
+
     serializer_class = EnterpriseSerializer
     pagination_class = EnterprisePagination
     http_method_names = ["get", "head", "options"]
@@ -271,6 +288,7 @@ class EnterpriseViewSet(
 
         Page numbers by default; ``cursor`` switches to cursor pagination (id order)
         for bulk reads. ``facets`` asks for facet counts under the current query."""
+        check_page_params(request)
         search = Search.from_params(request.query_params, request.user)
         if search.errors:
             raise exceptions.ValidationError({"non_field_errors": search.errors})
@@ -328,6 +346,10 @@ class EnterpriseViewSet(
         """The facets asked for; one this client may not use is unknown to it."""
         raw = request.query_params.get("facets", "")
         names = [n.strip() for n in raw.split(",") if n.strip()]
+        if not re.fullmatch(r"[a-z_]*(?:,[a-z_]+)*", raw):
+            raise exceptions.ValidationError(
+                {"facets": [_("Give filter names separated by commas.")]}
+            )
         usable = usable_facets(request.user)
         known = {p: c for p, c in FACET_PARAMS.items() if c in usable}
         if names == ["all"]:

@@ -3,14 +3,20 @@ action calls the same service as the review pages (``moderation.services``)."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import ID_PATTERN
 from enterprises import api as enterprises_api
 from enterprises.api import EnterpriseSerializer, EnterpriseUpdateSerializer
-from enterprises.models import ChangeRecord
+from enterprises.forms import CHANGE_KEYS
+from enterprises.models import ChangeRecord, Enterprise, EnterpriseCertification
 from enterprises.permissions import (
     access_enterprise_by_id,
     editable_enterprises,
@@ -23,8 +29,9 @@ from moderation.services.claims import claim_decide, claim_revoke
 
 
 class ChangeRequestFieldSerializer(serializers.ModelSerializer):
-    old = serializers.JSONField(read_only=True, allow_null=True)
-    new = serializers.JSONField(read_only=True, allow_null=True)
+    # Any JSON value, null included (no "nullable" without a "type").
+    old = serializers.JSONField(read_only=True)
+    new = serializers.JSONField(read_only=True)
 
     class Meta:
         model = ChangeRequestField
@@ -77,6 +84,8 @@ class ChangeRequestDecideSerializer(serializers.Serializer):
 
 class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
     """Change requests: staff see all, enterprise users those of their enterprises."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = ChangeRequestSerializer
     queryset = ChangeRequest.objects.none()  # typed path parameters in the schema
@@ -146,6 +155,8 @@ class ClaimViewSet(
 ):
     """Claims of enterprise profiles: staff see all, others their own."""
 
+    lookup_value_regex = ID_PATTERN
+
     serializer_class = ClaimSerializer
     queryset = Claim.objects.none()  # typed path parameters in the schema
     permission_classes = [permissions.IsAuthenticated]
@@ -187,6 +198,58 @@ class ClaimViewSet(
         return Response(self.get_serializer(claim).data)
 
 
+class CertificationInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EnterpriseCertification
+        fields = ["scheme", "certificate_no", "valid_from", "valid_until"]
+
+
+@extend_schema_field({"type": "array", "items": {}, "maxItems": 0, "nullable": True})
+class PhotosAddField(serializers.ListField):
+    pass
+
+
+class EnterpriseChangeSerializer(serializers.ModelSerializer):
+    """What an enterprise user may send in a PATCH (the schema's second shape; the
+    values are validated by the edit page's form, ``change_request_submit``)."""
+
+    closed = True  # other keys are refused (additionalProperties: false)
+
+    region = serializers.CharField(
+        help_text=gettext_lazy("A county-level region code (GB/T 2260).")
+    )
+    certifications = CertificationInputSerializer(many=True)
+    logo = serializers.CharField(
+        allow_blank=True,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "null or an empty string removes the logo (upload one on the edit page)."
+        ),
+    )
+    photos_add = PhotosAddField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Photos to add. JSON carries no files, so here only null or an empty "
+            "list (adds nothing); upload photos on the edit page."
+        ),
+    )
+    photos_remove = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text=gettext_lazy("Ids of the enterprise's photos to remove."),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = sorted(CHANGE_KEYS)
+
+
+ENTERPRISE_PATCH = PolymorphicProxySerializer(
+    component_name="EnterprisePatch",
+    serializers=[EnterpriseUpdateSerializer, EnterpriseChangeSerializer],
+    resource_type_field_name=None,
+)
+
+
 class EnterpriseUpdateResultSerializer(serializers.Serializer):
     enterprise = EnterpriseSerializer(
         help_text=gettext_lazy("The enterprise as published now.")
@@ -211,12 +274,14 @@ class EnterpriseViewSet(enterprises_api.EnterpriseViewSet):
         return super().get_permissions()
 
     @extend_schema(
-        request=EnterpriseUpdateSerializer,
+        request=ENTERPRISE_PATCH,
         responses={200: EnterpriseUpdateResultSerializer},
     )
     def partial_update(self, request, *args, **kwargs):
-        """Change an enterprise. Staff changes publish at once and are recorded in
-        the history; an enterprise user's changes become its change request."""
+        """Change an enterprise. Staff send the first shape (``EnterpriseUpdate``):
+        their changes publish at once and are recorded in the history. Enterprise
+        users send the second (``EnterpriseChange``): low-risk fields publish, the
+        others become the enterprise's change request."""
         enterprise = access_enterprise_by_id(request.user, kwargs["pk"], edit=True)
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError(_("Send a JSON object of fields."))

@@ -47,6 +47,7 @@ from moderation.services.common import STALE_AFTER
 from moderation.services.confirmations import enterprise_confirm, stale_enterprises
 from moderation.services.invitations import (
     invitation_accept,
+    invitation_accept_with_account,
     invitation_create,
     invitation_for_token,
 )
@@ -255,21 +256,28 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "moderation/invitation_invalid.html", status=404)
     form = None
-    if request.user.is_authenticated:
-        if request.method == "POST":
-            invitation_accept(actor=request.user, invitation=invitation)
-            messages.success(request, _("You can now edit this enterprise."))
-            return redirect("me")
-    else:
-        form = InvitationSignupForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            user = form.save(commit=False)
-            user.email = invitation.email
-            user.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            invitation_accept(actor=user, invitation=invitation)
-            messages.success(request, _("Welcome! You can now edit this enterprise."))
-            return redirect("me")
+    try:
+        if request.user.is_authenticated:
+            if request.method == "POST":
+                invitation_accept(actor=request.user, invitation=invitation)
+                messages.success(request, _("You can now edit this enterprise."))
+                return redirect("me")
+        else:
+            form = InvitationSignupForm(request.POST or None)
+            if request.method == "POST" and form.is_valid():
+                user, _membership = invitation_accept_with_account(
+                    invitation=invitation, account_form=form
+                )
+                login(
+                    request, user, backend="django.contrib.auth.backends.ModelBackend"
+                )
+                messages.success(
+                    request, _("Welcome! You can now edit this enterprise.")
+                )
+                return redirect("me")
+    except ValidationError:
+        # Used by another request meanwhile (the link opened twice at once).
+        return render(request, "moderation/invitation_invalid.html", status=404)
     return render(
         request,
         "moderation/invitation_accept.html",

@@ -201,9 +201,10 @@ def _form_input(
             else:
                 files["logo"] = value
         elif key == "photos_add":
-            files["photos_add"] = (
-                list(value) if isinstance(value, list | tuple) else [value]
-            )
+            # null (or a null in the list) adds nothing; anything else that is not
+            # an uploaded file is refused by the form's field.
+            values = value if isinstance(value, list | tuple) else [value]
+            files["photos_add"] = [v for v in values if v is not None]
         elif key == "photos_remove":
             data[key] = [
                 str(v) for v in (value if isinstance(value, list | tuple) else [value])

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -75,13 +76,34 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
+def _lock_unused(invitation: Invitation) -> Invitation:
+    """The invitation, locked until the transaction ends; ValidationError if it was
+    used (also by a request that held the lock just before) or has expired."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
+        raise ValidationError(_("This invitation has expired or was already used."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept_with_account(
+    *, invitation: Invitation, account_form: Any
+) -> tuple[Any, EnterpriseMembership]:
+    """A new account (a valid ``InvitationSignupForm``) for the invited person and
+    its membership, in one transaction that locks the invitation first: a link
+    submitted twice at once makes one account, the other gets ValidationError."""
+    invitation = _lock_unused(invitation)
+    user = account_form.save(commit=False)
+    user.email = invitation.email
+    user.save()
+    return user, invitation_accept(actor=user, invitation=invitation)
+
+
 @transaction.atomic
 def invitation_accept(*, actor: User, invitation: Invitation) -> EnterpriseMembership:
     if not actor.is_authenticated:
         raise PermissionDenied(_("Log in or create an account first."))
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
-        raise ValidationError(_("This invitation has expired or was already used."))
+    invitation = _lock_unused(invitation)
     role = invitation.role
     if (
         role == MembershipRole.OWNER

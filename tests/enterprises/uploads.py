@@ -4,6 +4,8 @@ import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from pypdf import PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 
 def png(
@@ -14,12 +16,26 @@ def png(
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
 
 
-def pdf(name: str = "licence.pdf") -> SimpleUploadedFile:
-    body = (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+def pdf_bytes(*, javascript: str = "") -> bytes:
+    """A real one-page PDF (pypdf), optionally with a script run on opening."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    if javascript:
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject(javascript),
+            }
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pdf(name: str = "licence.pdf", body: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        name, pdf_bytes() if body is None else body, content_type="application/pdf"
     )
-    return SimpleUploadedFile(name, body, content_type="application/pdf")
 
 
 def script_as_png(name: str = "evil.png") -> SimpleUploadedFile:
