@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Func, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -236,6 +237,27 @@ class Enterprise(BilingualName):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="enterprise_search_gin"),
+            # The name words, and the name, product and sector words, of the
+            # search document: the tiers of the relevance order
+            # (enterprises.search.ranking.FIELD_VECTORS).
+            GinIndex(
+                Func(
+                    F("search_vector"),
+                    Value("{a}"),
+                    function="ts_filter",
+                    output_field=SearchVectorField(),
+                ),
+                name="enterprise_search_name_gin",
+            ),
+            GinIndex(
+                Func(
+                    F("search_vector"),
+                    Value("{a,b}"),
+                    function="ts_filter",
+                    output_field=SearchVectorField(),
+                ),
+                name="enterprise_search_products_gin",
+            ),
             GinIndex(fields=["facets"], name="enterprise_facets_gin"),
             models.Index(fields=["published", "id"], name="enterprise_published_id"),
             models.Index(fields=["name"], name="enterprise_name"),

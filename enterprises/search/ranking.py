@@ -1,0 +1,160 @@
+"""The relevance order of a text search, at any size of result.
+
+Exact and prefix name matches come first (btree indexes, :func:`name_matches`).
+The other matches follow in tiers: active firms before deregistered or revoked ones,
+and for each, the entries whose *name* holds every word, then those whose name,
+products, sectors or clusters do, then the rest (places, addresses, descriptions).
+Each field tier is read through its own GIN index (an expression index on the part
+of the search document with those weights, see ``FIELD_VECTORS``), so a broad query
+(泳装 at 1,000,000 entries: 140,000 matches) reads a page of its best tier instead of
+scoring every match. Within a tier the first ``CANDIDATES`` rows read are ordered by
+``ts_rank`` over every word typed, fillers included (how many words match and where
+they match), then by id; rows past them keep the order they are read in.
+
+A tier is read with LIMIT and no ORDER BY: a bitmap scan of its index that stops
+after the rows wanted. The next tier is read only when this one had fewer rows than
+wanted, so the ids to exclude from it are few and known.
+
+SQL here is assembled from constant fragments only; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.textsearch.text import normalize
+from enterprises.models import Enterprise
+from enterprises.permissions import visible_enterprise_sql
+from enterprises.search.sampling import TABLE, index_only
+
+if TYPE_CHECKING:
+    from enterprises.search.query import Search
+
+# Rows of a tier ranked by score; a relevance page deeper than RANKED_LIMIT rows
+# falls back to the id order of the broad path.
+CANDIDATES = 200
+RANKED_LIMIT = 1_000
+# A result of at most this many rows (counted exactly) is ordered in one statement.
+RANK_ALL_LIMIT = 1_000
+PINNED_LIMIT = 50
+ACTIVE = "active"
+# The document's lexemes of weight A (names) and A, B (names, products, sectors,
+# clusters, designations): expression indexes of the same expressions in
+# enterprises.migrations.
+FIELD_VECTORS = (
+    f"ts_filter({TABLE}.search_vector, '{{a}}')",
+    f"ts_filter({TABLE}.search_vector, '{{a,b}}')",
+    None,  # the whole document
+)
+# ts_rank weights of D, C, B, A (USCC, places, products, names).
+RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
+
+
+def like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def name_matches(text: str, user, limit: int) -> list[int]:
+    """Ids of visible enterprises named ``text`` exactly, then by prefix (btree
+    indexes only: fast enough to run on every keystroke)."""
+    nq = normalize(text) if text else ""
+    if not nq:
+        return []
+    parts, params = visible_enterprise_sql(user)
+    found: list[int] = []
+    for condition, values in (
+        (f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)", [nq, nq]),
+        (
+            f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)",
+            [like_prefix(nq)] * 2,
+        ),
+    ):
+        more = Enterprise.objects.extra(  # noqa: S610
+            where=[*parts, condition], params=[*params, *values]
+        ).exclude(id__in=found)
+        found += list(more.values_list("id", flat=True)[: limit - len(found)])
+        if len(found) >= limit:
+            break
+    return found
+
+
+def pinned(search: Search, user) -> list[int]:
+    """Ids of exact and prefix name matches that the search matches, exact first.
+
+    Two steps, so that the planner cannot pick a scan of every text match:
+    candidates by exact name and name prefix (btree indexes), then those the
+    search matches.
+    """
+    candidates = name_matches(search.q, user, PINNED_LIMIT * 20)
+    if not candidates:
+        return []
+    nq = normalize(search.q)
+    where_sql, params = search.where(user)
+    sql = (
+        f"SELECT {TABLE}.id FROM {TABLE} WHERE {TABLE}.id = ANY(%s) "  # noqa: S608
+        f"AND {where_sql} ORDER BY CASE WHEN {TABLE}.name = %s "
+        f"OR lower({TABLE}.name_en) = %s THEN 0 ELSE 1 END, "
+        f"{TABLE}.registration_status <> %s, {TABLE}.name, {TABLE}.id LIMIT %s"
+    )
+    with index_only() as cursor:
+        cursor.execute(sql, [candidates, *params, nq, nq, ACTIVE, PINNED_LIMIT])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _order_all(search: Search, user, need: int) -> list[int]:
+    """The tiers as one ORDER BY, for a result small enough to score every row."""
+    nq = normalize(search.q)
+    where_sql, params = search.where(user)
+    name, products = FIELD_VECTORS[:2]
+    sql = (
+        f"SELECT {TABLE}.id FROM {TABLE} WHERE {where_sql} ORDER BY "  # noqa: S608
+        f"CASE WHEN {TABLE}.name = %s OR lower({TABLE}.name_en) = %s THEN 0 "
+        f"WHEN {TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s THEN 1 "
+        f"ELSE 2 END, {TABLE}.registration_status <> %s, "
+        f"CASE WHEN {name} @@ %s::tsquery THEN 0 "
+        f"WHEN {products} @@ %s::tsquery THEN 1 ELSE 2 END, "
+        f"ts_rank(%s::float4[], {TABLE}.search_vector, %s::tsquery) DESC, "
+        f"{TABLE}.id LIMIT %s"
+    )
+    like = like_prefix(nq)
+    tsquery = search.tsquery
+    values = [nq, nq, like, like, ACTIVE, tsquery, tsquery, RANK_WEIGHTS]
+    with index_only() as cursor:
+        cursor.execute(sql, [*params, *values, search.rank_tsquery or tsquery, need])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def relevance_ids(
+    search: Search, user, need: int, *, total: int | None = None
+) -> list[int]:
+    """The first ``need`` ids of the search in relevance order (fewer if fewer
+    match). ``total``: the exact number of matches, if known."""
+    if total is not None and total <= RANK_ALL_LIMIT:
+        return _order_all(search, user, need)
+    out = pinned(search, user)
+    seen = list(out)
+    rank_query = search.rank_tsquery or search.tsquery
+    for status in ("=", "<>"):
+        for vector in FIELD_VECTORS:
+            if len(out) >= need:
+                return out
+            where_sql, params = search.where(user, vector=vector)
+            limit = max(CANDIDATES, need - len(out))
+            sql = (
+                f"SELECT {TABLE}.id, ts_rank(%s::float4[], {TABLE}.search_vector, "  # noqa: S608
+                f"%s::tsquery) FROM {TABLE} WHERE {where_sql} "
+                f"AND {TABLE}.registration_status {status} %s "
+                f"AND NOT ({TABLE}.id = ANY(%s)) LIMIT %s"
+            )
+            with index_only("indexscan") as cursor:
+                cursor.execute(
+                    sql, [RANK_WEIGHTS, rank_query, *params, ACTIVE, seen, limit]
+                )
+                rows = cursor.fetchall()
+            head = sorted(rows[:CANDIDATES], key=lambda r: (-r[1], r[0]))
+            ids = [pk for pk, _rank in head + rows[CANDIDATES:]]
+            out += ids
+            if len(rows) >= limit:  # not exhausted: enough for the page
+                return out
+            seen += ids
+    return out
