@@ -25,7 +25,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import combinations
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -47,6 +46,7 @@ from enterprises.permissions import (
 )
 from enterprises.search.indexing import FACETS
 from enterprises.search.ranking import RANKED_LIMIT, relevance_ids
+from enterprises.search.relaxing import relax, suggestions
 from enterprises.search.sampling import (
     capped_count,
     estimate,
@@ -94,8 +94,6 @@ SORT_ORDER = {
 TABLE = Enterprise._meta.db_table
 # Sorts whose order an index gives: a broad result walks it and stops after a page.
 WALKED_SORTS = ("name", "-updated")
-# Of a query that matches nothing, at most this many smaller word sets are tried.
-MAX_RELAXATIONS = 12
 
 
 @dataclass
@@ -188,6 +186,11 @@ class Search:
     @property
     def tsquery(self) -> str | None:
         return self.parsed.tsquery(self.matched_words) if self.q else None
+
+    @property
+    def matched_text(self) -> str:
+        """The words searched, when not all of them could match."""
+        return " ".join(w.text for w in self.matched_words or ())
 
     @property
     def rank_tsquery(self) -> str | None:
@@ -308,6 +311,11 @@ class Search:
 
 def first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
     """The first ``limit`` matches in relevance order, but those in ``exclude``."""
+    with index_only():
+        return _first_matches(search, user, limit, exclude=exclude)
+
+
+def _first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
     ids = [
         i for i in relevance_ids(search, user, limit + len(exclude)) if i not in exclude
     ]
@@ -401,51 +409,6 @@ def _counted(search: Search, user, with_facets: bool) -> tuple[int, bool, dict]:
     return exact_total, False, counts
 
 
-def _has_match(search: Search, user) -> bool:
-    sql, params = search.where(user)
-    return capped_count(sql, params, 0) > 0
-
-
-def relax(search: Search, user) -> bool:
-    """For a query whose words match nothing together: search the most of them
-    that match something (dropping the later words first) and note the others in
-    ``search.dropped``. Returns whether such a set was found."""
-    words = search.parsed.required
-    tries = 0
-    for size in range(len(words) - 1, 0, -1):
-        for kept in combinations(words, size):
-            tries += 1
-            if tries > MAX_RELAXATIONS:
-                break
-            search.matched_words = kept
-            if _has_match(search, user):
-                search.dropped = [w.text for w in words if w not in kept]
-                return True
-    search.matched_words = None
-    return False
-
-
-def suggestions(search: Search, user, limit: int = 3) -> list[str]:
-    """Queries near one that matches nothing that do have results: each word
-    shortened (a Latin word letter by letter, a CJK word to its first two
-    characters)."""
-    found: list[str] = []
-    for word in search.parsed.required:
-        text = word.text
-        shorter = [text[:2]] if not text.isascii() else []
-        shorter += (
-            [text[:n] for n in range(len(text) - 1, 2, -1)] if text.isascii() else []
-        )
-        for candidate in shorter[:6]:
-            probe = Search(q=candidate, filters=search.filters)
-            if probe.tsquery and candidate != text and _has_match(probe, user):
-                found.append(candidate)
-                break
-        if len(found) >= limit:
-            break
-    return found
-
-
 def run(search: Search, user, *, with_facets: bool = True) -> Result:
     """Execute a search: the page of rows, the total and the facet counts (of the
     facets ``user`` may use). Every statement uses the indexes (no sequential scan
@@ -487,9 +450,7 @@ def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterpr
     size = search.page_size
     offset = (min(search.page, max(1, -(-total // size))) - 1) * size
     if search.sort == "relevance" and search.tsquery and offset + size <= RANKED_LIMIT:
-        ids = relevance_ids(
-            search, user, offset + size, total=None if broad else total
-        )
+        ids = relevance_ids(search, user, offset + size, total=None if broad else total)
         return _fetch(ids[offset : offset + size])
     base = search.ordered(user).select_related("region", "city")
     walk = broad and search.sort in WALKED_SORTS and offset + size <= WALK_LIMIT

@@ -60,6 +60,11 @@ def name_matches(text: str, user, limit: int) -> list[int]:
     nq = normalize(text) if text else ""
     if not nq:
         return []
+    with index_only():
+        return _name_matches(nq, user, limit)
+
+
+def _name_matches(nq: str, user, limit: int) -> list[int]:
     parts, params = visible_enterprise_sql(user)
     found: list[int] = []
     for condition, values in (
