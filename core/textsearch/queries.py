@@ -106,16 +106,6 @@ def _query_terms(text: str, *, segment: bool = True) -> list[_Term]:
     return terms
 
 
-class _Term(NamedTuple):
-    cjk: bool
-    key: str  # the CJK run, or the Latin parts joined
-    parts: tuple[str, ...]
-
-
-# (lexeme, is_prefix)
-_Atom = tuple[str, bool]
-
-
 def _atom(lexeme: str) -> _Atom:
     """A Latin word: by prefix, except an exact USCC."""
     return lexeme, not is_uscc(lexeme)

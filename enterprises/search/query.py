@@ -52,6 +52,7 @@ from enterprises.search.sampling import (
     estimate,
     facet_counts,
     index_only,
+    sample_percent,
     sampled_facet_counts,
 )
 
@@ -382,7 +383,8 @@ def _counted(search: Search, user, with_facets: bool) -> tuple[int, bool, dict]:
     if planned > BROAD_ESTIMATE:
         broad = True
     else:
-        if planned >= SAMPLE_FIRST_ESTIMATE:
+        # (on a table small enough to be counted, a sample is no shortcut)
+        if planned >= SAMPLE_FIRST_ESTIMATE and sample_percent() < 10:
             sampled = sampled_facet_counts(search, user, with_facets=with_facets)
         if sampled and sampled[1] >= 1.5 * EXACT_LIMIT:
             broad = True

@@ -60,7 +60,7 @@ def capped_count(where_sql: str, params: list, cap: int) -> int:
         return cursor.fetchone()[0]
 
 
-def _sample_percent() -> float:
+def sample_percent() -> float:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE]
@@ -123,7 +123,7 @@ def sampled_facet_counts(
     """
     common_sql, common_params = search.where(user, exclude_facet="*")
     groups = [(code, *search.facet_condition(code)) for code in search.filters]
-    percent = _sample_percent()
+    percent = sample_percent()
     columns = "".join(f", {cond} AS g{i}" for i, (_c, cond, _p) in enumerate(groups))
     column_params = [p for _c, _cond, ps in groups for p in ps]
 

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
 
-from enterprises.search import ranking
 from enterprises.search import query as search_module
+from enterprises.search import ranking
 from enterprises.search.plans import capture
 from enterprises.search.query import Search, run
 from tests.factories import EnterpriseFactory
@@ -37,11 +37,14 @@ def swimwear():
     make = EnterpriseFactory
     return {
         "place": [
-            make(name=f"葫芦岛某{i}袜业有限公司", address="泳装城路8号", products="袜子")
+            make(
+                name=f"葫芦岛某{i}袜业有限公司", address="泳装城路8号", products="袜子"
+            )
             for i in range(4)
         ],
         "products": [
-            make(name=f"兴城某{i}服饰有限公司", products="泳装、比基尼") for i in range(4)
+            make(name=f"兴城某{i}服饰有限公司", products="泳装、比基尼")
+            for i in range(4)
         ],
         "name": [
             make(name=f"兴城海{i}泳装有限公司", products="服装") for i in range(4)
@@ -116,7 +119,9 @@ def test_words_that_cannot_all_match_are_dropped_and_named(client):
     found = result("q=泳装 宏达")
     assert found.rows == [swim]
     assert found.dropped == ["宏达"]
-    page = client.get("/enterprises/", {"q": "泳装 宏达"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = client.get(
+        "/enterprises/", {"q": "泳装 宏达"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert "显示 泳装 的结果" in page.content.decode()
 
 
@@ -179,3 +184,11 @@ def test_no_query_kind_scans_the_table(size, request):
         assert captured.plans, querystring
         scans = [p.sql for p in captured.plans if p.scans_table]
         assert not scans, (querystring, scans)
+
+
+def test_api_names_the_dropped_words(client):
+    swim = EnterpriseFactory(name="兴城海韵泳装有限公司", products="泳装")
+    data = client.get("/api/v1/enterprises/", {"q": "泳装 宏达"}).json()
+    assert [row["id"] for row in data["results"]] == [swim.id]
+    assert data["dropped_words"] == ["宏达"]
+    assert data["suggestions"] == []
