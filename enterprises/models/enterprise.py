@@ -261,6 +261,8 @@ class Enterprise(BilingualName):
             GinIndex(fields=["facets"], name="enterprise_facets_gin"),
             models.Index(fields=["published", "id"], name="enterprise_published_id"),
             models.Index(fields=["name"], name="enterprise_name"),
+            # Sorting a broad search by founding year walks it (search.query).
+            models.Index(fields=["founded_year", "id"], name="enterprise_founded_id"),
             # Exact and prefix name matches rank first (search, typeahead).
             models.Index(
                 OpClass("name", name="varchar_pattern_ops"),

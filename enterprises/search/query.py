@@ -45,9 +45,10 @@ from enterprises.permissions import (
     visible_enterprise_sql,
 )
 from enterprises.search.indexing import FACETS
-from enterprises.search.ranking import RANKED_LIMIT, relevance_ids
+from enterprises.search.ranking import DENSE_SHARE, RANKED_LIMIT, relevance_ids
 from enterprises.search.relaxing import relax, suggestions
 from enterprises.search.sampling import (
+    SAMPLE_ROWS,
     capped_count,
     estimate,
     facet_counts,
@@ -88,13 +89,15 @@ SORTS = {
 SORT_ORDER = {
     "name": ["name", "id"],
     "-updated": ["-updated_at", "-id"],
-    "-founded": ["-founded_year", "id"],
+    "-founded": ["-founded_year", "-id"],
     "founded": ["founded_year", "id"],
 }
 
 TABLE = Enterprise._meta.db_table
-# Sorts whose order an index gives: a broad result walks it and stops after a page.
-WALKED_SORTS = ("name", "-updated")
+# Sorts whose order an index gives: browsing without a query walks it and stops
+# after a page. A text query does not: its matches may all lie at one end of the
+# order (兴城 泳装 by name: 兴城…), and the walk would read the whole table.
+WALKED_SORTS = ("name", "-updated", "-founded", "founded")
 
 
 @dataclass
@@ -452,12 +455,22 @@ def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterpr
     size = search.page_size
     offset = (min(search.page, max(1, -(-total // size))) - 1) * size
     if search.sort == "relevance" and search.tsquery and offset + size <= RANKED_LIMIT:
-        ids = relevance_ids(search, user, offset + size, total=None if broad else total)
+        dense = broad and total * sample_percent() / 100 >= DENSE_SHARE * SAMPLE_ROWS
+        ids = relevance_ids(
+            search, user, offset + size, total=None if broad else total, dense=dense
+        )
         return _fetch(ids[offset : offset + size])
     base = search.ordered(user).select_related("region", "city")
-    walk = broad and search.sort in WALKED_SORTS and offset + size <= WALK_LIMIT
+    walk = (
+        broad
+        and not search.tsquery
+        and search.sort in WALKED_SORTS
+        and offset + size <= WALK_LIMIT
+    )
     # Thousands of rows match: for the first pages, walking an index in the sort
     # order and stopping after a page beats collecting every match (a bitmap scan)
     # and sorting it. Otherwise a bitmap scan of the indexes, never of the table.
-    with index_only(*(["bitmapscan"] if walk else [])):
+    # A text query's matches come from its index (a bitmap), then are sorted.
+    off = ["bitmapscan"] if walk else ["indexscan"] if search.tsquery else []
+    with index_only(*off):
         return list(base[offset : offset + size])

@@ -36,6 +36,10 @@ CANDIDATES = 200
 RANKED_LIMIT = 1_000
 # A result of at most this many rows (counted exactly) is ordered in one statement.
 RANK_ALL_LIMIT = 1_000
+# Rows read in id order before a tier is read through its index, for a result
+# that holds at least DENSE_SHARE of the table.
+WALK_ROWS = 2_000
+DENSE_SHARE = 0.2
 PINNED_LIMIT = 50
 ACTIVE = "active"
 # The document's lexemes of weight A (names) and A, B (names, products, sectors,
@@ -129,11 +133,38 @@ def _order_all(search: Search, user, need: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _tier_sql(source: str, where_sql: str, status: str) -> str:
+    return (
+        f"SELECT {TABLE}.id, ts_rank(%s::float4[], {TABLE}.search_vector, "
+        f"%s::tsquery) FROM {source} WHERE {where_sql} "
+        f"AND {TABLE}.registration_status {status} %s "
+        f"AND NOT ({TABLE}.id = ANY(%s)) LIMIT %s"
+    )
+
+
+def _walked(where_sql: str, status: str, values: list) -> list | None:
+    """A tier's rows from the first WALK_ROWS rows by id, if they hold enough.
+
+    Of a broad result a tier may hold a third of the table (服装 in the names of
+    290,000 entries at 1,000,000): collecting all of it in a bitmap costs far more
+    than reading rows in id order until the page is full. At most WALK_ROWS rows
+    are read; a sparser tier is read through its index.
+    """
+    source = f"(SELECT * FROM {TABLE} ORDER BY {TABLE}.id LIMIT %s) AS {TABLE}"
+    with index_only() as cursor:
+        cursor.execute(
+            _tier_sql(source, where_sql, status), [*values[:2], WALK_ROWS, *values[2:]]
+        )
+        rows = cursor.fetchall()
+    return rows if len(rows) >= values[-1] else None
+
+
 def relevance_ids(
-    search: Search, user, need: int, *, total: int | None = None
+    search: Search, user, need: int, *, total: int | None = None, dense: bool = False
 ) -> list[int]:
     """The first ``need`` ids of the search in relevance order (fewer if fewer
-    match). ``total``: the exact number of matches, if known."""
+    match). ``total``: the exact number of matches, if known; ``dense``: whether
+    the matches are a large share of the table (then tiers are walked first)."""
     if total is not None and total <= RANK_ALL_LIMIT:
         return _order_all(search, user, need)
     out = pinned(search, user)
@@ -145,17 +176,12 @@ def relevance_ids(
                 return out
             where_sql, params = search.where(user, vector=vector)
             limit = max(CANDIDATES, need - len(out))
-            sql = (
-                f"SELECT {TABLE}.id, ts_rank(%s::float4[], {TABLE}.search_vector, "  # noqa: S608
-                f"%s::tsquery) FROM {TABLE} WHERE {where_sql} "
-                f"AND {TABLE}.registration_status {status} %s "
-                f"AND NOT ({TABLE}.id = ANY(%s)) LIMIT %s"
-            )
-            with index_only("indexscan") as cursor:
-                cursor.execute(
-                    sql, [RANK_WEIGHTS, rank_query, *params, ACTIVE, seen, limit]
-                )
-                rows = cursor.fetchall()
+            values = [RANK_WEIGHTS, rank_query, *params, ACTIVE, seen, limit]
+            rows = _walked(where_sql, status, values) if dense else None
+            if rows is None:
+                with index_only("indexscan") as cursor:
+                    cursor.execute(_tier_sql(TABLE, where_sql, status), values)
+                    rows = cursor.fetchall()
             head = sorted(rows[:CANDIDATES], key=lambda r: (-r[1], r[0]))
             ids = [pk for pk, _rank in head + rows[CANDIDATES:]]
             out += ids
