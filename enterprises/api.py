@@ -224,6 +224,16 @@ class EnterprisePagination(DirectoryPagination):
                     "type": "boolean",
                     "description": "The count is an estimate (very broad searches).",
                 },
+                "dropped_words": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Words of `q` left out: no entry matches them all.",
+                },
+                "suggestions": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Queries with results, when `q` has none.",
+                },
                 "facets": {
                     "type": "object",
                     "description": "Facet counts, per filter asked for in `facets`.",
@@ -328,6 +338,8 @@ class EnterpriseViewSet(
                 else remove_query_param(url, "page")
             )
         extra["count_estimated"] = result.estimated
+        extra["dropped_words"] = result.dropped
+        extra["suggestions"] = result.suggestions
         if facet_codes:
             extra["facets"] = self._facets(result, facet_codes)
         return Response(

@@ -16,9 +16,9 @@ from enterprises.search.query import (
     UPDATED_PRESETS,
     Search,
     first_matches,
-    name_matches,
     run,
 )
+from enterprises.search.ranking import name_matches
 
 TYPEAHEAD_LIMIT = 8
 

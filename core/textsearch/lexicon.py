@@ -34,6 +34,41 @@ PLACE_PINYIN_FALLBACK: dict[str, str] = {
     "弓长岭": "gongchangling",
 }
 
+# Words people add to what they look for that say little about it: they never
+# restrict a result on their own (core.textsearch.queries), only its ranking.
+FILLER_WORDS: tuple[str, ...] = (
+    "厂",
+    "工厂",
+    "厂家",
+    "公司",
+    "有限公司",
+    "有限责任公司",
+    "有限责任",
+    "责任公司",
+    "集团",
+    "制衣",
+    "出口",
+    "外贸",
+    "加工",
+    "生产",
+    "factory",
+    "factories",
+    "manufacturer",
+    "manufacturers",
+    "manufacturing",
+    "maker",
+    "makers",
+    "export",
+    "exporter",
+    "exporters",
+    "company",
+    "co",
+    "ltd",
+    "limited",
+    "supplier",
+    "suppliers",
+)
+
 # Each group lists words that mean the same thing to a buyer. A query term equal to
 # one member searches for any member. Multi-word English members match as phrases.
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from itertools import chain
 from operator import add
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from core.textsearch import lexicon
 
@@ -55,10 +55,6 @@ MAX_TEXT_CHARS = 10_000  # of one text; the rest is not indexed
 # tsvector well under PostgreSQL's 1 MB limit.
 MAX_DOCUMENT_CHARS = 200_000
 MAX_PINYIN_SUFFIXES = 6
-MAX_QUERY_CHARS = 256
-MAX_QUERY_TERMS = 8
-MAX_CJK_TERM_CHARS = 16
-MAX_TERM_PARTS = 4
 _CACHED_TEXT_CHARS = 80
 _PRECOMPUTED_POSITIONS = 1024
 
@@ -383,148 +379,12 @@ def _within(lexemes: list[str], budget: int) -> list[str]:
     return kept
 
 
-# --- queries -------------------------------------------------------------------------
+# Queries: core.textsearch.queries (re-exported here).
+from core.textsearch.queries import (  # noqa: E402
+    MAX_QUERY_TERMS,
+    Parsed,
+    parse,
+    query,
+)
 
-
-class _Term(NamedTuple):
-    cjk: bool
-    key: str  # the CJK run, or the Latin parts joined
-    parts: tuple[str, ...]
-
-
-# (lexeme, is_prefix)
-_Atom = tuple[str, bool]
-
-
-def _query_terms(text: str) -> list[_Term]:
-    """Terms of normalised text: CJK runs and alphanumeric words, both capped."""
-    terms: list[_Term] = []
-    for index, piece in enumerate(_CJK_SPLIT_RE.split(text)):
-        if len(terms) >= 2 * MAX_QUERY_TERMS:
-            break
-        if not piece:
-            continue
-        if index % 2:
-            run = piece[:MAX_CJK_TERM_CHARS]
-            terms.append(_Term(True, run, (run,)))
-            continue
-        for match in _COMPOUND_RE.finditer(piece):
-            words = _WORD_RE.findall(match.group())[:MAX_TERM_PARTS]
-            parts = tuple(word[:MAX_LEXEME_CHARS] for word in words)
-            terms.append(_Term(False, "".join(parts)[:MAX_LEXEME_CHARS], parts))
-    return terms
-
-
-def _atom(lexeme: str) -> _Atom:
-    """A Latin word: by prefix, except an exact USCC."""
-    return lexeme, not is_uscc(lexeme)
-
-
-def _render(atom: _Atom) -> str:
-    lexeme, prefix = atom
-    return quote_lexeme(lexeme) + (":*" if prefix else "")
-
-
-def _term_form(term: _Term) -> list[_Atom] | str:
-    """A term's atoms to AND, or an already rendered expression."""
-    if term.cjk:
-        run = term.key
-        if len(run) == 1:
-            return [(run, True)]
-        bigrams = dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1))
-        return [(bigram, False) for bigram in bigrams]
-    if len(term.parts) == 1:
-        return [_atom(term.key)]
-    each = " & ".join(_render(_atom(part)) for part in term.parts)
-    return f"({_render(_atom(term.key))} | ({each}))"
-
-
-def _implies(atom: _Atom, other: _Atom) -> bool:
-    """Whether every lexeme matching ``atom`` also matches ``other``."""
-    (lexeme, prefix), (other_lexeme, other_prefix) = atom, other
-    if other_prefix:
-        return lexeme.startswith(other_lexeme)
-    return not prefix and lexeme == other_lexeme
-
-
-def _covers(wide: list[_Atom], narrow: list[_Atom]) -> bool:
-    """Whether the AND of ``wide`` matches whatever the AND of ``narrow`` does."""
-    return all(any(_implies(atom, need) for atom in narrow) for need in wide)
-
-
-@functools.cache
-def _synonym_index() -> tuple[dict[tuple[str, ...], int], int]:
-    """Member term keys -> group number, and the most terms in one member."""
-    index: dict[tuple[str, ...], int] = {}
-    for number, group in enumerate(lexicon.SYNONYM_GROUPS):
-        for member in group:
-            key = tuple(term.key for term in _query_terms(normalize(member)))
-            if key:
-                index.setdefault(key, number)
-    return index, max(map(len, index), default=1)
-
-
-@functools.cache
-def _group_expression(number: int) -> str:
-    """The OR of every member's query form, dropping members another one covers."""
-    forms: list[list[_Atom] | str] = []
-    for member in lexicon.SYNONYM_GROUPS[number]:
-        parts = [_term_form(term) for term in _query_terms(normalize(member))]
-        if not parts:
-            continue
-        if all(isinstance(part, list) for part in parts):
-            atoms = [atom for part in parts if isinstance(part, list) for atom in part]
-            forms.append(list(dict.fromkeys(atoms)))
-        else:
-            rendered = [
-                part if isinstance(part, str) else " & ".join(map(_render, part))
-                for part in parts
-            ]
-            forms.append(rendered[0] if len(rendered) == 1 else _and(rendered))
-    alternatives: list[str] = []
-    for i, form in enumerate(forms):
-        if isinstance(form, str):
-            alternatives.append(form)
-            continue
-        redundant = any(
-            j != i
-            and isinstance(other, list)
-            and _covers(other, form)
-            and (j < i or not _covers(form, other))
-            for j, other in enumerate(forms)
-        )
-        if not redundant:
-            alternatives.append(_and([_render(atom) for atom in form]))
-    alternatives = list(dict.fromkeys(alternatives))
-    if len(alternatives) == 1:
-        return alternatives[0]
-    return "(" + " | ".join(alternatives) + ")"
-
-
-def _and(pieces: list[str]) -> str:
-    return pieces[0] if len(pieces) == 1 else "(" + " & ".join(pieces) + ")"
-
-
-def query(q: str) -> str | None:
-    """The tsquery literal for what a user typed, or None if nothing is searchable."""
-    if not isinstance(q, str):
-        return None
-    terms = _query_terms(normalize(q[:MAX_QUERY_CHARS]))
-    index, longest = _synonym_index()
-    pieces: list[str] = []
-    position = used = 0
-    while position < len(terms) and used < MAX_QUERY_TERMS:
-        for size in range(min(longest, len(terms) - position), 0, -1):
-            key = tuple(term.key for term in terms[position : position + size])
-            group = index.get(key)
-            if group is not None:
-                pieces.append(_group_expression(group))
-                position += size
-                break
-        else:
-            form = _term_form(terms[position])
-            pieces.extend([form] if isinstance(form, str) else map(_render, form))
-            position += 1
-        used += 1
-    pieces = list(dict.fromkeys(pieces))
-    return " & ".join(pieces) if pieces else None
+__all__ += ["MAX_QUERY_TERMS", "Parsed", "parse"]

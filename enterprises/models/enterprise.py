@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Func, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -249,9 +250,32 @@ class Enterprise(BilingualName):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="enterprise_search_gin"),
+            # The name words, and the name, product and sector words, of the
+            # search document: the tiers of the relevance order
+            # (enterprises.search.ranking.FIELD_VECTORS).
+            GinIndex(
+                Func(
+                    F("search_vector"),
+                    Value("{a}"),
+                    function="ts_filter",
+                    output_field=SearchVectorField(),
+                ),
+                name="enterprise_search_name_gin",
+            ),
+            GinIndex(
+                Func(
+                    F("search_vector"),
+                    Value("{a,b}"),
+                    function="ts_filter",
+                    output_field=SearchVectorField(),
+                ),
+                name="enterprise_search_products_gin",
+            ),
             GinIndex(fields=["facets"], name="enterprise_facets_gin"),
             models.Index(fields=["published", "id"], name="enterprise_published_id"),
             models.Index(fields=["name"], name="enterprise_name"),
+            # Sorting a broad search by founding year walks it (search.query).
+            models.Index(fields=["founded_year", "id"], name="enterprise_founded_id"),
             # Exact and prefix name matches rank first (search, typeahead).
             models.Index(
                 OpClass("name", name="varchar_pattern_ops"),

@@ -24,7 +24,8 @@ from enterprises.health import (
     stale_before,
     stale_sql,
 )
-from enterprises.search.query import TABLE, Search, read_alias
+from enterprises.search.query import TABLE, Search
+from enterprises.search.sampling import read_alias
 
 EXPORTER_KEY = "ex:yes"
 HIGH_QUALITY_KEY = "de:high_quality"

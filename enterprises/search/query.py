@@ -11,9 +11,12 @@ turns into SQL against the ``search_vector`` and ``facets`` columns (both GIN):
 * facet counts come from one ``unnest(facets)`` aggregate per query, exact up to
   ``EXACT_LIMIT`` matches; above that, the total and the counts are estimated from a
   block sample of the table and labelled as estimates;
-* ranking: exact name, then name prefix, then text rank. For broad result sets
-  (more than ``EXACT_LIMIT``) ranking every match would cost too much: the exact and
-  prefix name matches are pinned first and the rest follow by id.
+* ranking (:mod:`enterprises.search.ranking`): exact name, then name prefix, then
+  active firms before inactive ones, name matches before product matches before the
+  rest, by rank; the same at any size of result;
+* filler words never restrict a result; when the other words match nothing
+  together, the most of them that match something are searched, and the result
+  names the words dropped (:attr:`Search.dropped`).
 """
 
 from __future__ import annotations
@@ -23,15 +26,12 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connections, router, transaction
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.textsearch.text import normalize
-from core.textsearch.text import query as build_tsquery
+from core.textsearch.text import Parsed, normalize, parse
 from enterprises.health import (
     INCOMPLETE_BELOW,
     completeness_sql,
@@ -45,16 +45,19 @@ from enterprises.permissions import (
     visible_enterprise_sql,
 )
 from enterprises.search.indexing import FACETS
-
-
-def read_alias() -> str:
-    """The database the search reads from: a replica in a safe request that may use
-    one (core/replicas.py), else the primary. Raw SQL does not pass the router."""
-    return router.db_for_read(Enterprise)
-
+from enterprises.search.ranking import DENSE_SHARE, RANKED_LIMIT, relevance_ids
+from enterprises.search.relaxing import relax, suggestions
+from enterprises.search.sampling import (
+    SAMPLE_ROWS,
+    capped_count,
+    estimate,
+    facet_counts,
+    index_only,
+    sample_percent,
+    sampled_facet_counts,
+)
 
 EXACT_LIMIT = 10_000
-SAMPLE_ROWS = 5_000
 # Above this planner estimate a search is taken as broad without counting; below
 # a tenth of EXACT_LIMIT it is counted exactly without a cap.
 BROAD_ESTIMATE = 5 * EXACT_LIMIT
@@ -66,7 +69,6 @@ SAMPLE_FIRST_ESTIMATE = 200
 WALK_LIMIT = 200
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
-PINNED_LIMIT = 50
 MAX_QUERY_CHARS = 200
 MAX_VALUES_PER_FACET = 20
 
@@ -87,11 +89,15 @@ SORTS = {
 SORT_ORDER = {
     "name": ["name", "id"],
     "-updated": ["-updated_at", "-id"],
-    "-founded": ["-founded_year", "id"],
+    "-founded": ["-founded_year", "-id"],
     "founded": ["founded_year", "id"],
 }
 
 TABLE = Enterprise._meta.db_table
+# Sorts whose order an index gives: browsing without a query walks it and stops
+# after a page. A text query does not: its matches may all lie at one end of the
+# order (兴城 泳装 by name: 兴城…), and the walk would read the whole table.
+WALKED_SORTS = ("name", "-updated", "-founded", "founded")
 
 
 @dataclass
@@ -106,6 +112,9 @@ class Search:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     errors: list[str] = field(default_factory=list)
+    # The words searched when not all of them could match (see run), and the others.
+    matched_words: tuple | None = None
+    dropped: list[str] = field(default_factory=list)
 
     # --- parsing ---------------------------------------------------------------
 
@@ -175,8 +184,21 @@ class Search:
         return self
 
     @cached_property
+    def parsed(self) -> Parsed:
+        return parse(self.q) if self.q else Parsed(())
+
+    @property
     def tsquery(self) -> str | None:
-        return build_tsquery(self.q) if self.q else None
+        return self.parsed.tsquery(self.matched_words) if self.q else None
+
+    @property
+    def matched_text(self) -> str:
+        """The words searched, when not all of them could match."""
+        return " ".join(w.text for w in self.matched_words or ())
+
+    @property
+    def rank_tsquery(self) -> str | None:
+        return self.parsed.rank_query() if self.q else None
 
     @cached_property
     def normalized_q(self) -> str:
@@ -194,18 +216,24 @@ class Search:
     # --- SQL -----------------------------------------------------------------
 
     def where(
-        self, user, *, table: str = TABLE, exclude_facet: str | None = None
+        self,
+        user,
+        *,
+        table: str = TABLE,
+        exclude_facet: str | None = None,
+        vector: str | None = None,
     ) -> tuple[str, list]:
         """The WHERE condition (SQL, params) for this search as seen by ``user``:
         of the entries the user may see, and without the filters the user may not
-        use."""
+        use. ``vector``: the tsvector expression the text must match (default the
+        whole search document)."""
         parts, params = visible_enterprise_sql(user, table)
         usable = usable_facets(user)
         health = usable_health_filters(user)
         if self.matches_nothing:
             parts.append("FALSE")
         elif self.tsquery:
-            parts.append(f"{table}.search_vector @@ %s::tsquery")
+            parts.append(f"{vector or table + '.search_vector'} @@ %s::tsquery")
             params.append(self.tsquery)
         required: list[str] = []
         for code, values in self.filters.items():
@@ -247,48 +275,10 @@ class Search:
         sql, params = self.where(user)
         return Enterprise.objects.extra(where=[sql], params=params)  # noqa: S610
 
-    def _tier_sql(self) -> tuple[str, list]:
-        nq = self.normalized_q
-        like = _like_prefix(nq)
-        return (
-            f"CASE WHEN {TABLE}.name = %s OR lower({TABLE}.name_en) = %s THEN 0 "
-            f"WHEN {TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s "
-            f"OR {TABLE}.short_name LIKE %s THEN 1 ELSE 2 END",
-            [nq, nq, like, like, like],
-        )
-
-    def ordered(self, user, *, broad: bool) -> QuerySet[Enterprise]:
-        queryset = self.queryset(user)
-        if self.sort != "relevance" or not self.tsquery:
-            return queryset.order_by(*SORT_ORDER.get(self.sort, ["-updated_at", "-id"]))
-        if broad:
-            return queryset.order_by("id")
-        tier_sql, tier_params = self._tier_sql()
-        return queryset.annotate(
-            tier=RawSQL(tier_sql, tier_params),
-            rank=RawSQL(
-                f"ts_rank_cd({TABLE}.search_vector, %s::tsquery)", [self.tsquery]
-            ),
-        ).order_by("tier", "-rank", "id")
-
-    def pinned(self, user) -> list[int]:
-        """Ids of exact and prefix name matches, for broad relevance-sorted results.
-
-        Two steps, so that the planner cannot pick a scan of every text match:
-        candidates by exact name and name prefix (btree indexes), then those the
-        search matches.
-        """
-        candidates = name_matches(self.q, user, PINNED_LIMIT * 20)
-        if not candidates:
-            return []
-        tier_sql, tier_params = self._tier_sql()
-        queryset = (
-            self.queryset(user)
-            .filter(id__in=candidates)
-            .annotate(tier=RawSQL(tier_sql, tier_params))
-            .order_by("tier", "name", "id")
-        )
-        return list(queryset.values_list("id", flat=True)[:PINNED_LIMIT])
+    def ordered(self, user) -> QuerySet[Enterprise]:
+        """Matching enterprises in a sort order other than relevance (or by id)."""
+        order = SORT_ORDER.get(self.sort, ["id"] if self.tsquery else None)
+        return self.queryset(user).order_by(*(order or ["-updated_at", "-id"]))
 
     # --- URL state -------------------------------------------------------------
 
@@ -323,42 +313,23 @@ class Search:
         return value in self.filters.get(code, [])
 
 
-def name_matches(text: str, user, limit: int) -> list[int]:
-    """Ids of visible enterprises named ``text`` exactly, then by prefix (btree
-    indexes only: fast enough to run on every keystroke)."""
-    nq = normalize(text) if text else ""
-    if not nq:
-        return []
-    parts, params = visible_enterprise_sql(user)
-    found: list[int] = []
-    for condition, values in (
-        (f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)", [nq, nq]),
-        (
-            f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)",
-            [_like_prefix(nq)] * 2,
-        ),
-    ):
-        more = Enterprise.objects.extra(  # noqa: S610
-            where=[*parts, condition], params=[*params, *values]
-        ).exclude(id__in=found)
-        found += list(more.values_list("id", flat=True)[: limit - len(found)])
-        if len(found) >= limit:
-            break
-    return found
-
-
 def first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
-    """The first ``limit`` matches by id, planned by how many there are: a
-    bitmap scan when they are few, a walk of the primary key when they are many
-    (the planner often guesses wrong between the two for text searches)."""
-    where_sql, params = search.where(user)
-    broad = estimate(where_sql, params) > BROAD_ESTIMATE
-    queryset = search.queryset(user).exclude(id__in=exclude).order_by("id")
-    alias = read_alias()
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        setting = "enable_bitmapscan" if broad else "enable_indexscan"
-        cursor.execute(f"SET LOCAL {setting} = off")
-        return list(queryset.select_related("city")[:limit])
+    """The first ``limit`` matches in relevance order, but those in ``exclude``."""
+    with index_only():
+        return _first_matches(search, user, limit, exclude=exclude)
+
+
+def _first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
+    ids = [
+        i for i in relevance_ids(search, user, limit + len(exclude)) if i not in exclude
+    ]
+    return _fetch(ids[:limit])
+
+
+def _fetch(ids: list[int]) -> list[Enterprise]:
+    found = Enterprise.objects.filter(id__in=ids).select_related("region", "city")
+    by_id = {e.id: e for e in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _positive_int(raw, default: int, maximum: int) -> int:
@@ -367,10 +338,6 @@ def _positive_int(raw, default: int, maximum: int) -> int:
     except (TypeError, ValueError):
         return default
     return min(max(value, 1), maximum)
-
-
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 # --- Executing a search -------------------------------------------------------------
@@ -390,6 +357,13 @@ class Result:
     estimated: bool
     rows: list[Enterprise]
     facets: dict[str, list[FacetValue]]
+    # Queries near one that found nothing, that do find something.
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> list[str]:
+        """Words of the query left out because not all of them could match."""
+        return self.search.dropped
 
     @property
     def num_pages(self) -> int:
@@ -404,174 +378,60 @@ class Result:
         return self.search.page > 1
 
 
-def capped_count(
-    where_sql: str, params: list, cap: int = EXACT_LIMIT, *, use_index: bool = False
-) -> int:
-    """Count matches, stopping after ``cap + 1``.
-
-    With ``use_index``, the text index is used even where the planner would scan
-    the table: a scan must read every row's (large) search document until it has
-    ``cap`` matches, the index knows them at once.
-    """
-    alias = read_alias()
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        if use_index:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {where_sql} "  # noqa: S608
-            f"LIMIT {int(cap) + 1}) AS capped",
-            params,
-        )
-        return cursor.fetchone()[0]
-
-
-def _sample_percent() -> float:
-    with connections[read_alias()].cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE]
-        )
-        row = cursor.fetchone()
-    total = max(float(row[0]) if row else 0.0, 1.0)
-    return min(100.0, max(0.01, 100.0 * SAMPLE_ROWS / total))
-
-
-def facet_counts(
-    where_sql: str, params: list, *, sample_percent: float | None = None
-) -> tuple[dict[str, int], int]:
-    """Counts per facet key (and the number of matching rows) for a condition.
-
-    With ``sample_percent``, counted over a repeatable block sample and scaled up.
-    """
-    source = TABLE
-    if sample_percent is not None and sample_percent < 100:
-        source = f"{TABLE} TABLESAMPLE SYSTEM ({sample_percent:.4f}) REPEATABLE (7)"
-    sql = (
-        f"WITH matched AS (SELECT facets FROM {source} WHERE {where_sql}) "  # noqa: S608
-        "SELECT key, count(*) FROM matched, unnest(matched.facets) AS key GROUP BY key "
-        "UNION ALL SELECT NULL, count(*) FROM matched"
-    )
-    with connections[read_alias()].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    scale = 100.0 / sample_percent if sample_percent and sample_percent < 100 else 1.0
-    counts: dict[str, int] = {}
-    total = 0
-    for key, count in rows:
-        if key is None:
-            total = round(count * scale)
-        else:
-            counts[key] = round(count * scale)
-    return counts, total
-
-
-def estimate(where_sql: str, params: list) -> int:
-    """The planner's estimate of the number of matches (no rows are read)."""
-    with connections[read_alias()].cursor() as cursor:
-        cursor.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE {where_sql}",  # noqa: S608
-            params,
-        )
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        import json
-
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-def sampled_facet_counts(
-    search: Search, user, *, with_facets: bool
-) -> tuple[dict[str, int], int]:
-    """Estimated facet counts and total from one pass over a block sample.
-
-    A facet with selected values is counted without its own filter (so the
-    alternatives show), all in the same pass: each facet filter becomes a column
-    of the sample and the counts are FILTERed by the others.
-    """
-    common_sql, common_params = search.where(user, exclude_facet="*")
-    groups = [(code, *search.facet_condition(code)) for code in search.filters]
-    percent = _sample_percent()
-    columns = "".join(f", {cond} AS g{i}" for i, (_c, cond, _p) in enumerate(groups))
-    column_params = [p for _c, _cond, ps in groups for p in ps]
-
-    def all_but(skip: int | None) -> str:
-        conds = [f"g{i}" for i in range(len(groups)) if i != skip]
-        return " AND ".join(conds) or "TRUE"
-
-    selects = ", ".join(
-        [f"count(*) FILTER (WHERE {all_but(None)})"]
-        + [f"count(*) FILTER (WHERE {all_but(i)})" for i in range(len(groups))]
-    )
-    sql = (
-        f"WITH s AS (SELECT facets{columns} FROM {TABLE} "  # noqa: S608
-        f"TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (7) WHERE {common_sql}) "
-        f"SELECT NULL, {selects} FROM s"
-    )
-    if with_facets:
-        sql += (
-            f" UNION ALL SELECT key, {selects} FROM s, unnest(s.facets) AS key "
-            "GROUP BY key"
-        )
-    with connections[read_alias()].cursor() as cursor:
-        cursor.execute(sql, column_params + common_params)
-        rows = cursor.fetchall()
-    scale = 100.0 / percent if percent < 100 else 1.0
-    index = {code: i for i, (code, _c, _p) in enumerate(groups)}
-    counts: dict[str, int] = {}
-    total = 0
-    for key, everything, *without in rows:
-        if key is None:
-            total = round(everything * scale)
-            continue
-        code = key.partition(":")[0]
-        count = without[index[code]] if code in index else everything
-        if count:
-            counts[key] = round(count * scale)
-    return counts, total
-
-
-def run(search: Search, user, *, with_facets: bool = True) -> Result:
-    """Execute a search: the page of rows, the total and the facet counts (of the
-    facets ``user`` may use)."""
-    search.for_user(user)
+def _counted(search: Search, user, with_facets: bool) -> tuple[int, bool, dict]:
+    """(total, whether broad and estimated, facet counts) of a search."""
     where_sql, params = search.where(user)
     planned = estimate(where_sql, params)
     sampled = None
     if planned > BROAD_ESTIMATE:
         broad = True
     else:
-        if planned >= SAMPLE_FIRST_ESTIMATE:
+        # (on a table small enough to be counted, a sample is no shortcut)
+        if planned >= SAMPLE_FIRST_ESTIMATE and sample_percent() < 10:
             sampled = sampled_facet_counts(search, user, with_facets=with_facets)
         if sampled and sampled[1] >= 1.5 * EXACT_LIMIT:
             broad = True
         else:
-            exact_total = capped_count(
-                where_sql, params, use_index=bool(search.tsquery)
-            )
+            exact_total = capped_count(where_sql, params, EXACT_LIMIT)
             broad = exact_total > EXACT_LIMIT
     counts: dict[str, int] = {}
     if broad:
         counts, sampled_total = sampled or sampled_facet_counts(
             search, user, with_facets=with_facets
         )
-        total = max(sampled_total, EXACT_LIMIT + 1)
-    else:
-        total = exact_total
-        if with_facets:
-            counts, _t = facet_counts(where_sql, params)
-            # A facet with a selected value counts its alternatives without its
-            # own filter, so another value can be added to the selection.
-            for code in search.filters:
-                sql, p = search.where(user, exclude_facet=code)
-                own, _t = facet_counts(sql, p)
-                for key in list(counts):
-                    if key.startswith(code + ":"):
-                        del counts[key]
-                counts.update(
-                    {k: v for k, v in own.items() if k.startswith(code + ":")}
-                )
+        return max(sampled_total, EXACT_LIMIT + 1), True, counts
+    if with_facets and exact_total:
+        counts, _t = facet_counts(where_sql, params)
+        # A facet with a selected value counts its alternatives without its
+        # own filter, so another value can be added to the selection.
+        for code in search.filters:
+            sql, p = search.where(user, exclude_facet=code)
+            own, _t = facet_counts(sql, p)
+            for key in list(counts):
+                if key.startswith(code + ":"):
+                    del counts[key]
+            counts.update({k: v for k, v in own.items() if k.startswith(code + ":")})
+    return exact_total, False, counts
 
-    rows = _page_rows(search, user, broad=broad, total=total)
+
+def run(search: Search, user, *, with_facets: bool = True) -> Result:
+    """Execute a search: the page of rows, the total and the facet counts (of the
+    facets ``user`` may use). Every statement uses the indexes (no sequential scan
+    of the table and its search documents)."""
+    with index_only():
+        return _run(search, user, with_facets=with_facets)
+
+
+def _run(search: Search, user, *, with_facets: bool) -> Result:
+    search.for_user(user)
+    total, broad, counts = _counted(search, user, with_facets)
+    near: list[str] = []
+    if not total and search.tsquery and not search.dropped:
+        if len(search.parsed.required) > 1 and relax(search, user):
+            total, broad, counts = _counted(search, user, with_facets)
+        else:
+            near = suggestions(search, user)
+    rows = _page_rows(search, user, broad=broad, total=total) if total else []
     usable = usable_facets(user)
     facets: dict[str, list[FacetValue]] = {}
     for key, count in counts.items():
@@ -588,37 +448,29 @@ def run(search: Search, user, *, with_facets: bool = True) -> Result:
                 facets.setdefault(code, []).append(FacetValue(value, 0, True))
     for values in facets.values():
         values.sort(key=lambda f: (-f.count, f.value))
-    return Result(search, total, broad, rows, facets if with_facets else {})
+    return Result(search, total, broad, rows, facets if with_facets else {}, near)
 
 
 def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterprise]:
     size = search.page_size
     offset = (min(search.page, max(1, -(-total // size))) - 1) * size
-    base = search.ordered(user, broad=broad).select_related("region", "city")
-    if not broad:
-        return list(base[offset : offset + size])
-    head: list[Enterprise] = []
-    if search.sort == "relevance" and search.tsquery:
-        # Exact and prefix name matches first, then the rest by id.
-        pinned = search.pinned(user)
-        if pinned:
-            base = base.exclude(id__in=pinned)
-        ids = pinned[offset : offset + size]
-        if ids:
-            found = Enterprise.objects.filter(id__in=ids).select_related(
-                "region", "city"
-            )
-            head = sorted(found, key=lambda e: ids.index(e.id))
-        offset = max(0, offset - len(pinned))
-        size -= len(head)
-        if not size:
-            return head
-    if offset + size > WALK_LIMIT:
-        return head + list(base[offset : offset + size])
+    if search.sort == "relevance" and search.tsquery and offset + size <= RANKED_LIMIT:
+        dense = broad and total * sample_percent() / 100 >= DENSE_SHARE * SAMPLE_ROWS
+        ids = relevance_ids(
+            search, user, offset + size, total=None if broad else total, dense=dense
+        )
+        return _fetch(ids[offset : offset + size])
+    base = search.ordered(user).select_related("region", "city")
+    walk = (
+        broad
+        and not search.tsquery
+        and search.sort in WALKED_SORTS
+        and offset + size <= WALK_LIMIT
+    )
     # Thousands of rows match: for the first pages, walking an index in the sort
     # order and stopping after a page beats collecting every match (a bitmap scan)
-    # and sorting it, which the planner picks when it underestimates the matches.
-    alias = read_alias()
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        return head + list(base[offset : offset + size])
+    # and sorting it. Otherwise a bitmap scan of the indexes, never of the table.
+    # A text query's matches come from its index (a bitmap), then are sorted.
+    off = ["bitmapscan"] if walk else ["indexscan"] if search.tsquery else []
+    with index_only(*off):
+        return list(base[offset : offset + size])

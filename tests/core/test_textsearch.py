@@ -266,7 +266,9 @@ def test_document_of_quotes_and_backslashes_parses():
 
 def test_query_cjk_shapes():
     assert query("大杨") == "'大杨'"
-    assert query("柞蚕丝绸") == "'柞蚕' & '蚕丝' & '丝绸'"
+    # A run is segmented into words, each matched by its bigrams (with synonyms)
+    assert query("柞蚕丝绸") == query("柞蚕 丝绸")
+    assert query("柞蚕茧") == "'柞蚕' & '蚕茧'"
     assert query("杨") == "'杨':*"
 
 
@@ -433,3 +435,24 @@ def test_is_uscc():
     assert not is_uscc(USCC[:-1])
     assert not is_uscc("91210200MA0QXY812I")  # I is not used
     assert not is_uscc("dayang")
+
+
+def test_query_segments_runs_typed_without_a_space():
+    # place + product typed as one word: the words of each, not the bigram across
+    assert query("西柳棉服") == query("西柳 棉服")
+    assert query("兴城泳装") == query("兴城 泳装")
+    assert "'城泳'" not in (query("兴城泳装") or "")
+    # a one-character word joins its neighbour: 大/杨家/纺
+    assert query("大杨家纺").startswith("'大杨' & '杨家'")
+
+
+def test_filler_words_only_rank():
+    from core.textsearch.text import parse
+
+    parsed = parse("泳装厂")
+    assert [w.text for w in parsed.words] == ["泳装", "厂"]
+    assert [w.text for w in parsed.required] == ["泳装"]
+    assert query("泳装厂") == query("泳装") == query("swimwear export")
+    assert "'厂'" in (parsed.rank_query() or "")
+    # a query of filler words only still searches for them
+    assert query("公司") == "'公司'"

@@ -1,0 +1,86 @@
+"""The plans of the statements a search runs (for the plan test and the bench).
+
+``capture()`` explains every SELECT on the enterprise table as it runs, on the same
+connection and in the same transaction (so with the same planner settings), just
+before running it; with ``analyze``, timing it too (the statement then runs twice).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from enterprises.search.sampling import TABLE
+
+
+@dataclass
+class Plan:
+    sql: str
+    plan: dict
+    ms: float = 0.0
+
+    @property
+    def node_types(self) -> list[tuple[str, str]]:
+        """(node type, relation) of every node of the plan."""
+        out: list[tuple[str, str]] = []
+
+        def walk(node: dict) -> None:
+            out.append((node.get("Node Type", ""), node.get("Relation Name", "")))
+            for child in node.get("Plans", ()):
+                walk(child)
+
+        walk(self.plan["Plan"])
+        return out
+
+    @property
+    def scans_table(self) -> bool:
+        """Whether the enterprise table is read by a sequential scan."""
+        return ("Seq Scan", TABLE) in self.node_types
+
+    def text(self) -> str:
+        def walk(node: dict, depth: int) -> list[str]:
+            line = "  " * depth + node.get("Node Type", "")
+            if node.get("Relation Name"):
+                line += f" on {node['Relation Name']}"
+            if node.get("Index Name"):
+                line += f" using {node['Index Name']}"
+            if "Actual Total Time" in node:
+                line += (
+                    f" (rows={node.get('Actual Rows')} "
+                    f"time={node['Actual Total Time']:.1f} ms)"
+                )
+            lines = [line]
+            for child in node.get("Plans", ()):
+                lines += walk(child, depth + 1)
+            return lines
+
+        return "\n".join(walk(self.plan["Plan"], 0))
+
+
+@dataclass
+class Captured:
+    plans: list[Plan] = field(default_factory=list)
+
+
+@contextmanager
+def capture(*, analyze: bool = False):
+    captured = Captured()
+    options = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
+
+    def explain(execute, sql, params, many, context):
+        text = sql.lstrip()
+        if not many and text.upper().startswith(("SELECT", "WITH")) and TABLE in sql:
+            raw = context["cursor"].cursor
+            raw.execute(f"EXPLAIN ({options}) {sql}", params)
+            found = raw.fetchone()[0]
+            found = json.loads(found) if isinstance(found, str) else found
+            captured.plans.append(
+                Plan(sql, found[0], float(found[0].get("Execution Time", 0.0)))
+            )
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        yield captured

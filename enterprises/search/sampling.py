@@ -1,0 +1,174 @@
+"""Counting a search: capped exact counts, planner estimates and block samples.
+
+SQL here is assembled from constant fragments only; every value is a bound parameter.
+Every statement runs with sequential scans off (:func:`index_only`): a scan of the
+table reads every row's large search document.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from django.db import connections, router, transaction
+
+from enterprises.models import Enterprise
+
+if TYPE_CHECKING:
+    from enterprises.search.query import Search
+
+SAMPLE_ROWS = 5_000
+TABLE = Enterprise._meta.db_table
+
+
+def read_alias() -> str:
+    """The database the search reads from: a replica in a safe request that may use
+    one (core/replicas.py), else the primary. Raw SQL does not pass the router."""
+    return router.db_for_read(Enterprise)
+
+
+@contextmanager
+def index_only(*settings: str):
+    """A transaction in which the planner may not scan the table sequentially (nor
+    use the other plan kinds named, e.g. ``"indexscan"``), and its cursor. Nested
+    in another, it adds its settings for its own statements (no savepoint)."""
+    alias = read_alias()
+    connection = connections[alias]
+    outer = getattr(connection, "_index_only", None)
+    off = ["seqscan", *settings] if outer is None else list(settings)
+    # Outside a transaction the settings end with this one; inside, they are reset.
+    reset = outer is not None or connection.in_atomic_block
+    with (
+        transaction.atomic(using=alias, savepoint=False),
+        connection.cursor() as cursor,
+    ):
+        if off:
+            cursor.execute(_settings(off, "off"))
+        connection._index_only = True  # type: ignore[attr-defined]
+        try:
+            yield cursor
+            if off and reset:
+                cursor.execute(_settings(off, "DEFAULT"))
+        finally:
+            connection._index_only = outer  # type: ignore[attr-defined]
+
+
+def _settings(names: list[str], value: str) -> str:
+    return "; ".join(f"SET LOCAL enable_{name} TO {value}" for name in names)
+
+
+def capped_count(where_sql: str, params: list, cap: int) -> int:
+    """Count matches, stopping after ``cap + 1``, through the indexes: a scan must
+    read every row's (large) search document until it has ``cap`` matches, the
+    index knows them at once."""
+    with index_only() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {where_sql} "  # noqa: S608
+            f"LIMIT {int(cap) + 1}) AS capped",
+            params,
+        )
+        return cursor.fetchone()[0]
+
+
+def sample_percent() -> float:
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE]
+        )
+        row = cursor.fetchone()
+    total = max(float(row[0]) if row else 0.0, 1.0)
+    return min(100.0, max(0.01, 100.0 * SAMPLE_ROWS / total))
+
+
+def facet_counts(
+    where_sql: str, params: list, *, sample_percent: float | None = None
+) -> tuple[dict[str, int], int]:
+    """Counts per facet key (and the number of matching rows) for a condition.
+
+    With ``sample_percent``, counted over a repeatable block sample and scaled up.
+    """
+    source = TABLE
+    if sample_percent is not None and sample_percent < 100:
+        source = f"{TABLE} TABLESAMPLE SYSTEM ({sample_percent:.4f}) REPEATABLE (7)"
+    sql = (
+        f"WITH matched AS (SELECT facets FROM {source} WHERE {where_sql}) "  # noqa: S608
+        "SELECT key, count(*) FROM matched, unnest(matched.facets) AS key GROUP BY key "
+        "UNION ALL SELECT NULL, count(*) FROM matched"
+    )
+    with index_only() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    scale = 100.0 / sample_percent if sample_percent and sample_percent < 100 else 1.0
+    counts: dict[str, int] = {}
+    total = 0
+    for key, count in rows:
+        if key is None:
+            total = round(count * scale)
+        else:
+            counts[key] = round(count * scale)
+    return counts, total
+
+
+def estimate(where_sql: str, params: list) -> int:
+    """The planner's estimate of the number of matches (no rows are read)."""
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE {where_sql}",  # noqa: S608
+            params,
+        )
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def sampled_facet_counts(
+    search: Search, user, *, with_facets: bool
+) -> tuple[dict[str, int], int]:
+    """Estimated facet counts and total from one pass over a block sample.
+
+    A facet with selected values is counted without its own filter (so the
+    alternatives show), all in the same pass: each facet filter becomes a column
+    of the sample and the counts are FILTERed by the others.
+    """
+    common_sql, common_params = search.where(user, exclude_facet="*")
+    groups = [(code, *search.facet_condition(code)) for code in search.filters]
+    percent = sample_percent()
+    columns = "".join(f", {cond} AS g{i}" for i, (_c, cond, _p) in enumerate(groups))
+    column_params = [p for _c, _cond, ps in groups for p in ps]
+
+    def all_but(skip: int | None) -> str:
+        conds = [f"g{i}" for i in range(len(groups)) if i != skip]
+        return " AND ".join(conds) or "TRUE"
+
+    selects = ", ".join(
+        [f"count(*) FILTER (WHERE {all_but(None)})"]
+        + [f"count(*) FILTER (WHERE {all_but(i)})" for i in range(len(groups))]
+    )
+    sql = (
+        f"WITH s AS (SELECT facets{columns} FROM {TABLE} "  # noqa: S608
+        f"TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (7) WHERE {common_sql}) "
+        f"SELECT NULL, {selects} FROM s"
+    )
+    if with_facets:
+        sql += (
+            f" UNION ALL SELECT key, {selects} FROM s, unnest(s.facets) AS key "
+            "GROUP BY key"
+        )
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(sql, column_params + common_params)
+        rows = cursor.fetchall()
+    scale = 100.0 / percent if percent < 100 else 1.0
+    index = {code: i for i, (code, _c, _p) in enumerate(groups)}
+    counts: dict[str, int] = {}
+    total = 0
+    for key, everything, *without in rows:
+        if key is None:
+            total = round(everything * scale)
+            continue
+        code = key.partition(":")[0]
+        count = without[index[code]] if code in index else everything
+        if count:
+            counts[key] = round(count * scale)
+    return counts, total
