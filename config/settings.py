@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "programmes",
     "moderation",
     "imports",
+    "surveys",
     "dashboard",
     "demo",
 ]

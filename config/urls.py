@@ -33,6 +33,7 @@ urlpatterns = [
     path("markets/", include("markets.urls")),
     path("", include("programmes.urls")),
     path("imports/", include("imports.urls")),
+    path("", include("surveys.urls")),
 ]
 
 if settings.DEBUG:
