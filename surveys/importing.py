@@ -26,6 +26,7 @@ from imports.plan import Options, RowPlan
 from surveys.figures import FIGURES, MARKETS
 from surveys.models import EnterpriseFigures
 from surveys.rules import check_values, plausibility_flags
+from surveys.services import split_json
 
 SURVEY_COLUMNS = [
     Column("year", "年份", "Year", required=True),
@@ -76,8 +77,12 @@ def _values(data: dict[str, Any]) -> dict[str, Any]:
     """The figures of a cleaned row, as stored."""
     out = {name: data.get(name) for name in VALUE_NAMES}
     out["products"] = out["products"] or ""
-    out["export_split"] = {k: str(v) for k, v in data.get("export_split", {}).items()}
+    out["export_split"] = split_json(data.get("export_split", {}))
     return out
+
+
+def _tenth(value: Any) -> str:
+    return str(Decimal(str(value)).quantize(Decimal("0.1")))
 
 
 def _columns_of(values: dict[str, Any]) -> dict[str, Any]:
@@ -86,10 +91,10 @@ def _columns_of(values: dict[str, Any]) -> dict[str, Any]:
     split = values.get("export_split") or {}
     for m in MARKETS:
         value = split.get(m.code)
-        out[f"export_{m.code}"] = None if value is None else str(Decimal(str(value)))
-    for name in VALUE_NAMES:
-        if isinstance(out[name], str) and name != "products":
-            out[name] = str(Decimal(out[name]))
+        out[f"export_{m.code}"] = None if value is None else _tenth(value)
+    for name in ("revenue", "output", "exports"):
+        if out[name] is not None:
+            out[name] = _tenth(out[name])
     if out["products"] is None:
         out["products"] = ""
     return out

@@ -6,6 +6,7 @@ replaces."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -58,8 +59,13 @@ def last_year_values(enterprise_id: int, year: int) -> dict | None:
     return previous.values() if previous else None
 
 
-def _jsonable_split(split: dict) -> dict:
-    return {k: str(v) for k, v in (split or {}).items() if v not in (None, "")}
+def split_json(split: dict) -> dict:
+    """The export split as stored: market -> amount as text, to 0.1."""
+    return {
+        k: str(Decimal(str(v)).quantize(Decimal("0.1")))
+        for k, v in (split or {}).items()
+        if v not in (None, "")
+    }
 
 
 @transaction.atomic
@@ -86,7 +92,7 @@ def submission_save(
     for name in VALUE_FIELDS:
         value = values.get(name)
         if name == "export_split":
-            value = _jsonable_split(value or {})
+            value = split_json(value or {})
         elif name == "products":
             value = value or ""
         setattr(submission, name, value)
@@ -144,7 +150,7 @@ def figures_record(
     for name in VALUE_FIELDS:
         value = values.get(name)
         if name == "export_split":
-            value = _jsonable_split(value or {})
+            value = split_json(value or {})
         elif name == "products":
             value = value or ""
         setattr(figures, name, value)
