@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DJANGO_DEBUG=1
 # Packages and modules the type checker covers (make lint).
-TYPED := core accounts enterprises/permissions.py enterprises/fields.py enterprises/services.py moderation/services
+TYPED := core accounts enterprises/permissions.py enterprises/fields.py enterprises/services.py moderation/services surveys/permissions.py surveys/services.py surveys/statistics.py surveys/rules.py
 
 .PHONY: run test lint mypy format check-migrations messages bench bench-reset reset-db db-stop clean venv
 

@@ -20,7 +20,6 @@ from imports.plan import max_bytes
 from imports.undo import import_job_request_undo
 
 
-
 def _staff(request: HttpRequest) -> None:
     """Staff pages: other signed-in users get a 404, like any forbidden object."""
     if not is_staff_member(request.user):

@@ -66,4 +66,6 @@ class StatisticViewSet(viewsets.ViewSet):
             kinds = [params["area_kind"]]
         rows = statistic_rows(request.user, years=years, kinds=kinds, areas=areas)
         rows = [r for r in rows if r.area_kind != "sector"]
-        return Response(StatisticSerializer([r.as_dict() for r in rows], many=True).data)
+        return Response(
+            StatisticSerializer([r.as_dict() for r in rows], many=True).data
+        )

@@ -34,7 +34,10 @@ SURVEY_COLUMNS = [
     Column("uscc", "统一社会信用代码", "USCC"),
     Column("name", "企业名称", "Name"),
     *[Column(f.name, f.zh, f.en) for f in FIGURES],
-    *[Column(f"export_{m.code}", f"出口额（{m.zh}）", f"Exports: {m.en}") for m in MARKETS],
+    *[
+        Column(f"export_{m.code}", f"出口额（{m.zh}）", f"Exports: {m.en}")
+        for m in MARKETS
+    ],
 ]  # fmt: skip
 VALUE_NAMES = [f.name for f in FIGURES]
 MARKET_FIELDS = [f"export_{m.code}" for m in MARKETS]
@@ -45,6 +48,7 @@ class SurveyRowForm(RowForm):
     id = forms.IntegerField(required=False, min_value=1)
     uscc = forms.CharField(required=False, max_length=30)
     name = forms.CharField(required=False, max_length=200)
+
     class Meta:
         model = EnterpriseFigures
         fields = VALUE_NAMES
@@ -134,7 +138,8 @@ class SurveyPlanner:
                     found[plan.row] = (values["id"], by_id[values["id"]])
                 else:
                     plan.errors.append(
-                        _("There is no enterprise with ID %(id)s.") % {"id": values["id"]}
+                        _("There is no enterprise with ID %(id)s.")
+                        % {"id": values["id"]}
                     )
             elif code in by_uscc:
                 found[plan.row] = by_uscc[code]

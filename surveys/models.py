@@ -15,13 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise
 from surveys.figures import DEFAULT_OPTIONAL, MARKET_CODES, figure_choices
 
-MONEY = {
-    "max_digits": 14,
-    "decimal_places": 1,
-    "null": True,
-    "blank": True,
-    "validators": [MinValueValidator(Decimal(0))],
-}
+def _money(label: object) -> models.DecimalField:
+    """An amount in 10,000 yuan, to 0.1."""
+    return models.DecimalField(
+        label,  # type: ignore[arg-type]
+        max_digits=14,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
 
 
 def _default_optional() -> list[str]:
@@ -85,12 +88,12 @@ class Survey(models.Model):
 class FigureValues(models.Model):
     """The figures asked (see `surveys.figures`); money in 10,000 yuan."""
 
-    revenue = models.DecimalField(_("operating revenue"), **MONEY)
-    output = models.DecimalField(_("output value"), **MONEY)
+    revenue = _money(_("operating revenue"))
+    output = _money(_("output value"))
     employees = models.PositiveIntegerField(
         _("employees"), null=True, blank=True, validators=[MaxValueValidator(10**7)]
     )
-    exports = models.DecimalField(_("export value"), **MONEY)
+    exports = _money(_("export value"))
     export_split = models.JSONField(
         _("export value by market"), default=dict, blank=True
     )

@@ -101,8 +101,7 @@ def submission_save(
         missing = [
             str(BY_NAME[name].label)
             for name in FIGURE_NAMES
-            if not survey.is_optional(name)
-            and getattr(submission, name) in (None, "")
+            if not survey.is_optional(name) and getattr(submission, name) in (None, "")
         ]
         if missing:
             raise ValidationError(

@@ -29,7 +29,7 @@ _SUMS = (
 )
 
 
-def _sql() -> list[str]:
+def _sql() -> list[str]:  # table names from model metadata, no input
     figures = EnterpriseFigures._meta.db_table
     enterprise = Enterprise._meta.db_table
     through = Enterprise.clusters.through._meta.db_table
@@ -42,20 +42,20 @@ def _sql() -> list[str]:
     where = "WHERE f.current"
     join = f'JOIN "{enterprise}" e ON e.id = f.enterprise_id'
     return [
-        f"{into} SELECT f.year, 'province', '{PROVINCE}', {_SUMS}, '', 0, now() "
+        f"{into} SELECT f.year, 'province', '{PROVINCE}', {_SUMS}, '', 0, now() "  # noqa: S608
         f'FROM "{figures}" f {where} GROUP BY f.year',
-        f"{into} SELECT f.year, 'city', e.city_id, {_SUMS}, '', 0, now() "
+        f"{into} SELECT f.year, 'city', e.city_id, {_SUMS}, '', 0, now() "  # noqa: S608
         f'FROM "{figures}" f {join} {where} GROUP BY f.year, e.city_id',
-        f"{into} SELECT f.year, 'county', e.region_id, {_SUMS}, '', 0, now() "
+        f"{into} SELECT f.year, 'county', e.region_id, {_SUMS}, '', 0, now() "  # noqa: S608
         f'FROM "{figures}" f {join} {where} GROUP BY f.year, e.region_id',
-        f"{into} SELECT f.year, 'cluster', c.slug, {_SUMS}, "
+        f"{into} SELECT f.year, 'cluster', c.slug, {_SUMS}, "  # noqa: S608
         "coalesce(c.sectors->>0, ''), coalesce(sum(f.employees) FILTER "
         "(WHERE (c.sectors->>0) = ANY(e.sectors)), 0), now() "
         f'FROM "{figures}" f {join} '
         f'JOIN "{through}" ec ON ec.enterprise_id = f.enterprise_id '
         f'JOIN "{cluster}" c ON c.id = ec.cluster_id {where} '
         "GROUP BY f.year, c.slug, c.sectors",
-        f"{into} SELECT f.year, 'sector', s.sector, {_SUMS}, '', 0, now() "
+        f"{into} SELECT f.year, 'sector', s.sector, {_SUMS}, '', 0, now() "  # noqa: S608
         f'FROM "{figures}" f {join} CROSS JOIN LATERAL unnest(e.sectors) '
         f"AS s(sector) {where} GROUP BY f.year, s.sector",
     ]
@@ -127,7 +127,8 @@ class Labels:
     def __init__(self) -> None:
         self.regions = region_names()
         self.clusters = {
-            c.slug: c.display_name for c in Cluster.objects.only("slug", "name", "name_en")
+            c.slug: c.display_name
+            for c in Cluster.objects.only("slug", "name", "name_en")
         }
         self.sectors = dict(Sector.choices)
 
@@ -165,9 +166,7 @@ def statistic_rows(
         return []
     needed = set(wanted) | {y - 1 for y in wanted}
     stored = list(
-        Statistic.objects.filter(year__in=needed).order_by(
-            "year", "area_kind", "area"
-        )
+        Statistic.objects.filter(year__in=needed).order_by("year", "area_kind", "area")
     )
     labels = labels or Labels()
     by_key = {(s.year, s.area_kind, s.area): s for s in stored}

@@ -63,7 +63,9 @@ def _bar(name: str, title: str, rows: list[StatRow], figure: str, csv_url: str):
             "title": title,
             "kind": "bar",
             "labels": [r.label for r in shown],
-            "series": [{"name": "", "values": [_num(getattr(r, figure)) for r in shown]}],
+            "series": [
+                {"name": "", "values": [_num(getattr(r, figure)) for r in shown]}
+            ],
             "urls": [r.url for r in shown],
         },
     }
@@ -115,7 +117,9 @@ def statistics_index(request: HttpRequest) -> HttpResponse:
         rows = statistic_rows(request.user, years=[year], labels=labels)
         series = statistic_rows(request.user, kinds=["province"], labels=labels)
         province = next((r for r in rows if r.area_kind == "province"), None)
-        tables = {k: _ranked([r for r in rows if r.area_kind == k], figure) for k in KINDS}
+        tables = {
+            k: _ranked([r for r in rows if r.area_kind == k], figure) for k in KINDS
+        }
         base = f"?year={year}&figure={figure}"
         context.update(
             province=province,
@@ -230,17 +234,19 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
     rows = statistic_rows(request.user, years=[year], labels=labels)
     province = next((r for r in rows if r.area_kind == "province"), None)
     clusters = _ranked([r for r in rows if r.area_kind == "cluster"], "revenue")
-    series = {
-        r.area: [s for s in statistic_rows(request.user, kinds=["cluster"], areas=[r.area], labels=labels)]
-        for r in clusters
-    }  # fmt: skip
+    every_year = statistic_rows(request.user, kinds=["cluster"], labels=labels)
+    series: dict[str, list[StatRow]] = {}
+    for s in every_year:
+        series.setdefault(s.area, []).append(s)
     return render(
         request,
         "surveys/report.html",
         {
             "year": year,
             "province": province,
-            "clusters": [(r, sorted(series[r.area], key=lambda s: s.year)) for r in clusters],
+            "clusters": [
+                (r, sorted(series[r.area], key=lambda s: s.year)) for r in clusters
+            ],
             "cities": _ranked([r for r in rows if r.area_kind == "city"], "revenue"),
             "min_enterprises": MIN_ENTERPRISES,
             "methodology": methodology(year),

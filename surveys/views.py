@@ -172,9 +172,7 @@ def _compare_rows(values, current, survey):
     from surveys.figures import FIGURES, MARKETS
 
     before = current.values() if current else {}
-    rows = [
-        (f.label, f.unit, values.get(f.name), before.get(f.name)) for f in FIGURES
-    ]
+    rows = [(f.label, f.unit, values.get(f.name), before.get(f.name)) for f in FIGURES]
     split, old_split = values.get("export_split", {}), before.get("export_split", {})
     rows += [
         (m.label, "", split.get(m.code), old_split.get(m.code) if before else None)
@@ -215,7 +213,9 @@ def survey_fill(request: HttpRequest, year: int, enterprise_id: int) -> HttpResp
                 if submit
                 else _("Your draft was saved."),
             )
-            return redirect("surveys:survey-fill", year=survey.year, enterprise_id=enterprise.pk)
+            return redirect(
+                "surveys:survey-fill", year=survey.year, enterprise_id=enterprise.pk
+            )
     return render(
         request,
         "surveys/survey_fill.html",

@@ -13,7 +13,7 @@ def my_surveys(user: Any) -> list[dict]:
     """The open surveys and, for each of the user's enterprises, its answer."""
     if not getattr(user, "is_authenticated", False):
         return []
-    surveys = [s for s in Survey.objects.filter(status=Survey.Status.OPEN)]
+    surveys = list(Survey.objects.filter(status=Survey.Status.OPEN))
     if not surveys:
         return []
     enterprises = list(

@@ -13,7 +13,7 @@ from surveys.importing import SURVEY_COLUMNS
 from surveys.models import EnterpriseFigures
 from surveys.services import figures_record
 from tests.factories import EnterpriseFactory
-from tests.imports.helpers import csv_bytes, xlsx_bytes, uscc
+from tests.imports.helpers import csv_bytes, uscc, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,9 @@ def test_dry_run_apply_and_undo(client, staff, django_capture_on_commit_callback
     assert new.export_split == {"jp": "200.0", "us": "100.0"}
     old.refresh_from_db()
     assert not old.current  # replaced, kept
-    assert EnterpriseFigures.objects.get(enterprise=by_code, current=True).employees == 45
+    assert (
+        EnterpriseFigures.objects.get(enterprise=by_code, current=True).employees == 45
+    )
 
     import_job_request_undo(actor=staff, job=job)
     with django_capture_on_commit_callbacks(execute=True):

@@ -54,9 +54,7 @@ def data():
 
 
 def _row(rows, kind, area, year=2025):
-    return next(
-        r for r in rows if (r.area_kind, r.area, r.year) == (kind, area, year)
-    )
+    return next(r for r in rows if (r.area_kind, r.area, r.year) == (kind, area, year))
 
 
 def test_sums_shares_changes_and_specialisation(data):
