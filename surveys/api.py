@@ -1,6 +1,8 @@
 """`/api/v1/statistics/`: one row per year and area, as `statistic_rows` gives a
 reader (published years only, suppression below staff)."""
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -47,7 +49,7 @@ class StatisticViewSet(viewsets.ViewSet):
             OpenApiParameter("county", str, description="a county's GB/T 2260 code"),
         ],
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = request.query_params
         years = None
         if params.get("year"):

@@ -271,5 +271,7 @@ def figures_entry(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 def figures_find(request: HttpRequest) -> HttpResponse:
     """Staff: go to an enterprise's figures by its ID."""
     require_staff(request.user)
+    if not request.GET.get("enterprise"):
+        return redirect("surveys:survey-list")
     enterprise = access_enterprise_by_id(request.user, request.GET.get("enterprise"))
     return redirect("surveys:figures-entry", enterprise_id=enterprise.pk)
