@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise
 from surveys.figures import DEFAULT_OPTIONAL, MARKET_CODES, figure_choices
 
+
 def _money(label: object) -> models.DecimalField:
     """An amount in 10,000 yuan, to 0.1."""
     return models.DecimalField(

@@ -149,21 +149,23 @@ def statistics_index(request: HttpRequest) -> HttpResponse:
 
 
 def _city_map(rows: list[StatRow], figure: str) -> dict:
-    """The payload of the dashboard's map script (core static charts.js)."""
+    """The payload of the map script (core static charts.js): each city's figures,
+    the chosen one first in the map's select."""
     names = dict(Region.objects.filter(level="city").values_list("code", "name"))
+    order = [figure, *[f for f in SUMMED if f != figure]]
     return {
         "cities": [
             {
                 "code": r.area,
                 "name": names.get(r.area, r.area),
                 "label": r.label,
-                "values": {figure: _num(getattr(r, figure)) or 0},
-                "urls": {figure: r.url},
+                "values": {f: _num(getattr(r, f)) or 0 for f in SUMMED},
+                "urls": dict.fromkeys(SUMMED, r.url),
             }
             for r in rows
             if not r.suppressed
         ],
-        "figures": [{"key": figure, "label": str(BY_NAME[figure].label)}],
+        "figures": [{"key": f, "label": str(BY_NAME[f].label)} for f in order],
     }
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from surveys.models import EnterpriseFigures, Submission, Survey
 from surveys.services import (
@@ -44,7 +45,7 @@ def test_draft_then_submit_then_accept_records_survey_figures(owner, owned, staf
 
 def test_submit_needs_every_figure_not_marked_optional(owner, owned):
     survey = open_survey()
-    with pytest.raises(ValidationError, match="optional"):
+    with translation.override("en"), pytest.raises(ValidationError, match="optional"):
         submission_save(
             actor=owner,
             survey=survey,
@@ -139,7 +140,7 @@ def test_figures_are_never_overwritten_silently(staff, enterprise):
     first = figures_enter(
         actor=staff, enterprise=enterprise, year=2024, values=figures(), note="年报"
     )
-    with pytest.raises(ValidationError, match="replace"):
+    with translation.override("en"), pytest.raises(ValidationError, match="replace"):
         figures_enter(
             actor=staff,
             enterprise=enterprise,

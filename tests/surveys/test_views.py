@@ -179,3 +179,21 @@ def test_report_page_and_workbook(client):
     assert by_code["211481"][3] == 3  # enterprises, a number
     assert by_code["211481"][5] == 3003.0  # revenue 1000 + 1001 + 1002
     assert by_code["210203"][5] is None  # suppressed
+
+
+def test_import_template_of_survey_figures(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("imports:import-template", args=["survey", "csv"]))
+    header = b"".join(response).decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("年份 / Year,企业编号 / Enterprise ID,")
+    assert "出口额（日本） / Exports: Japan" in header
+
+
+def test_statistics_map_can_be_shaded_by_each_figure(client):
+    _published_figures()
+    page = client.get(reverse("surveys:statistics") + "?figure=employees")
+    city_map = page.context["city_map"]
+    assert [f["key"] for f in city_map["figures"]][0] == "employees"
+    huludao = next(c for c in city_map["cities"] if c["code"] == "211400")
+    assert huludao["values"]["revenue"] == 3003.0
+    assert all(c["code"] != "210200" for c in city_map["cities"])  # suppressed
