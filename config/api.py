@@ -12,6 +12,7 @@ from core.exceptions import not_found
 from markets.api import MarketViewSet
 from moderation.api import ChangeRequestViewSet, ClaimViewSet, EnterpriseViewSet
 from programmes.api import EventViewSet, ProgrammeViewSet
+from surveys.api import StatisticViewSet
 
 router = routers.DefaultRouter()
 router.include_root_view = True
@@ -25,6 +26,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("regions", RegionViewSet, basename="region")
 router.register("change-requests", ChangeRequestViewSet, basename="change-request")
 router.register("claims", ClaimViewSet, basename="claim")
+router.register("statistics", StatisticViewSet, basename="statistic")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

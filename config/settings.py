@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "moderation",
     "inquiries",
     "imports",
+    "surveys",
     "dashboard",
     "demo",
 ]

@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("programmes.urls")),
     path("imports/", include("imports.urls")),
     path("inquiries/", include("inquiries.urls")),
+    path("", include("surveys.urls")),
 ]
 
 if settings.DEBUG:

@@ -23,6 +23,7 @@ from core.permissions import staff_group
 from demo import catalog as cat
 from demo import rows
 from demo.models import DemoDataset
+from demo.surveys import seed_survey_figures
 from enterprises.models import Enterprise, EnterpriseMembership
 from markets.models import Market
 from programmes.models import Award, Event, Programme
@@ -250,6 +251,7 @@ def seed(
             )
         if enterprises:
             _seed_users(start_id)
+            seed_survey_figures(seed=seed, today=today)
         DemoDataset.objects.create(seed=seed, enterprises=enterprises)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

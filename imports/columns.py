@@ -579,6 +579,13 @@ class Section:
     model: type
     # Fields that hold a related object's key: field -> attname written to the row.
     relations: tuple[tuple[str, str], ...] = ()
+    # A kind registered by a higher app (`register_section`) brings its own
+    # planner, writer and undo: planner(section, fields, options) and
+    # writer(job, actor) with the interfaces of `imports.plan.GenericPlanner` and
+    # `imports.write.GenericWriter`; undo(job=, actor=, progress=) -> None.
+    planner: Any = None
+    writer: Any = None
+    undo: Any = None
 
 
 SECTIONS = {
@@ -599,3 +606,9 @@ SECTIONS = {
         (("region", "region_id"), ("cluster", "cluster_id")),
     ),
 }
+
+
+def register_section(section: Section) -> None:
+    """Add a kind of import from an app above imports (in its AppConfig.ready),
+    which imports cannot name."""
+    SECTIONS[section.kind] = section

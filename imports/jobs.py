@@ -301,10 +301,13 @@ def apply_file(
         job=job,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+    section = SECTIONS[job.kind]
     writer = (
         EnterpriseWriter(job, actor)
         if job.kind == "enterprises"
-        else GenericWriter(job, SECTIONS[job.kind])
+        else section.writer(job, actor)
+        if section.writer is not None
+        else GenericWriter(job, section)
     )
     if isinstance(writer, EnterpriseWriter):
         run.planner.created = writer.created

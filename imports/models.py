@@ -14,6 +14,7 @@ class ImportJob(models.Model):
         CLUSTERS = "clusters", _("Clusters")
         COLLEGES = "colleges", _("Colleges")
         MARKETS = "markets", _("Markets")
+        SURVEY = "survey", _("Survey figures")
 
     class Status(models.TextChoices):
         CHECK_QUEUED = "check_queued", _("Waiting to be checked")

@@ -222,6 +222,8 @@ class PlanRun:
         self.planner: Any
         if kind == "enterprises":
             self.planner = EnterprisePlanner(present, options)
+        elif SECTIONS[kind].planner is not None:
+            self.planner = SECTIONS[kind].planner(SECTIONS[kind], present, options)
         else:
             self.planner = GenericPlanner(SECTIONS[kind], present, options)
         self.pool: Any = None

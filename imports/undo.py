@@ -146,6 +146,8 @@ def import_job_undo(
             delete_rows(Enterprise, chunk)
             done += len(chunk)
             progress.update(done)
+    elif SECTIONS[job.kind].undo is not None:
+        SECTIONS[job.kind].undo(job=job, actor=actor, progress=progress)
     else:
         model = SECTIONS[job.kind].model
         for pk, changes in job.result.get("updated", {}).items():

@@ -20,10 +20,6 @@ from imports.plan import max_bytes
 from imports.template import template_chunks
 from imports.undo import import_job_request_undo
 
-FIELD_LABELS_KIND = {
-    kind: {c.field: c.header for c in s.columns} for kind, s in SECTIONS.items()
-}
-
 
 def _staff(request: HttpRequest) -> None:
     """Staff pages: other signed-in users get a 404, like any forbidden object."""
@@ -83,7 +79,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     job = import_job_refresh(get_object_or_404(ImportJob, pk=pk))
-    labels = FIELD_LABELS_KIND[job.kind]
+    labels = {c.field: c.header for c in SECTIONS[job.kind].columns}
     rows = []
     for entry in job.report:
         changes = [

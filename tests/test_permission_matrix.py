@@ -55,6 +55,8 @@ from moderation.models import Claim
 from moderation.services.changes import change_request_submit
 from moderation.services.invitations import invitation_create
 from programmes.models import Award, Event, Participation, Programme
+from surveys.services import figures_record, submission_save
+from surveys.statistics import statistics_refresh
 from tests.factories import (
     ClusterFactory,
     EnterpriseFactory,
@@ -62,6 +64,7 @@ from tests.factories import (
     StaffFactory,
 )
 from tests.imports.helpers import csv_bytes, row, uscc
+from tests.surveys.helpers import figures, open_survey
 
 ANON, OTHER, OWNER, STAFF = "anonymous", "other", "owner", "staff"
 USERS = (ANON, OTHER, OWNER, STAFF)
@@ -77,6 +80,11 @@ STAFF_ONLY = (
     "enterprises:enterprise-history-revert",
     "enterprises:enterprise-merge",
     "enterprises:enterprise-verify",
+    "surveys:survey-list",
+    "surveys:survey-detail",
+    "surveys:survey-edit",
+    "surveys:submission-review",
+    "surveys:figures-",
 )
 # Patterns that answer 404 by design (the API's catch-all, the admin's).
 NOT_FOUND_BY_DESIGN = ("api/v1/^", "admin/(?P<url>.*)$")
@@ -218,15 +226,31 @@ FILLERS = {
         # Sent by the other user to the public enterprise: the sender and staff.
         "inquiry": lambda w: [(w.inquiry.pk, frozenset({OTHER, STAFF}))],
         "duplicate": lambda w: [(w.duplicate.pk, frozenset({STAFF}))],
+        "submission": lambda w: [(w.submission.pk, frozenset({STAFF}))],
     },
     "merge_pk": {"enterprise-merge": lambda w: [(w.merge.pk, frozenset({STAFF}))]},
+    # The open survey: its staff pages, the owner's answer of the draft enterprise;
+    # its statistics (of a year not published) for staff only.
+    "year": {
+        "survey": lambda w: [(2025, frozenset({STAFF}))],
+        "survey-fill": lambda w: [(2025, OWNERS)],
+        "report": lambda w: [(2025, frozenset({STAFF}))],
+    },
+    "enterprise_id": {
+        "survey-fill": lambda w: [(w.draft.pk, OWNERS)],
+        "figures": lambda w: [(w.draft.pk, frozenset({STAFF}))],
+    },
+    "code": {"statistics-area": lambda w: [("211400", EVERYONE)]},
     "record_pk": {"enterprise-history": lambda w: [(w.record.pk, OWNERS)]},
     "slug": {
         kind: (lambda w, kind=kind: [(getattr(w, kind).slug, EVERYONE)])
         for kind in ("cluster", "college", "market", "programme", "event")
     },
     "name": {"chart": lambda w: [("sector", EVERYONE)]},
-    "kind": {"": lambda w: [("enterprises", EVERYONE)]},
+    "kind": {
+        "": lambda w: [("enterprises", EVERYONE)],
+        "statistics-csv": lambda w: [("county", EVERYONE)],
+    },
     "fmt": {"": lambda w: [("csv", EVERYONE)]},
     "format": {"": lambda w: [("json", EVERYONE)]},
     # An invitation's link opens it for whoever holds it (it names the published
@@ -336,6 +360,22 @@ def _build_world() -> World:
         enqueue=False,
     )
     job = import_job_check(job_id=job.pk)
+    survey = open_survey(year=2025)
+    submission = submission_save(
+        actor=owner,
+        survey=survey,
+        enterprise=draft,
+        values=figures(),
+        submit=True,
+    )
+    figures_record(
+        actor=staff,
+        enterprise_id=draft.pk,
+        year=2025,
+        values=figures(),
+        source="staff",
+    )
+    statistics_refresh()
     token, _key = api_token_create(actor=owner, name="matrix")
     _invitation, invitation_token = invitation_create(
         actor=staff, enterprise=public, email="invitee@matrix.test", site_url="/"
@@ -383,6 +423,7 @@ def _build_world() -> World:
         merge=merge,
         claim=claim,
         job=job,
+        submission=submission,
         token=token,
         invitation_token=invitation_token,
         inquiry=inquiry,

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveysConfig(AppConfig):
+    name = "surveys"
+    verbose_name = _("Annual survey")
+
+    def ready(self) -> None:
+        # The survey figures become a kind of import (dry run, apply, undo).
+        from imports.columns import register_section
+        from surveys.importing import SURVEY_SECTION
+
+        register_section(SURVEY_SECTION)
