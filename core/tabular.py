@@ -73,7 +73,7 @@ class Table:
 class NumberCell(str):
     """A workbook cell that held a number, as its text ("912108020079393024" for
     9.12108020079393e17): a column of codes tells it from the same digits typed as
-    text, which a spreadsheet keeps exactly (`imports.columns.code_cell_error`)."""
+    text, which a spreadsheet keeps exactly (`imports.cells.code_cell_error`)."""
 
     __slots__ = ()
 

@@ -13,7 +13,7 @@ time around the cleaning itself. What makes it fast:
   cells of a sheet);
 - a label, region or cluster text is cleaned once per import and remembered (the
   same few texts fill whole columns; a number cell is not remembered as the same
-  text: `imports.columns.code_cell_error` tells them apart);
+  text: `imports.cells.code_cell_error` tells them apart);
 - a plain text cell is stripped and length-checked inline, as ``CharField.clean``
   would; anything it would refuse goes through ``CharField.clean`` for its message;
 - a model validator that the form field already runs is not run twice.
@@ -35,16 +35,16 @@ from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 
-from imports.columns import (
+from imports.cells import (
     CodeTextField,
     LabelChoiceField,
     RegionCodeField,
-    Section,
     SlugListField,
     YesNoField,
     cluster_lookup,
     code_cell_error,
 )
+from imports.columns import Section
 
 # Fields whose cleaning looks a text up in a fixed table (choices, regions,
 # clusters): the same text always cleans the same way within an import.

@@ -24,7 +24,8 @@ from enterprises.permissions import (
     visible_enterprises,
     visible_fields,
 )
-from imports.columns import SECTIONS, cell_kind, choice_label
+from imports.cells import choice_label
+from imports.columns import SECTIONS, cell_kind
 
 FETCH_CHUNK = 2000
 # How each enterprise column is written, by the kind of its cells (as the import

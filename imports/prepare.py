@@ -36,8 +36,9 @@ from core.tabular import Table
 from enterprises.names import name_key
 from enterprises.services import jsonable
 from enterprises.uscc import uscc_warning
+from imports.cells import warm_caches
 from imports.cleaning import RowCleaner
-from imports.columns import SECTIONS, warm_caches
+from imports.columns import SECTIONS
 from imports.models import ImportJob, PreparedChunk
 from imports.plan import (
     CHUNK,

@@ -22,7 +22,8 @@ from core.sheetwriter import DropDown, ExtraSheet, column_letters
 from core.tabular import csv_chunks, xlsx_chunks
 from enterprises import choices as ch
 from enterprises.uscc import check_character
-from imports.columns import SECTIONS, choice_label
+from imports.cells import choice_label
+from imports.columns import SECTIONS
 from imports.exports import column_kinds, header
 
 CODES_SHEET = "代码 Codes"
