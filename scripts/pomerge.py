@@ -16,7 +16,11 @@ import sys
 from pathlib import Path
 
 PO = Path("core/locale/zh_Hans/LC_MESSAGES/django.po")
-ENTRY = re.compile(r'^msgid ((?:".*"\n?)+)^msgstr ((?:".*"\n?)+)', re.MULTILINE)
+# msgid (and msgid_plural), then the translation: msgstr, or msgstr[0], msgstr[1]...
+ENTRY = re.compile(
+    r'^msgid ((?:".*"\n?)+)(?:^msgid_plural ((?:".*"\n?)+))?(^msgstr.*)',
+    re.MULTILINE | re.DOTALL,
+)
 MAKEMESSAGES = [
     sys.executable,
     "manage.py",
@@ -36,14 +40,24 @@ def joined(quoted: str) -> str:
     return "".join(re.findall(r'"(.*)"', quoted))
 
 
+def parse(block: str) -> tuple[str, str, bool] | None:
+    """(the message's key, its translation as written, whether it is translated)."""
+    match = ENTRY.search(block)
+    if not match:
+        return None
+    key = joined(match.group(1)) + "\x00" + joined(match.group(2) or "")
+    translation = match.group(3).rstrip("\n")
+    strings = re.findall(r'^msgstr(?:\[\d+\])? ((?:".*"\n?)+)', translation, re.M)
+    done = bool(strings) and all(joined(s) for s in strings)
+    return key, translation, done and "#, fuzzy" not in block
+
+
 def translations(text: str) -> dict[str, str]:
     found = {}
     for block in text.split("\n\n"):
-        match = ENTRY.search(block)
-        if match and "#, fuzzy" not in block:
-            msgid, msgstr = joined(match.group(1)), joined(match.group(2))
-            if msgid and msgstr:
-                found[msgid] = msgstr
+        parsed = parse(block)
+        if parsed and parsed[2] and parsed[0] != "\x00":
+            found[parsed[0]] = parsed[1]
     return found
 
 
@@ -56,20 +70,17 @@ def main(sources: list[str]) -> int:
     blocks = PO.read_text(encoding="utf-8").split("\n\n")
     missing = []
     for i, block in enumerate(blocks[1:], 1):
-        match = ENTRY.search(block)
-        if not match:
+        parsed = parse(block)
+        if not parsed or parsed[2] or parsed[0] == "\x00":
             continue
-        msgid, msgstr = joined(match.group(1)), joined(match.group(2))
-        fuzzy = "#, fuzzy" in block
-        if (msgstr and not fuzzy) or not msgid:
-            continue
-        if msgid not in known:
-            missing.append(msgid)
+        key = parsed[0]
+        if key not in known:
+            missing.append(key.replace("\x00", " | "))
             continue
         block = re.sub(r"^#, fuzzy\n", "", block, flags=re.MULTILINE)
         block = block.replace("#, fuzzy, ", "#, ")
         block = re.sub(r"^#\| .*\n", "", block, flags=re.MULTILINE)
-        blocks[i] = block[: block.index("msgstr ")] + f'msgstr "{known[msgid]}"'
+        blocks[i] = block[: block.index("\nmsgstr") + 1] + known[key]
     PO.write_text("\n\n".join(blocks), encoding="utf-8")
     for msgid in missing:
         sys.stderr.write(f"untranslated: {msgid}\n")
