@@ -91,6 +91,7 @@ def test_a_claim_proof_is_stored_privately_and_downloaded_by_staff(
             "contact_phone": "13800000000",
             "contact_email": "wang@example.com",
             "proof": proof,
+            "consent": "on",
         },
     )
     assert response.status_code == 302

@@ -13,6 +13,7 @@ from inquiries.models import Inquiry
 from moderation.models import Claim
 from moderation.services.claims import claim_decide
 from tests.e2e.axe import axe_violations
+from tests.enterprises.uploads import pdf_bytes
 from tests.factories import (
     ClusterFactory,
     EnterpriseFactory,
@@ -102,7 +103,7 @@ def test_sign_up_claim_approval_badge(
 
     # The claim form.
     proof = Path(tmp_path) / "licence.pdf"
-    proof.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    proof.write_bytes(pdf_bytes())  # a real one-page PDF: fakes are refused
     page.locator("form.form button[type=submit]").click()  # empty: errors first
     expect(page.locator("[data-error-summary]")).to_be_focused()
     assert axe_violations(page) == []
