@@ -60,6 +60,9 @@ def _env(topology: Topology, **extra: str) -> dict[str, str]:
         **env,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": topology.primary.url(DB),
+        # Plain HTTP on loopback: cookies marked Secure would never come back.
+        "DJANGO_SESSION_COOKIE_SECURE": "0",
+        "DJANGO_CSRF_COOKIE_SECURE": "0",
         **extra,
     }
 
