@@ -338,7 +338,10 @@ TASKS = {
     }
 }
 # `manage.py task_worker` (core): what its reaper calls, and how often (seconds).
-TASK_WORKER_REAPERS = ["imports.jobs.import_jobs_reap"]
+TASK_WORKER_REAPERS = [
+    "imports.jobs.import_jobs_reap",
+    "core.management.commands.task_worker.dead_task_results_reap",
+]
 TASK_REAP_SECONDS = env.float("TASK_REAP_SECONDS", default=15)
 
 MAILERS = {

@@ -121,17 +121,30 @@ class ReplicaHealth:
 
     def _problem(self, alias: str) -> str | None:
         """Why ``alias`` should not be read from now, or None."""
+        return self.report(alias)["problem"]
+
+    def report(self, alias: str) -> dict:
+        """``alias`` checked now: whether reads go to it, its lag in seconds, and
+        why not (for /readyz and the log)."""
         import psycopg
 
+        lag: float | None = None
         try:
             lag = self.lag(alias)
         except psycopg.Error as exc:
-            return f"does not answer ({exc})"
-        if lag is None:
-            return "is not in recovery (promoted?)"
-        if lag > settings.REPLICA_MAX_LAG_SECONDS:
-            return f"lags {lag:.1f} s"
-        return None
+            problem: str | None = f"does not answer ({exc})"
+        else:
+            if lag is None:
+                problem = "is not in recovery (promoted?)"
+            elif lag > settings.REPLICA_MAX_LAG_SECONDS:
+                problem = f"lags {lag:.1f} s"
+            else:
+                problem = None
+        return {
+            "state": "ok" if problem is None else "skipped",
+            "lag_seconds": None if lag is None else round(lag, 3),
+            "problem": problem,
+        }
 
 
 health = ReplicaHealth()

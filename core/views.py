@@ -51,6 +51,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
     body["worker_seen_seconds_ago"] = (
         None if seen is None else round(max(0.0, time.time() - seen), 1)
     )
+    # Replicas are reported, not required: reads fall back to the primary.
+    from core.replicas import health, replica_aliases
+
+    replicas = {alias: health.report(alias) for alias in replica_aliases()}
+    if replicas:
+        body["replicas"] = replicas
     return JsonResponse(body)
 
 

@@ -17,3 +17,9 @@ def record_run(number: int) -> None:
             f"INSERT INTO {RUNS_TABLE} (number, pid) VALUES (%s, %s)",  # noqa: S608
             [number, os.getpid()],
         )
+
+
+@task
+def sleep_for(seconds: float) -> None:
+    """A long task: the worker running it is killed in the test."""
+    time.sleep(seconds)

@@ -292,6 +292,8 @@ def test_pooled_connections_a_lagging_and_a_stopped_replica(topology):
         pages = ["/", "/enterprises/", f"/enterprises/{pk}/", "/api/v1/enterprises/"]
         for page in pages:  # through the pools
             assert visitor.get(server.base + page, timeout=30).status_code == 200
+        ready = visitor.get(server.base + "/readyz", timeout=30).json()
+        assert ready["replicas"]["replica1"]["state"] == "ok", ready
 
         # Lagging: replay paused while the primary moves on.
         topology.replica.execute("SELECT pg_wal_replay_pause()")
@@ -302,6 +304,10 @@ def test_pooled_connections_a_lagging_and_a_stopped_replica(topology):
         )
         time.sleep(1.5)
         assert name_on(topology.replica, pk) == OLD
+        ready = visitor.get(server.base + "/readyz", timeout=30)
+        assert ready.status_code == 200  # the primary serves the reads
+        lagging = ready.json()["replicas"]["replica1"]
+        assert lagging["state"] == "skipped" and lagging["lag_seconds"] > 1, lagging
         detail = visitor.get(f"{server.base}/enterprises/{pk}/", timeout=30)
         assert detail.status_code == 200
         assert NEW in detail.text  # read from the primary
@@ -315,6 +321,9 @@ def test_pooled_connections_a_lagging_and_a_stopped_replica(topology):
             response = visitor.get(server.base + page, timeout=30)
             assert response.status_code == 200, page
         assert time.monotonic() - started < 15
+        stopped = visitor.get(server.base + "/readyz", timeout=30)
+        assert stopped.status_code == 200
+        assert "does not answer" in stopped.json()["replicas"]["replica1"]["problem"]
     finally:
         errors = server.stop()
     assert "Traceback" not in errors, errors

@@ -4,15 +4,17 @@ it running in the same transaction (django_tasks_db.models.DBTaskResultQuerySet
 .get_locked, db_worker's loop)."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from tests.core.tasks import RUNS_TABLE, record_run
+from tests.core.tasks import RUNS_TABLE, record_run, sleep_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS = 200
@@ -74,3 +76,63 @@ def test_two_workers_run_every_task_exactly_once(settings, runs_table):
     assert runs == dict.fromkeys(range(TASKS), 1)
     assert processes == 2  # both took tasks: they did run side by side
     assert DBTaskResult.objects.successful().count() == TASKS
+
+
+def start_task_worker(settings, reap_seconds: str = "1") -> subprocess.Popen:
+    """`manage.py task_worker` (db_worker with the reaper), reaping every second."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+        "WORKER_DB_NAME": connection.settings_dict["NAME"],
+        "WORKER_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "TASK_REAP_SECONDS": reap_seconds,
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "task_worker", "--no-startup-delay"]
+        + ["--no-reload", "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_for_status(result_id, statuses, seconds: float) -> DBTaskResult:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = DBTaskResult.objects.get(pk=result_id)
+        if result.status in statuses:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"task {result_id} still {result.status} after {seconds} s")
+
+
+def test_a_task_whose_worker_was_killed_is_marked_failed_by_another_worker(settings):
+    """A killed worker leaves its task RUNNING in the table; the next worker's reaper
+    marks it failed once the dead worker's heartbeat has expired (3 reap intervals),
+    and leaves a task whose worker still lives."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    doomed = sleep_for.enqueue(120)
+    first = start_task_worker(settings)
+    second = None
+    try:
+        wait_for_status(doomed.id, {"RUNNING"}, 60)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+        killed = time.monotonic()
+        second = start_task_worker(settings)
+        living = sleep_for.enqueue(120)
+        wait_for_status(living.id, {"RUNNING"}, 60)
+        failed = wait_for_status(doomed.id, {"FAILED"}, 60)
+        assert time.monotonic() - killed < 60
+        assert "stopped while running" in failed.traceback
+        time.sleep(4)  # more than the 3 intervals after which a heartbeat expires
+        assert DBTaskResult.objects.get(pk=living.id).status == "RUNNING"
+    finally:
+        for worker in (first, second):
+            if worker is not None and worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(10)
