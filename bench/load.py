@@ -1,6 +1,7 @@
 """Load over loopback against `make serve` (scripts/serve.sh, DEBUG off) with the
 demo's 10,000 entries: LOAD_CLIENTS (50) concurrent clients for LOAD_SECONDS (60)
-on a mix of the home page, searches, enterprise pages and the API, with the API
+on a mix of the home page, searches (the mixed log of bench/querymix.py, drawn
+from the data), enterprise pages and the API, with the API
 throttles raised for the run. Then the same run again while the task worker is
 killed once (SIGKILL) and started again by the supervisor.
 
@@ -33,17 +34,7 @@ CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 ENTERPRISES = int(os.environ.get("LOAD_ENTERPRISES", "10000"))
 P99_BUDGET_MS = 500
-SEARCHES = [
-    "服装",
-    "针织",
-    "泳装",
-    "大连",
-    "兴城 泳装",
-    "dayang",
-    "xc",
-    "socks",
-    "纺织",
-]
+PG_DIR = os.environ.get("LOAD_PG_DIR", str(ROOT / "var" / "load-pg"))
 
 
 def free_port() -> int:
@@ -74,9 +65,7 @@ def start_server(port: int, log: Path) -> subprocess.Popen:
     if os.environ.get("LOAD_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["LOAD_DATABASE_URL"]
     else:
-        env["EMBEDDED_PG_DIR"] = os.environ.get(
-            "LOAD_PG_DIR", str(ROOT / "var" / "load-pg")
-        )
+        env["EMBEDDED_PG_DIR"] = PG_DIR
     return subprocess.Popen(
         ["bash", "scripts/serve.sh"],  # noqa: S607
         cwd=ROOT,
@@ -121,20 +110,59 @@ def enterprise_ids(port: int) -> list[int]:
     return ids
 
 
-def mix(ids: list[int], rng: random.Random) -> str:
+def search_log(count: int = 200) -> list[str]:
+    """Query strings of the mixed search log of bench/querymix.py, drawn from the
+    served database's own rows (places, products, names, pinyin, USCCs, filters,
+    sorts, page 3), not a fixed list."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "load-bench-only")
+    os.environ["DJANGO_DEBUG"] = "0"
+    if os.environ.get("LOAD_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["LOAD_DATABASE_URL"]
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["EMBEDDED_PG_DIR"] = PG_DIR
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from bench import querymix
+
+    try:
+        return [query for _kind, query in querymix.queries(count)]
+    finally:
+        connection.close()
+
+
+def kind_of(path: str) -> str:
+    if path == "/":
+        return "home"
+    if path.startswith("/api/"):
+        return "API search" if "?" in path else "API detail"
+    return "search" if "?" in path else "detail"
+
+
+def mix(ids: list[int], searches: list[str], rng: random.Random) -> str:
     roll = rng.random()
     if roll < 0.15:
         return "/"
     if roll < 0.45:
-        return "/enterprises/?q=" + urllib.parse.quote(rng.choice(SEARCHES))
+        return "/enterprises/?" + rng.choice(searches)
     if roll < 0.75:
         return f"/enterprises/{rng.choice(ids)}/"
     if roll < 0.85:
-        return "/api/v1/enterprises/?q=" + urllib.parse.quote(rng.choice(SEARCHES))
+        # An API client follows the `next` links: no page that may not exist.
+        query = urllib.parse.parse_qs(rng.choice(searches))
+        query.pop("page", None)
+        return "/api/v1/enterprises/?" + urllib.parse.urlencode(query, doseq=True)
     return f"/api/v1/enterprises/{rng.choice(ids)}/"
 
 
-def run(port: int, ids: list[int], seconds: float, during=None) -> dict:
+def run(
+    port: int, ids: list[int], searches: list[str], seconds: float, during=None
+) -> dict:
     results: list[tuple[str, float, int | str]] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -144,7 +172,7 @@ def run(port: int, ids: list[int], seconds: float, during=None) -> dict:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         while time.monotonic() < deadline:
-            path = mix(ids, rng)
+            path = mix(ids, searches, rng)
             started = time.perf_counter()
             try:
                 status: int | str = get(conn, path)[0]
@@ -168,10 +196,19 @@ def run(port: int, ids: list[int], seconds: float, during=None) -> dict:
     times = sorted(r[1] for r in results)
     bad = [r for r in results if not (isinstance(r[2], int) and 200 <= r[2] < 300)]
 
-    def pct(p: float) -> float:
-        return times[min(len(times) - 1, round(p * (len(times) - 1)))]
+    def pct(p: float, values: list[float] | None = None) -> float:
+        values = times if values is None else values
+        return values[min(len(values) - 1, round(p * (len(values) - 1)))]
 
+    kinds: dict[str, list[float]] = {}
+    for path, ms, _status in results:
+        kinds.setdefault(kind_of(path), []).append(ms)
     return {
+        "kinds": {
+            kind: (len(v), statistics.median(v), pct(0.99, sorted(v)))
+            for kind, v in sorted(kinds.items())
+        },
+        "slowest": sorted(results, key=lambda r: -r[1])[:5],
         "requests": len(results),
         "throughput": len(results) / elapsed,
         "p50": statistics.median(times),
@@ -201,6 +238,10 @@ def report(label: str, figures: dict) -> None:
         f"  p99 {figures['p99']:6.1f}  max {figures['max']:7.1f} ms"
         f"  non-2xx/failed {len(figures['bad'])}"
     )
+    for kind, (n, p50, p99) in figures["kinds"].items():
+        print(f"    {kind:<12} {n:>6,} req  p50 {p50:6.1f}  p99 {p99:7.1f} ms")
+    for path, ms, status in figures["slowest"]:
+        print(f"    slowest: {ms:7.0f} ms {status} {urllib.parse.unquote(path)}")
     for path, ms, status in figures["bad"][:5]:
         print(f"    {status} {path} ({ms:.0f} ms)")
 
@@ -214,6 +255,7 @@ def main() -> None:
     try:
         wait_up(port, server)
         ids = enterprise_ids(port)
+        searches = search_log()
         workers = (
             len(
                 [
@@ -227,8 +269,8 @@ def main() -> None:
         print(
             f"gunicorn workers: {workers}; {CLIENTS} clients, {SECONDS:.0f} s per run"
         )
-        run(port, ids, 5)  # warm the workers' caches and connections
-        first = run(port, ids, SECONDS)
+        run(port, ids, searches, 5)  # warm the workers' caches and connections
+        first = run(port, ids, searches, SECONDS)
         report("home/search/detail/API", first)
 
         killed: list[int] = []
@@ -240,7 +282,7 @@ def main() -> None:
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 
-        second = run(port, ids, SECONDS, during=kill_worker_once)
+        second = run(port, ids, searches, SECONDS, during=kill_worker_once)
         report("same, task worker killed once", second)
         restarted = [p for p in task_worker_pids(server) if p not in killed]
         print(f"task worker killed: {bool(killed)}, running again: {bool(restarted)}")
