@@ -321,10 +321,22 @@ if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS.append("security.W021")
 # ---- end of the security block ----
 
+# Visitors' (not logged-in) page bodies that cost many queries to build (an
+# enterprise's page) are kept per process this many seconds, keyed by the entry's
+# last update and the language: a change shows at once, a related row (a new
+# cluster member, a claim) within this time. 0 turns it off (the tests do).
+PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=60)
+
 # "default" is per process; "shared" is seen by every web process and the task
 # worker (e.g. the dashboard's figures, computed by the worker).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # {% cache %} fragments (PAGE_CACHE_SECONDS), per process.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    },
     "shared": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "directory_cache",

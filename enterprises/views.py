@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from enterprises.badges import attach_badges, certificate_state
@@ -128,19 +130,34 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # A merged-away entry's address moved for good to its survivor's.
         survivor = access_enterprise_by_id(request.user, survivor_id(pk))
         return redirect(survivor, permanent=True)
-    attach_badges([enterprise])
     today = timezone.localdate()
-    certifications = list(enterprise.certifications.all())
-    for cert in certifications:
-        cert.state = certificate_state(cert.valid_until, today)
+
+    # Evaluated only when the page body is rendered, not when it comes from the
+    # fragment cache (visitors: PAGE_CACHE_SECONDS, keyed by the entry's last
+    # update and the language; see enterprise_detail.html).
+    def load_badges():
+        attach_badges([enterprise], today)
+        return enterprise.badges
+
+    def certifications():
+        rows = list(enterprise.certifications.all())
+        for cert in rows:
+            cert.state = certificate_state(cert.valid_until, today)
+        return rows
+
+    enterprise.badges = SimpleLazyObject(load_badges)
+    visible = viewer.fields(enterprise)
     return render(
         request,
         "enterprises/enterprise_detail.html",
         {
             "enterprise": enterprise,
+            "cache_seconds": (
+                0 if request.user.is_authenticated else settings.PAGE_CACHE_SECONDS
+            ),
             "is_member": viewer.is_member(enterprise.pk),
             "can_edit": viewer.can_edit(enterprise),
-            "show": dict.fromkeys(viewer.fields(enterprise), True),
+            "show": dict.fromkeys(visible, True),
             # Rows of an enterprise the user may see (access_enterprise_by_id).
             "clusters": enterprise.clusters.all(),
             "certifications": certifications,
@@ -152,6 +169,6 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "awards": enterprise.awards.select_related("event"),
             "partnerships": enterprise.partnerships.select_related("college"),
             "photos": enterprise.photos.all(),
-            "provenance": section_provenance(enterprise, viewer.fields(enterprise)),
+            "provenance": lambda: section_provenance(enterprise, visible),
         },
     )

@@ -25,3 +25,6 @@ CACHES = {
     },
 }
 STATIC_ROOT = tempfile.mkdtemp(prefix="directory-test-static-")
+# Page fragments are not kept between requests (tests/enterprises/test_page_cache.py
+# turns it on to test it).
+PAGE_CACHE_SECONDS = 0
