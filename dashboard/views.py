@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
@@ -5,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from clusters.models import Cluster, Designation
@@ -76,27 +78,38 @@ def cluster_map(clusters: list) -> dict:
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
-    figures = home_figures(staff=is_staff_member(request.user))
-    clusters = list(Cluster.objects.select_related("region").order_by("slug"))
-    manufacturers = list(
-        visible_enterprises(request.user)
-        .filter(designations__kind=Designation.Kind.HIGH_QUALITY)
-        .select_related("city")
-        .distinct()
-        .order_by("name")[:HOME_LIST]
+    """The home page. Its lists are evaluated only when the body is rendered, not
+    when it comes from the fragment cache (visitors: PAGE_CACHE_SECONDS)."""
+    clusters = SimpleLazyObject(
+        lambda: list(Cluster.objects.select_related("region").order_by("slug"))
     )
-    events = list(
-        Event.objects.filter(ends_on__gte=timezone.localdate())
-        .select_related("programme")
-        .order_by("starts_on")[:HOME_LIST]
-    )
+
+    def manufacturers() -> list:
+        return list(
+            visible_enterprises(request.user)
+            .filter(designations__kind=Designation.Kind.HIGH_QUALITY)
+            .select_related("city")
+            .distinct()
+            .order_by("name")[:HOME_LIST]
+        )
+
+    def events() -> list:
+        return list(
+            Event.objects.filter(ends_on__gte=timezone.localdate())
+            .select_related("programme")
+            .order_by("starts_on")[:HOME_LIST]
+        )
+
     return render(
         request,
         "dashboard/home.html",
         {
-            "figures": figures,
+            "cache_seconds": (
+                0 if request.user.is_authenticated else settings.PAGE_CACHE_SECONDS
+            ),
+            "figures": lambda: home_figures(staff=is_staff_member(request.user)),
             "clusters": clusters,
-            "cluster_map": cluster_map(clusters),
+            "cluster_map": lambda: cluster_map(list(clusters)),
             "manufacturers": manufacturers,
             "programmes": Programme.objects.order_by("kind"),
             "events": events,

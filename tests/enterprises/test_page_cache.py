@@ -73,3 +73,14 @@ def test_staff_and_visitors_never_share_a_copy(client, cached):
     client.logout()
     again, _ = visit(client, enterprise)
     assert PHONE not in again
+
+
+def test_the_home_page_is_served_from_the_cache(client, cached):
+    EnterpriseFactory()
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/").status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        page = client.get("/")
+    assert page.status_code == 200
+    assert 'id="liaoning-map"' in page.content.decode()
+    assert len(second) == 0 < len(first), (len(first), len(second))
