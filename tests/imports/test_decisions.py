@@ -186,13 +186,17 @@ def test_rows_with_errors_are_skipped_and_download_with_their_message(
     ).content.decode()
     assert "1 row was skipped" in page
     csv_text = client.get(
-        reverse("imports:import-skipped", args=[job.pk, "csv"])
+        reverse("imports:import-skipped", args=[job.pk, "csv"]),
+        HTTP_ACCEPT_LANGUAGE="en",
     ).content.decode("utf-8-sig")
     lines = csv_text.strip().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(HEADER[0]) and lines[0].endswith("Message")
     assert "坏行有限公司" in lines[1] and uscc(422) in lines[1] and "1700" in lines[1]
-    xlsx = client.get(reverse("imports:import-skipped", args=[job.pk, "xlsx"]))
+    xlsx = client.get(
+        reverse("imports:import-skipped", args=[job.pk, "xlsx"]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     rows = sheet_rows(xlsx.content)
     assert rows[0][-1] == "Message" and len(rows) == 2
     assert rows[1][HEADER.index(HEADER[5])] == uscc(422)  # the code stays text
