@@ -1,14 +1,20 @@
-"""Import and export speed: dry run + apply of 100,000 new enterprises (budget 60 s
-together), then the export of every enterprise as CSV: rows/s and peak RSS (budget
->= 20,000 rows/s, < 300 MB), measured in a subprocess.
+"""Import and export speed: for each of CSV, XLSX and ODS, reading a file of
+100,000 new enterprises (budget 3 s for XLSX), its dry run + apply (budget 60 s
+together) and the import worker's peak memory (budget < 500 MB), each format in a
+process of its own; then the export of every enterprise as CSV: rows/s and peak
+RSS (budget >= 20,000 rows/s, < 300 MB), measured in a subprocess.
 
-    DJANGO_DEBUG=1 .venv/bin/python bench/imports.py [--rows 100000] [--no-export]
+    DJANGO_DEBUG=1 .venv/bin/python bench/imports.py [--rows 100000]
+        [--formats csv,xlsx,ods] [--no-export]
 
 The import runs in a scratch database (``bench_imports``, created with the
 migrations on the same server and dropped afterwards), so the configured database -
 e.g. the 1,000,000-row bench database of ``make bench`` - is left as it was; with
 ``--in-place`` it runs against the configured database instead and cleans up after
 itself by undoing the import (also timed). The export reads the configured database.
+The XLSX file is written by the export's writer (core.sheetwriter); the ODS file by
+a small writer here (one table of text and number cells, as LibreOffice saves it,
+without the styles calamine does not read).
 """
 
 import argparse
@@ -27,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-def build_csv(path: Path, rows: int) -> None:
+def bench_rows(rows: int):
+    """The header and the rows of the import file (new enterprises)."""
     from core.models import Region
-    from core.tabular import csv_chunks
     from demo.rows import make_uscc
     from imports.exports import header
 
@@ -86,9 +92,103 @@ def build_csv(path: Path, rows: int) -> None:
             "",
         ]
 
+    return header("enterprises"), (row(i) for i in range(rows))
+
+
+def build_csv(path: Path, rows: int) -> None:
+    from core.tabular import csv_chunks
+
+    head, body = bench_rows(rows)
     with path.open("wb") as out:
-        for chunk in csv_chunks(header("enterprises"), (row(i) for i in range(rows))):
+        for chunk in csv_chunks(head, body):
             out.write(chunk)
+
+
+def build_xlsx(path: Path, rows: int) -> None:
+    from core.tabular import xlsx_chunks
+    from imports.exports import column_kinds
+
+    head, body = bench_rows(rows)
+    with path.open("wb") as out:
+        for chunk in xlsx_chunks(head, body, kinds=column_kinds("enterprises")):
+            out.write(chunk)
+
+
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def build_ods(path: Path, rows: int) -> None:
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    head, body = bench_rows(rows)
+
+    def cell(value) -> str:
+        if value == "" or value is None:
+            return "<table:table-cell/>"
+        if isinstance(value, int):
+            return (
+                f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>"
+            )
+        return (
+            '<table:table-cell office:value-type="string">'
+            f"<text:p>{escape(str(value))}</text:p></table:table-cell>"
+        )
+
+    def line(values) -> bytes:
+        return ("<table:table-row>" + "".join(map(cell, values))).encode() + (
+            b"</table:table-row>"
+        )
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.spreadsheet",
+        )
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" '
+            'manifest:media-type="text/xml"/></manifest:manifest>',
+        )
+        with archive.open("content.xml", "w", force_zip64=True) as content:
+            content.write(
+                '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+                f'{_ODS_NS} office:version="1.2"><office:body><office:spreadsheet>'
+                '<table:table table:name="Sheet1">'.encode()
+            )
+            content.write(line(head))
+            for values in body:
+                content.write(line(values))
+            content.write(
+                b"</table:table></office:spreadsheet></office:body>"
+                b"</office:document-content>"
+            )
+
+
+BUILDERS = {"csv": build_csv, "xlsx": build_xlsx, "ods": build_ods}
+
+
+def peak_mb() -> tuple[float, float]:
+    """This process's peak resident memory and its children's (the worker
+    processes of the dry run), in MB. VmHWM is this process's own peak
+    (ru_maxrss would carry over the parent's peak across exec on Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                own = int(line.split()[1]) / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
 
 
 def export_child(fmt: str) -> None:
@@ -106,14 +206,7 @@ def export_child(fmt: str) -> None:
     for chunk in export_chunks("enterprises", fmt, SYSTEM):
         size += len(chunk)
     seconds = time.perf_counter() - start
-    # VmHWM is this process's own peak (ru_maxrss would carry over the parent's
-    # peak across exec on Linux).
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
+    peak, _children = peak_mb()
     print(f"{total} {seconds:.3f} {peak:.1f} {size}")
 
 
@@ -129,9 +222,17 @@ def main() -> None:
         help="import into the configured database (undone afterwards)",
     )
     parser.add_argument("--no-import", action="store_true")
+    parser.add_argument(
+        "--formats", default="csv,xlsx,ods", help="import file formats, e.g. csv,ods"
+    )
+    parser.add_argument("--import-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
         export_child(args.export_child)
+        return
+    if args.import_child:
+        import_child(args, *args.import_child)
         return
 
     import django
@@ -179,39 +280,81 @@ def scratch_database():
 
 
 def import_bench(args) -> None:
+    """For each format: build the file here, then read it, dry-run it and apply
+    it in a process of its own (its peak memory is the worker's)."""
+    from django.conf import settings
+
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    database = settings.DATABASES["default"]["NAME"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for fmt in formats:
+            path = Path(tmp) / f"bench.{fmt}"
+            start = time.perf_counter()
+            BUILDERS[fmt](path, args.rows)
+            print(
+                f"--- {fmt}: {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB "
+                f"(built in {time.perf_counter() - start:.1f} s)",
+                flush=True,
+            )
+            command = [sys.executable, __file__, "--import-child", fmt, str(path)]
+            command += ["--database", database]
+            if args.in_place:
+                command.append("--in-place")
+            subprocess.run(command, check=False, cwd=ROOT)  # noqa: S603
+
+
+def import_child(args, fmt: str, path: str) -> None:
+    """Run in a subprocess: read, dry-run, apply and undo one file; print the
+    times and the peak memory."""
+    from django.conf import settings
+
+    if args.database:
+        settings.DATABASES["default"]["NAME"] = args.database
+    import django
+
+    django.setup()
     from enterprises.models import Enterprise
     from imports.jobs import apply_file, import_job_check, import_job_create
     from imports.models import ImportJob
-    from imports.plan import Options
+    from imports.plan import Options, open_table
     from imports.prepare import discard_prepared
     from imports.undo import import_job_undo
 
     before = Enterprise.objects.count()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.csv"
-        start = time.perf_counter()
-        build_csv(path, args.rows)
-        data = path.read_bytes()
-        print(
-            f"import file: {args.rows:,} rows, {len(data) / 1e6:.1f} MB "
-            f"(built in {time.perf_counter() - start:.1f} s); "
-            f"{before:,} enterprises in the database"
-        )
+    data = Path(path).read_bytes()
+    start = time.perf_counter()
+    table, _fields = open_table(data, "enterprises")
+    read_rows = sum(1 for _row in table.rows)
+    read = time.perf_counter() - start
+    budget = " (budget 3 s)" if fmt == "xlsx" else ""
+    print(f"read:     {read:6.1f} s  {read_rows:,} rows{budget}", flush=True)
+    del table
     job = import_job_create(
-        actor=None, kind="enterprises", data=data, file_name="bench.csv", enqueue=False
+        actor=None,
+        kind="enterprises",
+        data=data,
+        file_name=f"bench.{fmt}",
+        enqueue=False,
     )
     try:
         start = time.perf_counter()
         job = import_job_check(job_id=job.pk)  # the dry run task, as staff start it
         dry = time.perf_counter() - start
-        print(f"dry run:  {dry:6.1f} s  {job.counts}")
+        print(f"dry run:  {dry:6.1f} s  {job.counts}", flush=True)
         start = time.perf_counter()
         applied = apply_file(job=job, actor=None, data=data, options=Options())
         apply = time.perf_counter() - start
         print(f"apply:    {apply:6.1f} s  created {applied.counts['create']:,}")
         print(
-            f"dry run + apply of {args.rows:,} rows: {dry + apply:.1f} s "
+            f"dry run + apply of {read_rows:,} rows ({fmt}): {dry + apply:.1f} s "
             f"(budget 60 s) {'OK' if dry + apply <= 60 else 'OVER BUDGET'}"
+        )
+        own, children = peak_mb()
+        print(
+            f"peak RSS: {own:.0f} MB (worker), {children:.0f} MB (its cleaning "
+            f"processes) (budget < 500 MB) "
+            f"{'OK' if max(own, children) < 500 else 'OVER BUDGET'}",
+            flush=True,
         )
         job.refresh_from_db()
         start = time.perf_counter()
@@ -223,6 +366,8 @@ def import_bench(args) -> None:
             import_job_undo(actor=None, job=job)
         discard_prepared(job)
         job.file.delete(save=False)
+        if job.report_file:
+            job.report_file.delete(save=False)
         job.delete()
     assert Enterprise.objects.count() == before  # noqa: S101
 

@@ -341,6 +341,21 @@ def _workbook_message(exc: workbooks.BadWorkbook, data: bytes) -> Any:
             "columns": f"{exc.params['columns']:,}",
             "cells": f"{workbooks.MAX_SHEET_CELLS:,}",
         }
+    if exc.reason == workbooks.UNPACKS_TOO_LARGE:
+        return _(
+            "The file unpacks to %(size)s MB, more than a spreadsheet "
+            "of its size holds (at most %(limit)s MB): it is refused unread. Save "
+            "it again from the spreadsheet program, or split it into several files."
+        ) % {
+            "size": f"{exc.params['size'] / 1_000_000:,.0f}",
+            "limit": f"{exc.params['limit'] / 1_000_000:,.0f}",
+        }
+    if exc.reason == workbooks.CELL_TOO_LARGE:
+        return _(
+            "A cell of the file holds more than %(limit)s MB of text, more than "
+            "any column takes: the file is refused unread. Shorten that cell and "
+            "upload the file again."
+        ) % {"limit": f"{exc.params['limit'] / 1_000_000:g}"}
     label = exc.params.get("format") or (
         "xls" if data.startswith(OLE2_MAGIC) else "xlsx"
     )

@@ -27,7 +27,15 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook
 
 MAX_SHEET_CELLS = 10_000_000  # e.g. 250,000 rows of 40 columns
-MAX_UNPACKED_BYTES = 1_000_000_000  # all parts of a ZIP workbook, inflated
+# All parts of a ZIP workbook, inflated: at most MAX_UNPACKED_BYTES, and at most
+# MAX_RATIO times the file's own size above RATIO_FLOOR (an export of 100,000 rows
+# inflates 48 times, files LibreOffice saves 4 to 5 times; a ZIP bomb hundreds of
+# times). Checked on the sizes the archive declares before anything is inflated,
+# then on the bytes as they are inflated.
+MAX_UNPACKED_BYTES = 500_000_000
+MAX_RATIO = 200
+RATIO_FLOOR = 20_000_000
+MAX_TEXT_BYTES = 1_000_000  # between two tags of the XML (a cell's text)
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _PIECE = 4 * 1024 * 1024  # bytes of a part scanned at a time
 
@@ -36,6 +44,14 @@ NOT_A_WORKBOOK = "not_a_workbook"
 NO_SHEET = "no_sheet"
 TOO_LARGE = "too_large"
 NO_SUCH_SHEET = "no_such_sheet"
+UNPACKS_TOO_LARGE = "unpacks_too_large"
+CELL_TOO_LARGE = "cell_too_large"
+
+
+def unpacked_limit(packed: int) -> int:
+    """How many bytes the parts of a ZIP workbook of `packed` bytes may inflate
+    to."""
+    return min(MAX_UNPACKED_BYTES, max(RATIO_FLOOR, packed * MAX_RATIO))
 
 
 class BadWorkbook(Exception):
@@ -143,8 +159,11 @@ def _check_zip(data: bytes) -> str:
 
 
 def _check_parts(data: bytes, infos: list[zipfile.ZipInfo], fmt: str) -> None:
-    if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-        raise BadWorkbook(DAMAGED)
+    limit = unpacked_limit(len(data))
+    declared = sum(i.file_size for i in infos)
+    if declared > limit:  # before anything is inflated
+        raise BadWorkbook(UNPACKS_TOO_LARGE, size=declared, limit=limit)
+    inflated = 0
     for info in infos:
         name = info.filename
         extent: XlsxExtent | OdsExtent | None = None
@@ -154,12 +173,17 @@ def _check_parts(data: bytes, infos: list[zipfile.ZipInfo], fmt: str) -> None:
             extent = OdsExtent()
         xml = name.endswith((".xml", ".rels", ".vml"))
         tail = b""
+        texts = _TextRuns(MAX_TEXT_BYTES)
         for piece in _inflate(data, info):
+            inflated += len(piece)
+            if inflated > limit:  # each part stops at its declared size anyway
+                raise BadWorkbook(UNPACKS_TOO_LARGE, size=inflated, limit=limit)
             if xml:
                 window = tail + piece
                 if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                     raise BadWorkbook(DAMAGED)
                 tail = window[-8:]
+                texts.feed(piece)
             if extent is not None:
                 extent.feed(piece)
         if extent is not None:
@@ -217,6 +241,40 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raise BadWorkbook(DAMAGED)
     if size != info.file_size or crc != info.CRC:
         raise BadWorkbook(DAMAGED)
+
+
+class _TextRuns:
+    """Refuses an XML part with more than `limit` bytes between two ``<`` (a
+    cell's text: a cell of 300 MB would take more than that in memory twice, in
+    calamine and in Python), fed in pieces. A piece is searched for a ``<`` in
+    windows of half the limit, so a piece of ordinary XML costs a few searches;
+    only around a window without one is the stretch measured."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.run = 0  # bytes since the last "<" of the pieces so far
+
+    def _check(self, length: int) -> None:
+        if length > self.limit:
+            raise BadWorkbook(CELL_TOO_LARGE, size=length, limit=self.limit)
+
+    def feed(self, piece: bytes) -> None:
+        first = piece.find(b"<")
+        if first < 0:
+            self.run += len(piece)
+            self._check(self.run)
+            return
+        self._check(self.run + first)
+        step = max(self.limit // 2, 1)
+        for start in range(first + 1, len(piece), step):
+            end = start + step
+            if end <= len(piece) and piece.find(b"<", start, end) < 0:
+                following = piece.find(b"<", end)
+                if following < 0:
+                    break  # the piece's tail, measured below
+                self._check(following - piece.rfind(b"<", 0, start) - 1)
+        self.run = len(piece) - piece.rfind(b"<") - 1
+        self._check(self.run)
 
 
 # --- Sheet extents -------------------------------------------------------------------

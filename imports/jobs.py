@@ -27,6 +27,7 @@ from imports.models import ImportJob
 from imports.plan import ImportRefused, Options, RowPlan, Summary, open_table
 from imports.prepare import PlanRun, clean_prepared_rows, discard_prepared
 from imports.progress import Progress, job_is_alive, lock_job
+from imports.reports import ReportRows, save_report
 from imports.write import EnterpriseWriter, GenericWriter
 
 
@@ -141,11 +142,21 @@ def _summarise(
     summary = Summary()
     sha256 = hashlib.sha256(data).hexdigest() if job else ""
     run = PlanRun(kind, table, fields, options, job=job, sha256=sha256)
-    try:
+    make = ReportRows(kind)
+
+    def rows() -> Iterator[list[Any]]:
         for plans in run:
             for plan in plans:
                 summary.add(plan)
+                yield make(plan)
             progress.update(summary.rows)
+
+    try:
+        if job is None:
+            for _row in rows():
+                pass
+        else:  # the report is written as the rows are planned
+            save_report(job, rows())
     finally:
         run.close()
     return summary
@@ -191,8 +202,13 @@ def import_job_check(*, job_id: int) -> ImportJob:
             else:
                 job.status = ImportJob.Status.CHECKED
                 job.counts = {**summary.counts, "rows": summary.rows}
+                job.flagged = summary.flagged
                 job.report = summary.report
                 job.message = summary.blocking(Options(accept_warnings=True))
+                if summary.counts.get("error"):
+                    # Rows to correct: the file is uploaded again, or applied
+                    # without them (prepared again then); keep nothing meanwhile.
+                    discard_prepared(job)
                 job.progress_done = job.progress_total = summary.rows
             job.checked_at = timezone.now()
             job.save()
@@ -208,23 +224,38 @@ def import_job_request_apply(
     job: ImportJob,
     confirm_rows: list[int] | None = None,
     accept_warnings: bool = False,
+    accept_rows: list[int] | None = None,
+    skip_bad: bool = False,
 ) -> ImportJob:
-    """Queue the apply of a checked job (raises ValidationError if it cannot be)."""
+    """Queue the apply of a checked job (raises ValidationError if it cannot be):
+    the likely duplicates in `confirm_rows` are created, the warnings of the rows
+    in `accept_rows` (of every row with `accept_warnings`) accepted; with
+    `skip_bad` the rows with errors or warnings not accepted are left out (and
+    listed for download) instead of refusing the file."""
     from imports.tasks import apply_import
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.CHECKED:
         raise ValidationError(_("This import cannot be applied in its current state."))
     options = Options(
-        confirm_rows=frozenset(confirm_rows or []), accept_warnings=accept_warnings
+        confirm_rows=frozenset(confirm_rows or []),
+        accept_warnings=accept_warnings,
+        accept_rows=frozenset(accept_rows or []),
+        skip_bad=skip_bad,
     )
-    blocking = Summary(counts=dict(job.counts)).blocking(options)
+    summary = Summary(counts=dict(job.counts), flagged=dict(job.flagged or {}))
+    blocking = summary.blocking(options)
     if blocking:
         raise ValidationError(blocking)
+    if skip_bad and job.counts.get("rows", 0) <= job.counts.get("error", 0):
+        raise ValidationError(_("Every row has an error: there is nothing to apply."))
+    warned = set(job.flagged.get("warning", []))
     job.options = {
         **job.options,
         "confirm_rows": sorted(options.confirm_rows),
         "accept_warnings": accept_warnings,
+        "accept_rows": sorted(options.accept_rows & warned),
+        "skip_bad": skip_bad,
     }
     job.status = ImportJob.Status.APPLY_QUEUED
     job.applied_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -321,14 +352,23 @@ def apply_file(
             writer.submit()
             plans = run.planner.plan(chunk, prefetched)
             for plan in plans:
+                if options.refuses(plan):
+                    if options.skip_bad:
+                        plan.action = "skip"  # left out, listed for download
+                    elif plan.errors:
+                        raise ImportRefused(
+                            _("Row %(row)d: %(error)s Nothing was changed.")
+                            % {"row": plan.row, "error": " ".join(plan.errors)}
+                        )
+                    else:
+                        raise ImportRefused(
+                            _(
+                                "Row %(row)d: %(warning)s The warning was not "
+                                "accepted. Nothing was changed."
+                            )
+                            % {"row": plan.row, "warning": " ".join(plan.warnings)}
+                        )
                 summary.add(plan)
-                if plan.errors:
-                    raise ImportRefused(
-                        _("Row %(row)d: %(error)s Nothing was changed.")
-                        % {"row": plan.row, "error": " ".join(plan.errors)}
-                    )
-                if plan.warnings and not options.accept_warnings:
-                    raise ImportRefused(summary.blocking(options))
             try:
                 writer.write(plans)
             except ValidationError as exc:
@@ -345,7 +385,7 @@ def apply_file(
     job.applied_at = timezone.now()
     job.counts = {**summary.counts, "rows": summary.rows}
     job.report = summary.report
-    job.result = writer.result
+    job.result = {**writer.result, "skipped": summary.skipped}
     job.message = ""
     job.progress_done = job.progress_total = summary.rows
     job.save()

@@ -58,6 +58,18 @@ class ImportJob(models.Model):
     progress_done = models.PositiveIntegerField(_("progress"), default=0)
     progress_total = models.PositiveIntegerField(_("progress total"), default=0)
     report = models.JSONField(_("report"), default=list, blank=True)
+    flagged = models.JSONField(
+        _("rows flagged"),
+        default=dict,
+        blank=True,
+        help_text=_("The numbers of the rows the dry run found errors or warnings in."),
+    )
+    report_file = models.FileField(
+        _("dry-run report"),
+        upload_to="imports/reports/",
+        storage=private_storage,
+        blank=True,
+    )
     options = models.JSONField(
         _("options"),
         default=dict,

@@ -10,7 +10,6 @@ column, else by USCC; clusters, colleges and markets by slug.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -26,118 +25,32 @@ from enterprises.services import jsonable
 from enterprises.uscc import uscc_warning
 from imports.cleaning import RowCleaner
 from imports.columns import SECTIONS, Section, looks_like_header, match_header
+from imports.rows import (
+    ACTIONS,
+    REPORT_LIMIT,
+    ImportRefused,
+    Options,
+    RowPlan,
+    Summary,
+    row_messages,
+)
+
+__all__ = [
+    "ACTIONS",
+    "REPORT_LIMIT",
+    "ImportRefused",
+    "Options",
+    "RowPlan",
+    "Summary",
+    "row_messages",
+]
 
 DEFAULT_MAX_BYTES = 50_000_000
 CHUNK = 1000
-REPORT_LIMIT = 2000  # rows kept in a job's stored report (all problems come first)
-ACTIONS = ("create", "update", "unchanged", "error", "skip")
 
 
 def max_bytes() -> int:
     return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-class ImportRefused(Exception):
-    """The file or the plan cannot be applied; ``message`` says why."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-# --- Plans ---------------------------------------------------------------------------
-
-
-@dataclass
-class RowPlan:
-    row: int
-    action: str
-    label: str = ""
-    target: int | None = None
-    changes: dict[str, list[Any]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    duplicate: dict[str, Any] | None = None
-    values: dict[str, Any] = field(default_factory=dict, repr=False)
-    # (search document, facet keys) of the cleaned values, when built ahead (by
-    # worker processes, or read from the dry run's prepared rows).
-    index: tuple[str, list[str]] | None = field(default=None, repr=False)
-    # What planning needs that depends on the row alone, worked out ahead by the
-    # worker processes: the non-empty values as JSON ("json"), the name's key
-    # ("key") and the USCC check-character warning ("check").
-    ahead: dict[str, Any] | None = field(default=None, repr=False)
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"row": self.row, "action": self.action}
-        for key in ("label", "target", "changes", "errors", "warnings", "duplicate"):
-            value = getattr(self, key)
-            if value:
-                out[key] = value
-        return out
-
-    @property
-    def is_problem(self) -> bool:
-        return bool(self.errors or self.warnings or self.duplicate)
-
-
-@dataclass
-class Options:
-    confirm_rows: frozenset[int] = frozenset()  # flagged duplicates to create anyway
-    create_all_duplicates: bool = False
-    accept_warnings: bool = False
-    sheet: str = ""  # the sheet of a workbook to read (else the first that fits)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Options:
-        return cls(
-            confirm_rows=frozenset(int(r) for r in data.get("confirm_rows", [])),
-            create_all_duplicates=bool(data.get("create_all_duplicates")),
-            accept_warnings=bool(data.get("accept_warnings")),
-            sheet=str(data.get("sheet") or ""),
-        )
-
-
-@dataclass
-class Summary:
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    others: list[dict[str, Any]] = field(default_factory=list)
-    rows: int = 0
-
-    def add(self, plan: RowPlan) -> None:
-        self.rows += 1
-        self.counts[plan.action] = self.counts.get(plan.action, 0) + 1
-        for key, present in (
-            ("warning", plan.warnings),
-            ("duplicate", plan.duplicate),
-        ):
-            if present:
-                self.counts[key] = self.counts.get(key, 0) + 1
-        if plan.is_problem:
-            if len(self.problems) < REPORT_LIMIT:
-                self.problems.append(plan.as_json())
-        elif len(self.problems) + len(self.others) < REPORT_LIMIT:
-            self.others.append(plan.as_json())
-
-    @property
-    def report(self) -> list[dict[str, Any]]:
-        return sorted(self.problems + self.others, key=lambda r: r["row"])[
-            :REPORT_LIMIT
-        ]
-
-    def blocking(self, options: Options) -> str:
-        """Why the plan cannot be applied, or ''."""
-        if self.counts.get("error"):
-            return _(
-                "%(n)d row(s) have errors: correct the file and upload it again. "
-                "Nothing was changed."
-            ) % {"n": self.counts["error"]}
-        if self.counts.get("warning") and not options.accept_warnings:
-            return _(
-                "%(n)d row(s) have USCC check-character warnings: accept them or "
-                "correct the file. Nothing was changed."
-            ) % {"n": self.counts["warning"]}
-        return ""
 
 
 def open_table(
@@ -379,14 +292,38 @@ class EnterprisePlanner:
             warning = plan.ahead["check"] if plan.ahead else uscc_warning(uscc)
             if warning:
                 plan.warnings.append(warning)
-                if self.options.accept_warnings:
+                if self.options.accepts(plan.row):
                     values["uscc_check_override"] = True
                     plan.index = None  # made without the override: made again
+        if existing is not None and not pk:
+            self._check_name(plan, values, existing)
         plan.values = values
         if existing is None:
             self._plan_create(plan, values, by_name)
         else:
             self._plan_update(plan, values, existing)
+
+    def _check_name(self, plan: RowPlan, values: dict, existing: Enterprise) -> None:
+        """A row matched by its USCC alone that names another company is a likely
+        duplicate (a wrong code, or a different firm): a warning to accept for
+        the row, never a silent rename."""
+        name = values.get("name")
+        if not name or name == existing.name or not existing.name:
+            return
+        plan.warnings.append(
+            _(
+                "USCC %(uscc)s belongs to entry %(id)s “%(old)s”, but this row names "
+                "“%(new)s”: a likely duplicate. Accept the warning to rename the "
+                "entry, or correct the row."
+            )
+            % {
+                "uscc": existing.uscc,
+                "id": existing.pk,
+                "old": existing.name,
+                "new": name,
+            }
+        )
+        plan.duplicate = {"kind": "renamed", "id": existing.pk, "name": existing.name}
 
     def _plan_create(self, plan: RowPlan, values: dict, by_name: dict) -> None:
         plan.action = "create"

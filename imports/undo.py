@@ -183,19 +183,46 @@ def import_job_undo(
 
 def _changed_since(created: list[int], *, reference: str) -> int | None:
     """An entry among `created` with a change recorded by something other than the
-    import (`reference`), if any."""
+    import (`reference`) that still stands, if any.
+
+    A change stands unless a revert of it stands (as the undo of a later import
+    reverts that import's changes; a revert of a revert puts the change back).
+    A standing revert of a change by something else only cancels it; a revert
+    of this import's own change is a change."""
     if not created:
         return None
     table = ChangeRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT enterprise_id FROM "{table}" '  # noqa: S608 - model metadata
+            f'SELECT id, enterprise_id, reverts_id FROM "{table}" '  # noqa: S608
             "WHERE enterprise_id = ANY(%s::bigint[]) "
-            "AND reference IS DISTINCT FROM %s ORDER BY enterprise_id LIMIT 1",
+            "AND reference IS DISTINCT FROM %s",
             [id_array(created), reference],
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        records = cursor.fetchall()
+    if not records:
+        return None
+    reverted_by: dict[int, list[int]] = {}
+    for pk, _entry, reverts in records:
+        if reverts is not None:
+            reverted_by.setdefault(reverts, []).append(pk)
+    standing: dict[int, bool] = {}
+
+    def stands(pk: int) -> bool:
+        # Reverts come after what they revert: settle the latest first.
+        for later in sorted(reverted_by.get(pk, []), reverse=True):
+            if later not in standing:
+                standing[later] = stands(later)
+        return not any(standing[later] for later in reverted_by.get(pk, []))
+
+    others = {pk for pk, _entry, _reverts in records}
+    changed = [
+        entry
+        for pk, entry, reverts in sorted(records, reverse=True)
+        if standing.setdefault(pk, stands(pk))
+        and not (reverts is not None and reverts in others)
+    ]
+    return min(changed) if changed else None
 
 
 # --- Set-based deletion ------------------------------------------------------------

@@ -17,6 +17,7 @@ from imports.exports import CONTENT_TYPES, export_chunks
 from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ImportJob
 from imports.plan import max_bytes
+from imports.reports import report_chunks, skipped_chunks
 from imports.template import template_chunks
 from imports.undo import import_job_request_undo
 
@@ -101,8 +102,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "counts": job.counts,
             "can_apply": job.status == ImportJob.Status.CHECKED
-            and not job.counts.get("error"),
+            and job.counts.get("error", 0) < job.counts.get("rows", 0),
             "can_undo": job.status == ImportJob.Status.APPLIED,
+            "skipped": len(job.result.get("skipped", [])),
         },
     )
 
@@ -112,16 +114,51 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     job = get_object_or_404(ImportJob, pk=pk)
     confirm = [int(r) for r in request.POST.getlist("confirm") if r.isdigit()]
+    accept = [int(r) for r in request.POST.getlist("accept") if r.isdigit()]
     try:
         import_job_request_apply(
             actor=request.user,
             job=job,
             confirm_rows=confirm,
             accept_warnings=request.POST.get("accept_warnings") == "1",
+            accept_rows=accept,
+            skip_bad=request.POST.get("skip_bad") == "1",
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:import-detail", pk=job.pk)
+
+
+@require_GET
+def import_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The dry-run report as XLSX: every row, its action, changes and messages."""
+    _staff(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = StreamingHttpResponse(
+        report_chunks(job), content_type=CONTENT_TYPES["xlsx"]
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="import-{job.pk}-report.xlsx"'
+    )
+    return response
+
+
+@require_GET
+def import_skipped(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The rows the apply skipped, as the file had them, with their messages."""
+    _staff(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    if fmt not in CONTENT_TYPES or not job.file:
+        raise Http404
+    try:
+        body = b"".join(skipped_chunks(job, fmt))
+    except TabularError as exc:
+        return HttpResponse(str(exc.message), status=400, content_type="text/plain")
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="import-{job.pk}-skipped.{fmt}"'
+    )
+    return response
 
 
 @require_POST

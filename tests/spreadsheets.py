@@ -112,3 +112,69 @@ def xls_table(rows: list[list[str]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_bomb(rows: int, cells: int, text: str, *, header: list[str] | None = None):
+    """An XLSX workbook of `rows` rows of `cells` identical text cells, deflated as
+    hard as zlib can (a few hundred kilobytes that inflate to hundreds of
+    megabytes), written in pieces so the test does not hold it inflated."""
+    plain = xlsx_sheet("")
+    source = zipfile.ZipFile(io.BytesIO(plain))
+    buffer = io.BytesIO()
+    cell = f'<c t="inlineStr"><is><t>{text}</t></is></c>'
+    line = ("<row>" + cell * cells + "</row>").encode()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for info in source.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(info.filename, source.read(info))
+        with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+            sheet.write(f'<worksheet xmlns="{main}"><sheetData>'.encode())
+            if header:
+                sheet.write(
+                    (
+                        "<row>"
+                        + "".join(
+                            f'<c t="inlineStr"><is><t>{escape(h)}</t></is></c>'
+                            for h in header
+                        )
+                        + "</row>"
+                    ).encode()
+                )
+            block = line * 1000
+            for _ in range(rows // 1000):
+                sheet.write(block)
+            sheet.write(line * (rows % 1000))
+            sheet.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def xlsx_long_cell(
+    size: int, *, header: list[str] | None = None, random_text: bool = False
+) -> bytes:
+    """An XLSX workbook whose second row holds one text cell of `size` bytes: of
+    "a", or with `random_text` of "a" with one "b" in 16 at random (deflated
+    about 10 times)."""
+    import os
+
+    plain = xlsx_sheet("")
+    source = zipfile.ZipFile(io.BytesIO(plain))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for info in source.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(info.filename, source.read(info))
+        with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+            sheet.write(f'<worksheet xmlns="{main}"><sheetData><row r="1">'.encode())
+            for i, h in enumerate(header or ["名称"]):
+                sheet.write(text_cell(f"{chr(65 + i)}1", escape(h)).encode())
+            sheet.write(b'</row><row r="2"><c r="A2" t="inlineStr"><is><t>')
+            piece = b"a" * (1 << 20)
+            table = bytes(98 if i < 16 else 97 for i in range(256))
+            for _ in range(size >> 20):
+                sheet.write(
+                    os.urandom(1 << 20).translate(table) if random_text else piece
+                )
+            sheet.write(b"</t></is></c></row></sheetData></worksheet>")
+    return buffer.getvalue()

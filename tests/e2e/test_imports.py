@@ -107,3 +107,48 @@ def test_progress_bar_updates_by_itself(live_server, page, console_errors):
     )
     expect(page.locator("#job-bar")).to_have_count(0)
     assert console_errors == []
+
+
+def test_warnings_accepted_row_by_row_and_bad_rows_skipped(
+    live_server, page, console_errors, tmp_path
+):
+    from tests.imports.helpers import bad_check
+
+    staff = StaffFactory()
+    renamed = EnterpriseFactory(uscc=uscc(41), name="原名浏览器有限公司")
+    path = tmp_path / "decisions.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                row(name="改名浏览器有限公司", uscc=uscc(41)),
+                row(name="校验浏览器有限公司", uscc=bad_check(uscc(42))),
+                row(name="错误浏览器有限公司", founded_year="1700"),
+                row(name="正常浏览器有限公司", uscc=uscc(43)),
+            ]
+        )
+    )
+    login(page, live_server, staff)
+    page.goto(live_server.url + "/imports/")
+    page.set_input_files("input[name=file]", str(path))
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.locator("#job-progress")).to_have_attribute("data-status", "checked")
+    expect(page.locator('tr[data-row="2"]')).to_contain_text("原名浏览器有限公司")
+    expect(page.locator('tr[data-row="2"]')).to_contain_text("改名浏览器有限公司")
+    expect(page.locator("#report-download")).to_be_visible()
+    # Accept the rename only; skip the rest that is bad.
+    page.locator('tr[data-row="2"] input[name=accept]').check()
+    page.locator("#skip-bad").check()
+    page.get_by_role("button", name="Apply this import").click()
+    expect(page.locator("#job-progress")).to_have_attribute(
+        "data-status", "applied", timeout=20_000
+    )
+    renamed.refresh_from_db()
+    assert renamed.name == "改名浏览器有限公司"
+    assert Enterprise.objects.filter(uscc=uscc(43)).exists()
+    assert not Enterprise.objects.filter(uscc=bad_check(uscc(42))).exists()
+    expect(page.locator("#import-downloads")).to_contain_text("2 rows were skipped")
+    with page.expect_download() as download:
+        page.locator("#skipped-csv").click()
+    text = download.value.path().read_bytes().decode("utf-8-sig")
+    assert "校验浏览器有限公司" in text and "错误浏览器有限公司" in text
+    assert console_errors == []

@@ -383,3 +383,69 @@ def test_clean_import_files_deletes_old_prepared_rows_except_running_jobs(
     assert prepared["young"].exists() and prepared["running"].exists()
     call_command("clean_import_files", "--hours", "0")
     assert not prepared["young"].exists() and prepared["running"].exists()
+
+
+def test_undo_is_possible_again_once_the_later_import_is_undone(
+    staff, django_capture_on_commit_callbacks
+):
+    from imports.undo import import_job_undo
+
+    kept = EnterpriseFactory(uscc=uscc(351), name="先后服饰有限公司", products="衬衫")
+    first = applied(
+        staff,
+        csv_bytes(
+            [
+                row(name="先建服饰有限公司", uscc=uscc(350), products="泳衣"),
+                row(name=kept.name, uscc=uscc(351), products="泳衣"),
+            ]
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    created = Enterprise.objects.get(uscc=uscc(350))
+    later = applied(
+        staff,
+        csv_bytes(
+            [
+                row(name=created.name, uscc=uscc(350), products="袜子"),
+                row(name=kept.name, uscc=uscc(351), products="袜子"),
+            ]
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    with pytest.raises(ValidationError, match="has changed since"):
+        import_job_undo(actor=staff, job=first)
+    import_job_undo(actor=staff, job=later)
+    created.refresh_from_db()
+    assert created.products == "泳衣"
+    # The later import is undone: the first one's entries are as it left them.
+    import_job_undo(actor=staff, job=first)
+    first.refresh_from_db()
+    assert first.status == ImportJob.Status.UNDONE
+    assert not Enterprise.objects.filter(uscc=uscc(350)).exists()
+    kept.refresh_from_db()
+    assert kept.products == "衬衫"
+
+
+def test_undo_stays_refused_when_a_reverted_change_was_reapplied(
+    staff, django_capture_on_commit_callbacks
+):
+    from enterprises.services import change_record_revert
+    from imports.undo import import_job_undo
+
+    first = applied(
+        staff,
+        csv_bytes([row(name="重做服饰有限公司", uscc=uscc(355))]),
+        django_capture_on_commit_callbacks,
+    )
+    entry = Enterprise.objects.get(uscc=uscc(355))
+    change = enterprise_update(
+        actor=staff, enterprise=entry, changes={"products": "袜子"}, origin="staff"
+    )
+    revert = change_record_revert(actor=staff, record=change)
+    change_record_revert(actor=staff, record=revert)  # the change is back
+    with pytest.raises(ValidationError, match="has changed since"):
+        import_job_undo(actor=staff, job=first)
+    revert_again = ChangeRecord.objects.filter(enterprise=entry).latest("id")
+    change_record_revert(actor=staff, record=revert_again)  # and gone again
+    import_job_undo(actor=staff, job=first)
+    assert not Enterprise.objects.filter(uscc=uscc(355)).exists()
