@@ -100,6 +100,7 @@ FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "pr": (),  # programme participations: related rows, shown with the entry
     "fy": ("founded_year",),
     "ex": ("is_exporter",),
+    "rs": ("registration_status",),
     "uw": ("uscc", "uscc_check_override"),
 }
 HEALTH_FILTER_FIELDS: dict[str, tuple[str, ...]] = {

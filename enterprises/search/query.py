@@ -29,6 +29,7 @@ from functools import cached_property
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.textsearch.text import Parsed, normalize, parse
@@ -87,7 +88,10 @@ SORTS = {
     "founded": _("Oldest founded"),
 }
 SORT_ORDER = {
-    "name": ["name", "id"],
+    # by name: pinyin order in Chinese, A-Z by English name otherwise
+    # (enterprises.names.sort_keys; see sort_order)
+    "name": ["name_sort", "id"],
+    "name_en": ["name_sort_en", "id"],
     "-updated": ["-updated_at", "-id"],
     "-founded": ["-founded_year", "-id"],
     "founded": ["founded_year", "id"],
@@ -277,7 +281,7 @@ class Search:
 
     def ordered(self, user) -> QuerySet[Enterprise]:
         """Matching enterprises in a sort order other than relevance (or by id)."""
-        order = SORT_ORDER.get(self.sort, ["id"] if self.tsquery else None)
+        order = SORT_ORDER.get(sort_order(self.sort), ["id"] if self.tsquery else None)
         return self.queryset(user).order_by(*(order or ["-updated_at", "-id"]))
 
     # --- URL state -------------------------------------------------------------
@@ -311,6 +315,14 @@ class Search:
 
     def is_selected(self, code: str, value: str) -> bool:
         return value in self.filters.get(code, [])
+
+
+def sort_order(sort: str) -> str:
+    """The order a sort option means in the active language: by name is pinyin
+    order in Chinese and by English name in English."""
+    if sort == "name" and not (get_language() or "").startswith("zh"):
+        return "name_en"
+    return sort
 
 
 def first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
