@@ -209,6 +209,13 @@ def visible_enterprises(
     return queryset.filter(published=True)
 
 
+def sees_drafts(user: User) -> bool:
+    """Whether the entries ``user`` may see include every unpublished draft (staff):
+    their totals say "drafts included", everyone else's count published entries
+    (and an enterprise's users' own drafts)."""
+    return is_staff_member(user)
+
+
 def editable_enterprises(
     user: User, queryset: QuerySet[Enterprise] | None = None
 ) -> QuerySet[Enterprise]:

@@ -191,11 +191,14 @@ def search_document(data: IndexData) -> str:
             data.products,
             data.products_en,
             *_labels_both("sector", data.sectors),
-            *[zh for _slug, zh, _en in data.clusters],
-            *[en for _slug, _zh, en in data.clusters],
             *data.designation_titles,
         ],
+        # A cluster's name says where a firm is, not what it makes: a search for
+        # 泳装 lists swimwear makers before the members of 兴城泳装产业集群 making
+        # socks.
         "C": [
+            *[zh for _slug, zh, _en in data.clusters],
+            *[en for _slug, _zh, en in data.clusters],
             *data.place_names,
             data.address,
             data.address_en,

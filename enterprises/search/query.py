@@ -41,10 +41,12 @@ from enterprises.health import (
 )
 from enterprises.models import Enterprise
 from enterprises.permissions import (
+    sees_drafts,
     usable_facets,
     usable_health_filters,
     visible_enterprise_sql,
 )
+from enterprises.search import homophones
 from enterprises.search.indexing import FACETS
 from enterprises.search.ranking import DENSE_SHARE, RANKED_LIMIT, relevance_ids
 from enterprises.search.relaxing import relax, suggestions
@@ -58,7 +60,8 @@ from enterprises.search.sampling import (
     sampled_facet_counts,
 )
 
-EXACT_LIMIT = 10_000
+# Counts are exact up to this many matches; above, estimated and labelled so.
+EXACT_LIMIT = 50_000
 # Above this planner estimate a search is taken as broad without counting; below
 # a tenth of EXACT_LIMIT it is counted exactly without a cap.
 BROAD_ESTIMATE = 5 * EXACT_LIMIT
@@ -119,6 +122,9 @@ class Search:
     # The words searched when not all of them could match (see run), and the others.
     matched_words: tuple | None = None
     dropped: list[str] = field(default_factory=list)
+    # Set when names that sound the same were added: the number found as typed
+    # (enterprises.search.homophones).
+    exact_matches: int | None = None
 
     # --- parsing ---------------------------------------------------------------
 
@@ -193,7 +199,11 @@ class Search:
 
     @property
     def tsquery(self) -> str | None:
-        return self.parsed.tsquery(self.matched_words) if self.q else None
+        if not self.q:
+            return None
+        if self.exact_matches is not None:
+            return self.parsed.homophone_query(self.matched_words)
+        return self.parsed.tsquery(self.matched_words)
 
     @property
     def matched_text(self) -> str:
@@ -371,11 +381,18 @@ class Result:
     facets: dict[str, list[FacetValue]]
     # Queries near one that found nothing, that do find something.
     suggestions: list[str] = field(default_factory=list)
+    # What the total counts: "published" entries, or "with_drafts" (staff).
+    counts: str = "published"
 
     @property
     def dropped(self) -> list[str]:
         """Words of the query left out because not all of them could match."""
         return self.search.dropped
+
+    @property
+    def homophones(self) -> bool:
+        """Whether names that sound like the query follow the exact matches."""
+        return self.search.exact_matches is not None
 
     @property
     def num_pages(self) -> int:
@@ -438,6 +455,8 @@ def _run(search: Search, user, *, with_facets: bool) -> Result:
     search.for_user(user)
     total, broad, counts = _counted(search, user, with_facets)
     near: list[str] = []
+    if not broad and search.tsquery and homophones.widen(search, user, total):
+        total, broad, counts = _counted(search, user, with_facets)
     if not total and search.tsquery and not search.dropped:
         if len(search.parsed.required) > 1 and relax(search, user):
             total, broad, counts = _counted(search, user, with_facets)
@@ -460,13 +479,19 @@ def _run(search: Search, user, *, with_facets: bool) -> Result:
                 facets.setdefault(code, []).append(FacetValue(value, 0, True))
     for values in facets.values():
         values.sort(key=lambda f: (-f.count, f.value))
-    return Result(search, total, broad, rows, facets if with_facets else {}, near)
+    counted = "with_drafts" if sees_drafts(user) else "published"
+    return Result(
+        search, total, broad, rows, facets if with_facets else {}, near, counted
+    )
 
 
 def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterprise]:
     size = search.page_size
     offset = (min(search.page, max(1, -(-total // size))) - 1) * size
-    if search.sort == "relevance" and search.tsquery and offset + size <= RANKED_LIMIT:
+    relevance = search.sort == "relevance" and search.tsquery
+    if relevance and search.exact_matches is not None:
+        return _fetch(homophones.ordered_ids(search, user, offset + size)[offset:])
+    if relevance and offset + size <= RANKED_LIMIT:
         dense = broad and total * sample_percent() / 100 >= DENSE_SHARE * SAMPLE_ROWS
         ids = relevance_ids(
             search, user, offset + size, total=None if broad else total, dense=dense
