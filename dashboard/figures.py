@@ -94,13 +94,12 @@ def headline_figures(data: dict) -> list[Figure]:
             data["clusters"],
             reverse("clusters:cluster-list"),
         ),
-        # The published total (as on the home page and a visitor's list), then
-        # every entry staff see, drafts included (the base of the shares below).
+        # Every entry staff see, drafts included (as the staff's list counts it,
+        # and the base of the shares below), then the published total (as on the
+        # home page and a visitor's list).
+        Figure("enterprises", _("enterprises, drafts included"), total, search_url()),
         Figure(
-            "enterprises", _("published enterprises"), data["published"], search_url()
-        ),
-        Figure(
-            "all_enterprises", _("enterprises, drafts included"), total, search_url()
+            "published", _("published enterprises"), data["published"], reverse("home")
         ),
         Figure(
             "colleges",
