@@ -64,8 +64,6 @@ class Migration(migrations.Migration):
             name='name_sort_en',
             field=models.CharField(blank=True, db_collation='C', default='', editable=False, max_length=300, verbose_name='English name sort key'),
         ),
-        migrations.RunPython(fill_sort_keys, migrations.RunPython.noop),
-        migrations.RunSQL(ADD_STATUS_KEY, DROP_STATUS_KEY),
         migrations.AddIndex(
             model_name='enterprise',
             index=models.Index(fields=['name_sort', 'id'], name='enterprise_name_sort_id'),
@@ -74,4 +72,8 @@ class Migration(migrations.Migration):
             model_name='enterprise',
             index=models.Index(fields=['name_sort_en', 'id'], name='enterprise_name_sort_en_id'),
         ),
+        # After the indexes: no index is built in a transaction with pending
+        # trigger events of the updates.
+        migrations.RunPython(fill_sort_keys, migrations.RunPython.noop),
+        migrations.RunSQL(ADD_STATUS_KEY, DROP_STATUS_KEY),
     ]
