@@ -18,6 +18,7 @@ from enterprises.search.counts import (
     PROCESSING_KEY,
     Aggregate,
     aggregate,
+    published_total,
     updated_per_month,
 )
 from enterprises.search.facets import Labeller
@@ -34,7 +35,7 @@ from moderation.models import ChangeRequest, Claim
 FRESH_SECONDS = 60
 CACHE_SECONDS = FRESH_SECONDS
 KEEP_SECONDS = 24 * 60 * 60
-CACHE_KEY = "directory:dashboard:v2"
+CACHE_KEY = "directory:dashboard:v3"
 REFRESH_LOCK = "directory:dashboard:refreshing"
 
 
@@ -44,6 +45,7 @@ def compute_dashboard_data() -> dict:
     staff = SYSTEM  # the figures are staff's: every enterprise
     data = {
         "aggregate": aggregate(search, staff),
+        "published": published_total(),
         "months": updated_per_month(search, staff),
         "clusters": Cluster.objects.count(),
         "colleges": College.objects.count(),
@@ -92,7 +94,13 @@ def headline_figures(data: dict) -> list[Figure]:
             data["clusters"],
             reverse("clusters:cluster-list"),
         ),
-        Figure("enterprises", _("enterprises"), total, search_url()),
+        # Every entry staff see, drafts included (as the staff's list counts it,
+        # and the base of the shares below), then the published total (as on the
+        # home page and a visitor's list).
+        Figure("enterprises", _("enterprises, drafts included"), total, search_url()),
+        Figure(
+            "published", _("published enterprises"), data["published"], reverse("home")
+        ),
         Figure(
             "colleges",
             _("colleges"),

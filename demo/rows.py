@@ -11,7 +11,7 @@ from functools import cache
 
 from core.pgcopy import copy_row
 from demo import catalog as cat
-from enterprises.names import name_key
+from enterprises.names import name_key, sort_keys
 from enterprises.search.indexing import IndexData, facet_keys, search_document
 from enterprises.uscc import ALPHABET, check_character
 
@@ -70,6 +70,8 @@ ENTERPRISE_TABLE_COLUMNS = [
     "search_vector",
     "facets",
     "name_key",
+    "name_sort",
+    "name_sort_en",
     "merged_into_id",
 ]
 
@@ -282,8 +284,10 @@ def enterprise_rows(ctx: Context, chunk_no: int, count: int) -> dict[str, str]:
         )
         confirmed = (updated - dt.timedelta(days=rng.randint(0, 200))).date()
         published = index == 0 or rng.random() < 0.95
+        status = "active" if rng.random() < 0.97 else "deregistered"
         data = IndexData(
             name=name,
+            registration_status=status,
             name_en=name_en,
             short_name=f"{place}{brand}",
             uscc=uscc,
@@ -317,7 +321,7 @@ def enterprise_rows(ctx: Context, chunk_no: int, count: int) -> dict[str, str]:
             [],
             uscc,
             False,
-            "active" if rng.random() < 0.97 else "deregistered",
+            status,
             founded,
             region_code,
             city_code,
@@ -358,6 +362,7 @@ def enterprise_rows(ctx: Context, chunk_no: int, count: int) -> dict[str, str]:
             search_document(data),
             facet_keys(data),
             name_key(name),
+            *sort_keys(name, name_en),
             None,  # merged_into
         ]
         out["enterprise"].append(copy_row(row))

@@ -224,6 +224,17 @@ class EnterprisePagination(DirectoryPagination):
                     "type": "boolean",
                     "description": "The count is an estimate (very broad searches).",
                 },
+                "counts": {
+                    "type": "string",
+                    "enum": ["published", "with_drafts"],
+                    "description": "What `count` counts: published entries, or "
+                    "every entry, drafts included (staff).",
+                },
+                "homophones": {
+                    "type": "boolean",
+                    "description": "Names that sound like `q` follow the entries "
+                    "found as typed (few of those).",
+                },
                 "dropped_words": {
                     "type": "array",
                     "items": {"type": "string"},
@@ -338,6 +349,8 @@ class EnterpriseViewSet(
                 else remove_query_param(url, "page")
             )
         extra["count_estimated"] = result.estimated
+        extra["counts"] = result.counts
+        extra["homophones"] = result.homophones
         extra["dropped_words"] = result.dropped
         extra["suggestions"] = result.suggestions
         if facet_codes:

@@ -31,3 +31,17 @@ def name_key(name: str) -> str:
                 changed = True
                 break
     return key[:MAX_KEY_CHARS] if len(key) >= 2 else ""
+
+
+SORT_KEY_CHARS = 300
+
+
+def sort_keys(name: str, name_en: str) -> tuple[str, str]:
+    """The keys that sort entries by name: pinyin order of the Chinese name, and
+    A-Z by the English name (an entry without one by the pinyin of its Chinese
+    name, which is how its name is written in Latin letters)."""
+    from core.textsearch.text import sort_key
+
+    chinese = sort_key(name, SORT_KEY_CHARS)
+    english = sort_key(name_en, SORT_KEY_CHARS) if (name_en or "").strip() else ""
+    return chinese, english or chinese

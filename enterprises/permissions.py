@@ -100,6 +100,7 @@ FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "pr": (),  # programme participations: related rows, shown with the entry
     "fy": ("founded_year",),
     "ex": ("is_exporter",),
+    "rs": ("registration_status",),
     "uw": ("uscc", "uscc_check_override"),
 }
 HEALTH_FILTER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -206,6 +207,13 @@ def visible_enterprises(
         own = _member_enterprise_ids(user)
         return queryset.filter(Q(published=True) | Q(pk__in=own))
     return queryset.filter(published=True)
+
+
+def sees_drafts(user: User) -> bool:
+    """Whether the entries ``user`` may see include every unpublished draft (staff):
+    their totals say "drafts included", everyone else's count published entries
+    (and an enterprise's users' own drafts)."""
+    return is_staff_member(user)
 
 
 def editable_enterprises(

@@ -2,7 +2,7 @@
 `enterprises.services.enterprise_create` writes for one entry, made by the same
 functions: the column values and history changes by `enterprise_values`, the
 search document and facet keys by `enterprises.search.indexing.index_data`, the
-name key by `enterprises.names.name_key` (tested field by field). Updates go
+name key and sort keys by `enterprises.names` (tested field by field). Updates go
 through `enterprise_update` itself. Clusters, colleges and markets are saved one by
 one (there are few)."""
 
@@ -22,6 +22,7 @@ from clusters.models import Cluster
 from core.models import Region
 from core.pgcopy import copy_row, copy_value
 from enterprises.models import ChangeRecord, Enterprise
+from enterprises.names import sort_keys
 from enterprises.search.indexing import INDEXED_FIELDS, index, index_data
 from enterprises.services import (
     city_code,
@@ -160,6 +161,9 @@ class EnterpriseWriter:
                 json=plan.ahead["json"] if plan.ahead else None,
             )
             attrs["name_key"] = row_name_key(plan, plan.values)
+            attrs["name_sort"], attrs["name_sort_en"] = sort_keys(
+                attrs.get("name", ""), attrs.get("name_en", "")
+            )
             row: list[Any] = [pk]
             for f in self.columns:
                 if f.name in ("created_at", "updated_at"):

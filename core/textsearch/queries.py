@@ -12,6 +12,12 @@ Filler words (``lexicon.FILLER_WORDS``: 厂, 公司, 出口, factory, export ...
 restrict a result: the match is the AND of the other words, and fillers only count
 in the ranking (:meth:`Parsed.rank_query`). A query of filler words only is matched
 by all of them.
+
+Pinyin typed with spaces (``da yang``) is one word, as typed without (``dayang``;
+``DaYang`` is the same once lowercased): a run of Latin words that are each a
+pinyin syllable is joined. :meth:`Parsed.homophone_query` is the form of a query
+whose Chinese words may also match by their pinyin in a name (大阳 for 大杨, as an
+input method gives a wrong character of the same sound).
 """
 
 import functools
@@ -25,6 +31,7 @@ from core.textsearch.text import (
     _COMPOUND_RE,
     _WORD_RE,
     MAX_LEXEME_CHARS,
+    _pinyin,
     _segmenter,
     is_uscc,
     normalize,
@@ -84,6 +91,48 @@ def _segment(run: str) -> tuple[str, ...]:
             out.append(run[start - 1 : end])  # with the previous word's last one
         start = end
     return tuple(dict.fromkeys(out))
+
+
+@functools.cache
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (from pypinyin's dictionary; ü as u and v)."""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out: set[str] = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            # ü (with or without a tone mark) is typed v, or u
+            plain = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+            plain = "".join(c for c in plain if not unicodedata.combining(c))
+            out.update({plain, plain.replace("v", "u")})
+    return frozenset(s for s in out if s.isascii() and s.isalpha())
+
+
+def _join_pinyin(terms: list[_Term]) -> list[_Term]:
+    """Runs of two or more Latin words that are each a pinyin syllable as one word
+    (``da yang`` -> ``dayang``)."""
+    syllables = _syllables()
+    out: list[_Term] = []
+    run: list[_Term] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            key = "".join(term.key for term in run)[:MAX_LEXEME_CHARS]
+            out.append(_Term(False, key, (key,)))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for term in terms:
+        if not term.cjk and len(term.parts) == 1 and term.key in syllables:
+            run.append(term)
+        else:
+            flush()
+            out.append(term)
+    flush()
+    return out
 
 
 def _query_terms(text: str, *, segment: bool = True) -> list[_Term]:
@@ -207,6 +256,8 @@ class Word:
     text: str
     pieces: tuple[str, ...]  # tsquery expressions, ANDed
     filler: bool
+    # Of a Chinese word: its pieces, each also matching by pinyin in a name.
+    homophones: tuple[str, ...] = ()
 
     @property
     def expression(self) -> str:
@@ -233,6 +284,22 @@ class Parsed:
         pieces = [piece for w in chosen for piece in w.pieces]
         return " & ".join(dict.fromkeys(pieces)) if pieces else None
 
+    def homophone_query(self, words: tuple[Word, ...] | None = None) -> str | None:
+        """The query of ``words`` (by default the required ones) in which each
+        bigram of a Chinese word matches as typed or by its pinyin in a name
+        (大阳 -> ``'大阳' | 'dayang':A``: 大杨, 大洋 ...); None if the query has no
+        Chinese word of two or more characters."""
+        chosen = self.required if words is None else words
+        pieces: list[str] = []
+        changed = False
+        for word in chosen:
+            if word.homophones:
+                pieces.extend(word.homophones)
+                changed = True
+            else:
+                pieces.extend(word.pieces)
+        return " & ".join(dict.fromkeys(pieces)) if changed else None
+
     def rank_query(self) -> str | None:
         """The OR of every word, fillers included: a document scores by how many
         of them (and where) it contains."""
@@ -240,11 +307,24 @@ class Parsed:
         return " | ".join(pieces) if pieces else None
 
 
+def _homophones(term: _Term, form: list[_Atom] | str) -> tuple[str, ...]:
+    """A Chinese word's bigrams, each as typed or by its pinyin in a name."""
+    if not term.cjk or isinstance(form, str) or len(term.key) < 2:
+        return ()
+    out = []
+    for lexeme, _prefix in form:
+        full, _initials = _pinyin(lexeme)
+        if not full:
+            return ()
+        out.append(f"({_render((lexeme, False))} | {quote_lexeme(full)}:A)")
+    return tuple(out)
+
+
 def parse(q: str) -> Parsed:
     """The words of what a user typed."""
     if not isinstance(q, str):
         return Parsed(())
-    terms = _query_terms(normalize(q[:MAX_QUERY_CHARS]))
+    terms = _join_pinyin(_query_terms(normalize(q[:MAX_QUERY_CHARS])))
     index, longest = _synonym_index()
     fillers = _fillers()
     words: list[Word] = []
@@ -262,7 +342,9 @@ def parse(q: str) -> Parsed:
             term = terms[position]
             form = _term_form(term)
             pieces = (form,) if isinstance(form, str) else tuple(map(_render, form))
-            words.append(Word(term.key, pieces, term.key in fillers))
+            words.append(
+                Word(term.key, pieces, term.key in fillers, _homophones(term, form))
+            )
             position += 1
     return Parsed(tuple(words))
 

@@ -42,6 +42,7 @@ __all__ = [
     "normalize",
     "query",
     "quote_lexeme",
+    "sort_key",
     "warm_up",
 ]
 
@@ -229,6 +230,24 @@ def _pinyin(word: str) -> tuple[str, str]:
     full = "".join(syllables)[:MAX_LEXEME_CHARS]
     initials = "".join(s[0] for s in syllables if s)[:MAX_LEXEME_CHARS]
     return full, initials
+
+
+def sort_key(text: str, limit: int = 300) -> str:
+    """A key that orders texts by pinyin, character by character (``"大连大杨"`` ->
+    ``"da lian da yang"``): Chinese characters as their toneless syllables (read
+    in context by pypinyin, place names as the directory's dictionary reads
+    them), other text lowercased; syllables and words separated by a space, which
+    sorts before any letter (``da an`` < ``dan``)."""
+    from pypinyin import lazy_pinyin
+
+    _segmenter()  # phrases for place names must be loaded first
+    parts: list[str] = []
+    for index, piece in enumerate(_CJK_SPLIT_RE.split(normalize(text or ""))):
+        if index % 2:
+            parts.extend(lazy_pinyin(piece, errors="ignore"))
+        else:
+            parts.extend(_WORD_RE.findall(piece))
+    return " ".join(p for p in parts if p)[:limit]
 
 
 def _quoted_with_pinyin(words: Iterable[str]) -> tuple[str, ...]:

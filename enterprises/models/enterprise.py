@@ -202,6 +202,25 @@ class Enterprise(BilingualName):
     name_key = models.CharField(
         _("name key"), max_length=200, blank=True, default="", editable=False
     )
+    # `enterprises.names.sort_keys(name, name_en)`, kept like `name_key`: sorting by
+    # name is pinyin order in Chinese and A-Z by English name in English (binary
+    # collation: the same order on any PostgreSQL, with or without ICU).
+    name_sort = models.CharField(
+        _("name sort key"),
+        max_length=300,
+        blank=True,
+        default="",
+        editable=False,
+        db_collation="C",
+    )
+    name_sort_en = models.CharField(
+        _("English name sort key"),
+        max_length=300,
+        blank=True,
+        default="",
+        editable=False,
+        db_collation="C",
+    )
 
     # An entry merged into another (enterprises.merging): hidden everywhere by the
     # access policy; its page and API address redirect to the survivor.
@@ -274,6 +293,11 @@ class Enterprise(BilingualName):
             GinIndex(fields=["facets"], name="enterprise_facets_gin"),
             models.Index(fields=["published", "id"], name="enterprise_published_id"),
             models.Index(fields=["name"], name="enterprise_name"),
+            # Sorting by name (pinyin, English) walks these (search.query).
+            models.Index(fields=["name_sort", "id"], name="enterprise_name_sort_id"),
+            models.Index(
+                fields=["name_sort_en", "id"], name="enterprise_name_sort_en_id"
+            ),
             # Sorting a broad search by founding year walks it (search.query).
             models.Index(fields=["founded_year", "id"], name="enterprise_founded_id"),
             # Exact and prefix name matches rank first (search, typeahead).
@@ -382,9 +406,15 @@ class Enterprise(BilingualName):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_key = names.name_key(self.name)
+        self.name_sort, self.name_sort_en = names.sort_keys(self.name, self.name_en)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_key"}
+        if update_fields is not None and {"name", "name_en"} & set(update_fields):
+            kwargs["update_fields"] = {
+                *update_fields,
+                "name_key",
+                "name_sort",
+                "name_sort_en",
+            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -12,6 +12,7 @@ from enterprises.choices import (
     BusinessModel,
     Certification,
     EmployeeBand,
+    RegistrationStatus,
     RevenueBand,
     Sector,
 )
@@ -31,6 +32,7 @@ FACET_TITLES = {
     "pr": _("Programme"),
     "fy": _("Founded"),
     "ex": _("Exporter"),
+    "rs": _("Registration status"),
 }
 # Order of the facet groups on the page.
 FACET_ORDER = [
@@ -47,6 +49,7 @@ FACET_ORDER = [
     "rb",
     "fy",
     "pr",
+    "rs",
 ]
 SHOWN_VALUES = 12
 
@@ -88,6 +91,8 @@ class Labeller:
             labels = dict(EmployeeBand.choices)
         elif code == "rb":
             labels = dict(RevenueBand.choices)
+        elif code == "rs":
+            labels = dict(RegistrationStatus.choices)
         elif code == "ex":
             labels = {"yes": _("Exporters"), "no": _("Not exporting")}
         else:

@@ -30,6 +30,7 @@ FACETS = {
     "pr": "programme",
     "fy": "founded",
     "ex": "exporter",
+    "rs": "status",  # registration status (active, deregistered 注销, revoked 吊销)
     "uw": "uscc_warning",  # data health: the USCC check character fails (not shown)
 }
 
@@ -42,6 +43,7 @@ class IndexData:
     former_names: list[str] = field(default_factory=list)
     uscc: str | None = None
     uscc_check_override: bool = False
+    registration_status: str = "active"
     products: str = ""
     products_en: str = ""
     processes: str = ""
@@ -172,6 +174,8 @@ def facet_keys(data: IndexData) -> list[str]:
     if data.founded_year:
         keys.append(f"fy:{data.founded_year // 10 * 10}")
     keys.append("ex:yes" if data.is_exporter else "ex:no")
+    if data.registration_status:
+        keys.append(f"rs:{data.registration_status}")
     if data.uscc and not data.uscc_check_override and uscc_check_fails(data.uscc):
         keys.append("uw:yes")
     return list(dict.fromkeys(keys))
@@ -187,11 +191,14 @@ def search_document(data: IndexData) -> str:
             data.products,
             data.products_en,
             *_labels_both("sector", data.sectors),
-            *[zh for _slug, zh, _en in data.clusters],
-            *[en for _slug, _zh, en in data.clusters],
             *data.designation_titles,
         ],
+        # A cluster's name says where a firm is, not what it makes: a search for
+        # 泳装 lists swimwear makers before the members of 兴城泳装产业集群 making
+        # socks.
         "C": [
+            *[zh for _slug, zh, _en in data.clusters],
+            *[en for _slug, _zh, en in data.clusters],
             *data.place_names,
             data.address,
             data.address_en,

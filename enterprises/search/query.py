@@ -29,6 +29,7 @@ from functools import cached_property
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.textsearch.text import Parsed, normalize, parse
@@ -40,10 +41,12 @@ from enterprises.health import (
 )
 from enterprises.models import Enterprise
 from enterprises.permissions import (
+    sees_drafts,
     usable_facets,
     usable_health_filters,
     visible_enterprise_sql,
 )
+from enterprises.search import homophones
 from enterprises.search.indexing import FACETS
 from enterprises.search.ranking import DENSE_SHARE, RANKED_LIMIT, relevance_ids
 from enterprises.search.relaxing import relax, suggestions
@@ -57,7 +60,8 @@ from enterprises.search.sampling import (
     sampled_facet_counts,
 )
 
-EXACT_LIMIT = 10_000
+# Counts are exact up to this many matches; above, estimated and labelled so.
+EXACT_LIMIT = 50_000
 # Above this planner estimate a search is taken as broad without counting; below
 # a tenth of EXACT_LIMIT it is counted exactly without a cap.
 BROAD_ESTIMATE = 5 * EXACT_LIMIT
@@ -87,7 +91,10 @@ SORTS = {
     "founded": _("Oldest founded"),
 }
 SORT_ORDER = {
-    "name": ["name", "id"],
+    # by name: pinyin order in Chinese, A-Z by English name otherwise
+    # (enterprises.names.sort_keys; see sort_order)
+    "name": ["name_sort", "id"],
+    "name_en": ["name_sort_en", "id"],
     "-updated": ["-updated_at", "-id"],
     "-founded": ["-founded_year", "-id"],
     "founded": ["founded_year", "id"],
@@ -115,6 +122,9 @@ class Search:
     # The words searched when not all of them could match (see run), and the others.
     matched_words: tuple | None = None
     dropped: list[str] = field(default_factory=list)
+    # Set when names that sound the same were added: the number found as typed
+    # (enterprises.search.homophones).
+    exact_matches: int | None = None
 
     # --- parsing ---------------------------------------------------------------
 
@@ -189,7 +199,11 @@ class Search:
 
     @property
     def tsquery(self) -> str | None:
-        return self.parsed.tsquery(self.matched_words) if self.q else None
+        if not self.q:
+            return None
+        if self.exact_matches is not None:
+            return self.parsed.homophone_query(self.matched_words)
+        return self.parsed.tsquery(self.matched_words)
 
     @property
     def matched_text(self) -> str:
@@ -277,7 +291,7 @@ class Search:
 
     def ordered(self, user) -> QuerySet[Enterprise]:
         """Matching enterprises in a sort order other than relevance (or by id)."""
-        order = SORT_ORDER.get(self.sort, ["id"] if self.tsquery else None)
+        order = SORT_ORDER.get(sort_order(self.sort), ["id"] if self.tsquery else None)
         return self.queryset(user).order_by(*(order or ["-updated_at", "-id"]))
 
     # --- URL state -------------------------------------------------------------
@@ -311,6 +325,14 @@ class Search:
 
     def is_selected(self, code: str, value: str) -> bool:
         return value in self.filters.get(code, [])
+
+
+def sort_order(sort: str) -> str:
+    """The order a sort option means in the active language: by name is pinyin
+    order in Chinese and by English name in English."""
+    if sort == "name" and not (get_language() or "").startswith("zh"):
+        return "name_en"
+    return sort
 
 
 def first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
@@ -359,11 +381,18 @@ class Result:
     facets: dict[str, list[FacetValue]]
     # Queries near one that found nothing, that do find something.
     suggestions: list[str] = field(default_factory=list)
+    # What the total counts: "published" entries, or "with_drafts" (staff).
+    counts: str = "published"
 
     @property
     def dropped(self) -> list[str]:
         """Words of the query left out because not all of them could match."""
         return self.search.dropped
+
+    @property
+    def homophones(self) -> bool:
+        """Whether names that sound like the query follow the exact matches."""
+        return self.search.exact_matches is not None
 
     @property
     def num_pages(self) -> int:
@@ -426,6 +455,8 @@ def _run(search: Search, user, *, with_facets: bool) -> Result:
     search.for_user(user)
     total, broad, counts = _counted(search, user, with_facets)
     near: list[str] = []
+    if not broad and search.tsquery and homophones.widen(search, user, total):
+        total, broad, counts = _counted(search, user, with_facets)
     if not total and search.tsquery and not search.dropped:
         if len(search.parsed.required) > 1 and relax(search, user):
             total, broad, counts = _counted(search, user, with_facets)
@@ -448,13 +479,19 @@ def _run(search: Search, user, *, with_facets: bool) -> Result:
                 facets.setdefault(code, []).append(FacetValue(value, 0, True))
     for values in facets.values():
         values.sort(key=lambda f: (-f.count, f.value))
-    return Result(search, total, broad, rows, facets if with_facets else {}, near)
+    counted = "with_drafts" if sees_drafts(user) else "published"
+    return Result(
+        search, total, broad, rows, facets if with_facets else {}, near, counted
+    )
 
 
 def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterprise]:
     size = search.page_size
     offset = (min(search.page, max(1, -(-total // size))) - 1) * size
-    if search.sort == "relevance" and search.tsquery and offset + size <= RANKED_LIMIT:
+    relevance = search.sort == "relevance" and search.tsquery
+    if relevance and search.exact_matches is not None:
+        return _fetch(homophones.ordered_ids(search, user, offset + size)[offset:])
+    if relevance and offset + size <= RANKED_LIMIT:
         dense = broad and total * sample_percent() / 100 >= DENSE_SHARE * SAMPLE_ROWS
         ids = relevance_ids(
             search, user, offset + size, total=None if broad else total, dense=dense

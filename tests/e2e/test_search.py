@@ -82,7 +82,7 @@ def test_search_filters_paging_back_button_and_language(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"exporter=yes"))
     expect(page.locator("#result-count")).to_have_attribute("data-total", "15")
-    expect(page.locator("#result-count")).to_contain_text("15 enterprises")
+    expect(page.locator("#result-count")).to_contain_text("15 published enterprises")
     assert console_errors == []
 
 
@@ -270,5 +270,5 @@ def test_switching_language_after_filtering_keeps_the_filters(
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"exporter=yes"))
-    expect(page.locator("#result-count")).to_contain_text("15 enterprises")
+    expect(page.locator("#result-count")).to_contain_text("15 published enterprises")
     assert console_errors == []

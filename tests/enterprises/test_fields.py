@@ -36,7 +36,7 @@ from tests.factories import EnterpriseFactory
 
 # Columns of the enterprise table that are no field of the profile: kept by the
 # services for search, duplicates and the city of a region.
-INTERNAL = {"search_vector", "facets", "name_key"}
+INTERNAL = {"search_vector", "facets", "name_key", "name_sort", "name_sort_en"}
 
 
 def names(predicate) -> list[str]:

@@ -160,6 +160,13 @@ QUERY_KINDS = [
     "q=泳装&page=3&page_size=2",
     "sector=swimwear",
     "",
+    "q=海运",  # a homophone of 海韵 (haiyun): names that sound the same follow
+    "q=hai yun",  # pinyin with a space
+    "q=Haiy",  # an English word prefix
+    "q=泳装&status=active",  # registration status
+    "status=deregistered",
+    "sort=name",  # pinyin order (the English order: test_search_behaviour)
+    "q=泳装&sort=name&page=3&page_size=2",
 ]
 
 

@@ -103,6 +103,7 @@ def snapshot(enterprise_id: int) -> dict:
         "source": entry.source,
         "field_sources": entry.field_sources,
         "name_key": entry.name_key,
+        "name_sort": (entry.name_sort, entry.name_sort_en),
         "search_vector": document,
         "facets": facets,
         "records": records,
