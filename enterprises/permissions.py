@@ -153,9 +153,7 @@ def visible_export_columns(
     """The read-only export columns (``fields.EXPORT_COLUMNS``) seen at ``tier``
     of such an entry: each as its tier's fields are (`visible_fields`)."""
     shown = visible_fields(tier, contact_visibility)
-    return frozenset(
-        c.name for c in EXPORT_COLUMNS if _TIER_SETS[c.tier] & shown
-    )
+    return frozenset(c.name for c in EXPORT_COLUMNS if _TIER_SETS[c.tier] & shown)
 
 
 class Viewer:

@@ -112,10 +112,20 @@ class ExportField:
     the registry) or a read-only one."""
 
     name: str
-    header: str
+    zh: str
+    en: str
     kind: str
     read_only: bool
     tier: Tier
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+    @property
+    def label(self) -> str:
+        """The column's name in the active language (for the column choice)."""
+        return self.en if (get_language() or "").startswith("en") else self.zh
 
 
 def _export_fields() -> tuple[ExportField, ...]:
@@ -123,10 +133,10 @@ def _export_fields() -> tuple[ExportField, ...]:
     kinds = column_kinds("enterprises")
     return (
         *(
-            ExportField(c.field, c.header, kind, False, BY_NAME[c.field].tier)
+            ExportField(c.field, c.zh, c.en, kind, False, BY_NAME[c.field].tier)
             for c, kind in zip(columns, kinds, strict=True)
         ),
-        *(ExportField(c.name, c.header, TEXT, True, c.tier) for c in EXPORT_COLUMNS),
+        *(ExportField(c.name, c.zh, c.en, TEXT, True, c.tier) for c in EXPORT_COLUMNS),
     )
 
 
@@ -174,7 +184,7 @@ def _related_sql(name: str) -> tuple[str, list]:
         cases = " ".join("WHEN %s THEN %s" for _code in labels)
         span = _sql_span("c.valid_from", "c.valid_until")
         sql = (
-            f"(SELECT string_agg(CASE c.scheme {cases} ELSE c.scheme END || "
+            f"(SELECT string_agg(CASE c.scheme {cases} ELSE c.scheme END || "  # noqa: S608 - constant SQL
             f"CASE WHEN ({span}) = '' THEN '' ELSE ' (' || ({span}) || ')' END, "
             f"'; ' ORDER BY c.scheme) FROM {table._meta.db_table} c "
             f"WHERE c.enterprise_id = {enterprise}.id)"
@@ -185,7 +195,7 @@ def _related_sql(name: str) -> tuple[str, list]:
         body = f"nullif({_sql_text('d', 'awarding_body')}, '')"
         span = f"nullif({_sql_span('d.awarded_on', 'd.next_review_on')}, '')"
         sql = (
-            f"(SELECT string_agg({_sql_text('d', 'title')} || coalesce(' (' || "
+            f"(SELECT string_agg({_sql_text('d', 'title')} || coalesce(' (' || "  # noqa: S608 - constant SQL
             f"nullif(concat_ws(', ', {body}, {span}), '') || ')', ''), '; ' "
             "ORDER BY d.awarded_on DESC NULLS LAST, d.title) "
             f"FROM {table._meta.db_table} d WHERE d.enterprise_id = {enterprise}.id)"
@@ -196,7 +206,7 @@ def _related_sql(name: str) -> tuple[str, list]:
         programme = participation._meta.get_field("programme").related_model
         event = participation._meta.get_field("event").related_model
         sql = (
-            f"(SELECT string_agg({_sql_text('g', 'name')} || ' ' || p.year || "
+            f"(SELECT string_agg({_sql_text('g', 'name')} || ' ' || p.year || "  # noqa: S608 - constant SQL
             f"coalesce(' (' || {_sql_text('v', 'name')} || ')', ''), '; ' "
             "ORDER BY p.year DESC, g.slug, v.slug) "
             f"FROM {participation._meta.db_table} p "

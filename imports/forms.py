@@ -15,7 +15,9 @@ class ExportForm(forms.Form):
         choices=[("xlsx", _("XLSX (for editing and re-importing)")), ("csv", "CSV")],
         required=False,
         error_messages={
-            "invalid_choice": _("“%(value)s” is not an export format: choose XLSX or CSV.")
+            "invalid_choice": _(
+                "“%(value)s” is not an export format: choose XLSX or CSV."
+            )
         },
     )
     col = forms.MultipleChoiceField(
@@ -30,7 +32,7 @@ class ExportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.columns = choosable_columns(user)
-        self.fields["col"].choices = [(c.name, c.header) for c in self.columns]
+        self.fields["col"].choices = [(c.name, c.label) for c in self.columns]
 
     def clean_format(self) -> str:
         return self.cleaned_data.get("format") or "csv"

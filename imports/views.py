@@ -23,7 +23,6 @@ from imports.plan import max_bytes
 from imports.template import template_chunks
 from imports.undo import import_job_request_undo
 
-
 EXPORTS_SHOWN = 25
 
 

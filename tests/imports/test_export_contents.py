@@ -61,7 +61,11 @@ def _related(enterprise, n: int = 0) -> None:
     )
     programme, _new = Programme.objects.get_or_create(
         slug="brand",
-        defaults={"kind": "regional_brand", "name": "区域品牌计划", "name_en": "Brands"},
+        defaults={
+            "kind": "regional_brand",
+            "name": "区域品牌计划",
+            "name_en": "Brands",
+        },
     )
     event, _new = Event.objects.get_or_create(
         slug="expo",
@@ -220,13 +224,17 @@ def test_staff_choose_the_columns(client, staff):
     response = _export(
         client, "format=csv&q=泳装&col=certification_list&col=uscc&col=name"
     )
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(
-        "utf-8-sig"
-    ))))
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))
+        )
+    )
     # In export order, whatever the order asked.
-    assert rows[0] == ["企业名称 / Name", "统一社会信用代码 / USCC", _header(
-        "certification_list"
-    )]
+    assert rows[0] == [
+        "企业名称 / Name",
+        "统一社会信用代码 / USCC",
+        _header("certification_list"),
+    ]
     assert rows[1][:2] == [entry.name, uscc(3)]
     assert ExportRecord.objects.get().columns == ["name", "uscc", "certification_list"]
 
