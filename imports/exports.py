@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from core.readahead import read_ahead
@@ -36,6 +36,9 @@ from imports.columns import SECTIONS, cell_kind
 from imports.exportlog import counted, export_record_start, notes_sheet
 
 FETCH_CHUNK = 2000
+# A chunk whose ids span less than this many times its rows reads the related rows
+# of its id range (see `_with_related`).
+DENSE_SPAN = 4
 # How each enterprise column is written, by the kind of its cells (as the import
 # reads them back: `imports.columns.cell_kind`).
 _CELL_KINDS = {
@@ -47,10 +50,12 @@ CHOICE_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind == "choice"}
 MULTI_CHOICE_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind == "choices"}
 LIST_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind in ("list", "clusters")}
 BOOL_FIELDS = {f for f, kind in _CELL_KINDS.items() if kind == "yes_no"}
+# The cluster slugs of a chunk's entries (see `_with_related`).
 CLUSTER_SLUGS_SQL = (
-    "ARRAY(SELECT c.slug FROM enterprises_enterprise_clusters ec "
+    "SELECT ec.enterprise_id, array_agg(c.slug ORDER BY c.slug) "
+    "FROM enterprises_enterprise_clusters ec "
     "JOIN clusters_cluster c ON c.id = ec.cluster_id "
-    "WHERE ec.enterprise_id = enterprises_enterprise.id ORDER BY c.slug)"
+    "WHERE ec.enterprise_id = ANY(%s) GROUP BY ec.enterprise_id"
 )
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -174,20 +179,21 @@ def _sql_span(first: str, last: str) -> str:
 
 
 def _related_sql(name: str) -> tuple[str, list]:
-    """The SQL (and parameters) of a read-only column of related rows: one text
-    per entry, its rows joined by "; ", in the active language. Constant SQL
-    (table and column names); labels are bound parameters."""
-    enterprise = Enterprise._meta.db_table
+    """The SQL (and parameters, but the last: the chunk's enterprise ids) of a
+    read-only column of related rows: (enterprise id, one text of its rows joined
+    by "; ") in the active language. Constant SQL (table and column names);
+    labels are bound parameters."""
     if name == "certification_list":
         table = Enterprise._meta.get_field("certifications").related_model
         labels = list(Certification.choices)
         cases = " ".join("WHEN %s THEN %s" for _code in labels)
         span = _sql_span("c.valid_from", "c.valid_until")
         sql = (
-            f"(SELECT string_agg(CASE c.scheme {cases} ELSE c.scheme END || "  # noqa: S608 - constant SQL
+            "SELECT c.enterprise_id, string_agg("  # noqa: S608 - constant SQL
+            f"CASE c.scheme {cases} ELSE c.scheme END || "
             f"CASE WHEN ({span}) = '' THEN '' ELSE ' (' || ({span}) || ')' END, "
             f"'; ' ORDER BY c.scheme) FROM {table._meta.db_table} c "
-            f"WHERE c.enterprise_id = {enterprise}.id)"
+            "WHERE c.enterprise_id = ANY(%s) GROUP BY c.enterprise_id"
         )
         return sql, [str(v) for pair in labels for v in pair]
     if name == "designation_list":
@@ -195,10 +201,12 @@ def _related_sql(name: str) -> tuple[str, list]:
         body = f"nullif({_sql_text('d', 'awarding_body')}, '')"
         span = f"nullif({_sql_span('d.awarded_on', 'd.next_review_on')}, '')"
         sql = (
-            f"(SELECT string_agg({_sql_text('d', 'title')} || coalesce(' (' || "  # noqa: S608 - constant SQL
+            "SELECT d.enterprise_id, string_agg("  # noqa: S608 - constant SQL
+            f"{_sql_text('d', 'title')} || coalesce(' (' || "
             f"nullif(concat_ws(', ', {body}, {span}), '') || ')', ''), '; ' "
             "ORDER BY d.awarded_on DESC NULLS LAST, d.title) "
-            f"FROM {table._meta.db_table} d WHERE d.enterprise_id = {enterprise}.id)"
+            f"FROM {table._meta.db_table} d WHERE d.enterprise_id = ANY(%s) "
+            "GROUP BY d.enterprise_id"
         )
         return sql, []
     if name == "programme_list":
@@ -206,16 +214,42 @@ def _related_sql(name: str) -> tuple[str, list]:
         programme = participation._meta.get_field("programme").related_model
         event = participation._meta.get_field("event").related_model
         sql = (
-            f"(SELECT string_agg({_sql_text('g', 'name')} || ' ' || p.year || "  # noqa: S608 - constant SQL
+            "SELECT p.enterprise_id, string_agg("  # noqa: S608 - constant SQL
+            f"{_sql_text('g', 'name')} || ' ' || p.year || "
             f"coalesce(' (' || {_sql_text('v', 'name')} || ')', ''), '; ' "
             "ORDER BY p.year DESC, g.slug, v.slug) "
             f"FROM {participation._meta.db_table} p "
             f"JOIN {programme._meta.db_table} g ON g.id = p.programme_id "
             f"LEFT JOIN {event._meta.db_table} v ON v.id = p.event_id "
-            f"WHERE p.enterprise_id = {enterprise}.id)"
+            "WHERE p.enterprise_id = ANY(%s) GROUP BY p.enterprise_id"
         )
         return sql, []
     raise ValueError(name)
+
+
+def _with_related(
+    rows: Iterator[tuple], using: str, queries: list[tuple[str, list]]
+) -> Iterator[tuple]:
+    """``rows`` (the entry's id first, in id order), each followed by the values
+    of ``queries`` for it: one query each per chunk of rows, whatever the number
+    of related rows. A chunk of nearly consecutive ids (a whole table, a broad
+    search) reads the related rows of its id range, one index range (a subquery
+    per row, or a lookup per id, costs two index pages per entry); a sparse one
+    looks its ids up."""
+    connection = connections[using]
+    ranged = [(sql.replace("= ANY(%s)", "BETWEEN %s AND %s"), p) for sql, p in queries]
+    while chunk := list(islice(rows, FETCH_CHUNK)):
+        ids = [record[0] for record in chunk]
+        dense = ids[-1] - ids[0] < DENSE_SPAN * len(ids)
+        values: list[dict] = []
+        with connection.cursor() as cursor:
+            for sql, params in ranged if dense else queries:
+                tail = [ids[0], ids[-1]] if dense else [ids]
+                cursor.execute(sql, [*params, *tail])
+                values.append(dict(cursor.fetchall()))
+        for record in chunk:
+            key = record[0]
+            yield record + tuple([found.get(key) for found in values])
 
 
 RELATED_COLUMNS = ("certification_list", "designation_list", "programme_list")
@@ -259,14 +293,13 @@ def enterprise_rows(
     db_fields = ["region_id" if f == "region" else f for f in names if f != "clusters"]
     db_fields.append("city_id")
     related = [name for name in RELATED_COLUMNS if name in columns]
-    annotations: dict[str, Any] = {
-        "cluster_slugs": RawSQL(CLUSTER_SLUGS_SQL, []),  # noqa: S611 - constant SQL
-        "export_blank": Value(""),
-    }
-    for name in related:
-        annotations[name] = RawSQL(*_related_sql(name))  # noqa: S611 - constant SQL
-    selected = [*db_fields, "cluster_slugs", *related, "export_blank"]
-    query = queryset.annotate(**annotations).order_by("id").values_list(*selected)
+    queries = [(CLUSTER_SLUGS_SQL, []), *(_related_sql(name) for name in related)]
+    query = (
+        queryset.annotate(export_blank=Value(""))
+        .order_by("id")
+        .values_list(*db_fields, "export_blank")
+    )
+    selected = [*db_fields, "export_blank", "cluster_slugs", *related]
     positions = {name: i for i, name in enumerate(selected)}
     positions["region"] = positions["county_name"] = positions["region_id"]
     positions["city_name"] = positions["city_id"]
@@ -316,7 +349,11 @@ def enterprise_rows(
     def rows() -> Iterator[list[Any]]:
         # Read on a second thread (no query of this one's may run while it reads).
         records = read_ahead(
-            lambda: query.iterator(chunk_size=FETCH_CHUNK), batch=FETCH_CHUNK
+            lambda: _with_related(
+                query.iterator(chunk_size=FETCH_CHUNK), query.db, queries
+            ),
+            batch=FETCH_CHUNK,
+            using=query.db,
         )
         for record in records:
             key = (viewer.tier(record[0]), record[contact_pos])
