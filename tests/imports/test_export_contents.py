@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from clusters.models import Designation
 from enterprises.fields import EXPORT_COLUMNS
-from enterprises.models import EnterpriseCertification
+from enterprises.models import Enterprise, EnterpriseCertification
 from imports.exports import choosable_columns, export_chunks
 from imports.jobs import dry_run
 from imports.models import ExportRecord
@@ -321,3 +321,33 @@ def test_export_queries_do_not_grow_with_the_rows(staff):
     for _ in range(10):
         _related(EnterpriseFactory())
     assert count() == few
+
+
+def test_related_rows_go_to_their_own_entry_in_dense_and_sparse_results(staff):
+    entries = [
+        EnterpriseFactory(products="泳装" if i in (0, 9) else "袜子") for i in range(10)
+    ]
+    for i in (0, 4, 9):
+        _related(entries[i])
+    EnterpriseCertification.objects.filter(enterprise=entries[4]).delete()
+    # Dense: every entry (one id range); the hidden fifth one's rows stay its own.
+    Enterprise.objects.filter(pk=entries[4].pk).update(published=False)
+    anonymous = {
+        r["系统编号 / ID"]: r
+        for r in _csv(b"".join(export_chunks("enterprises", "csv", AnonymousUser())))
+    }
+    assert str(entries[4].pk) not in anonymous
+    lists = [
+        anonymous[str(e.pk)][_header("designation_list")]
+        for e in entries
+        if e != entries[4]
+    ]
+    assert [bool(v) for v in lists] == [True] + [False] * 7 + [True]
+    # Sparse: the first and the last of ten (their ids looked up).
+    queryset = Enterprise.objects.filter(products="泳装")
+    rows = _csv(b"".join(export_chunks("enterprises", "csv", staff, queryset)))
+    assert [r["系统编号 / ID"] for r in rows] == [
+        str(entries[0].pk),
+        str(entries[9].pk),
+    ]
+    assert all(r[_header("certification_list")].startswith("ISO 9001") for r in rows)
