@@ -4,7 +4,8 @@ read-only columns (``enterprises.fields.EXPORT_COLUMNS``: city and county names,
 certifications with their validity, designations, programmes) in the reader's
 language, which an import skips. Staff may choose the columns. Rows are read with a
 server-side cursor and written as they come: constant memory whatever the size, and
-a fixed number of queries per chunk of rows whatever the related rows (aggregated in SQL)."""
+a fixed number of queries per chunk of rows, whatever the related rows (aggregated
+in SQL)."""
 
 from __future__ import annotations
 
