@@ -227,6 +227,43 @@ BY_NAME: dict[str, EnterpriseField] = {f.name: f for f in FIELDS}
 # --- Built from the registry -------------------------------------------------------
 
 COLUMN_FIELDS = tuple(f for f in FIELDS if f.has_column)
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """A read-only column of exports, after the import columns: a name the import
+    columns hold as a code, or an entry's related rows, written in the reader's
+    language. An import skips it (``imports.columns``): its header says
+    "read-only". ``source`` is the registry field it shows (its tier applies);
+    ``tier`` is that field's, or the column's own for related rows the registry has
+    no field for (programme participations, public as on the programme pages)."""
+
+    name: str
+    zh: str
+    en: str
+    tier: Tier
+    source: str = ""
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+def _export(name: str, zh: str, en: str, source: str = "", tier: Tier = P):
+    return ExportColumn(name, zh, en, BY_NAME[source].tier if source else tier, source)
+
+
+# In export order, after COLUMN_FIELDS.
+EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
+    _export("city_name", "城市名称（只读）", "City (read-only)", "city"),
+    _export("county_name", "区县名称（只读）", "County or district (read-only)",
+            "region"),
+    _export("certification_list", "认证及有效期（只读）",
+            "Certifications and validity (read-only)", "certifications"),
+    _export("designation_list", "荣誉称号（只读）", "Designations (read-only)",
+            "designations"),
+    _export("programme_list", "参与项目（只读）", "Programmes (read-only)"),
+)  # fmt: skip
 EDITABLE_FIELDS = tuple(f.name for f in FIELDS if f.editable)
 PROPOSABLE_FIELDS = tuple(f.name for f in FIELDS if f.proposable)
 LOW_RISK_FIELDS = frozenset(f.name for f in FIELDS if f.low_risk)

@@ -39,7 +39,7 @@ from django.http import Http404
 
 from core.permissions import SYSTEM, is_staff_member
 from enterprises.choices import Visibility
-from enterprises.fields import Tier, tier_fields
+from enterprises.fields import EXPORT_COLUMNS, Tier, tier_fields
 from enterprises.health import COMPLETENESS_FIELDS
 from enterprises.models import Enterprise, EnterpriseMembership
 
@@ -63,6 +63,7 @@ __all__ = [
     "visible_enterprise_q",
     "visible_enterprise_sql",
     "visible_enterprises",
+    "visible_export_columns",
     "visible_fields",
     "visible_related",
 ]
@@ -136,6 +137,24 @@ def visible_fields(tier: str, contact_visibility: str = Visibility.STAFF) -> fro
     if rank >= 2:
         fields |= STAFF_FIELDS
     return frozenset(fields)
+
+
+_TIER_SETS = {
+    Tier.PUBLIC: PUBLIC_FIELDS,
+    Tier.MEMBERS: MEMBER_FIELDS,
+    Tier.CONTACT: CONTACT_FIELDS,
+    Tier.STAFF: STAFF_FIELDS,
+}
+
+
+@cache
+def visible_export_columns(
+    tier: str, contact_visibility: str = Visibility.STAFF
+) -> frozenset:
+    """The read-only export columns (``fields.EXPORT_COLUMNS``) seen at ``tier``
+    of such an entry: each as its tier's fields are (`visible_fields`)."""
+    shown = visible_fields(tier, contact_visibility)
+    return frozenset(c.name for c in EXPORT_COLUMNS if _TIER_SETS[c.tier] & shown)
 
 
 class Viewer:

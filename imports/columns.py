@@ -95,6 +95,15 @@ MARKET_COLUMNS = [
 ]
 
 
+# The read-only columns of enterprise exports (names, related rows): a file with
+# them re-imports, the import skipping them.
+READ_ONLY_HEADERS = frozenset(
+    header_key(alias)
+    for c in fields.EXPORT_COLUMNS
+    for alias in (c.header, c.zh, c.en, f"{c.zh}/{c.en}")
+)
+
+
 def match_header(
     header: list[str], columns: list[Column]
 ) -> tuple[list[str | None], list[str], list[Column]]:
@@ -115,7 +124,7 @@ def match_header(
     unknown: list[str] = []
     for cell in header:
         field = lookup.get(header_key(cell))
-        if field is None and cell.strip():
+        if field is None and cell.strip() and header_key(cell) not in READ_ONLY_HEADERS:
             unknown.append(cell)
         fields.append(field)
     present = set(fields)

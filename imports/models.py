@@ -153,3 +153,42 @@ class PreparedChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}/{self.number}"
+
+
+class ExportRecord(models.Model):
+    """One export: who downloaded what (the search's filters, the columns), in
+    which format, and how many rows it held (empty until the download finished:
+    an interrupted one keeps none)."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportJob.Kind.choices)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("exported"), auto_now_add=True)
+    filters = models.JSONField(
+        _("filters"),
+        default=dict,
+        blank=True,
+        help_text=_("The search's parameters (parameter: values)."),
+    )
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.format} {self.created_at:%Y-%m-%d %H:%M}"

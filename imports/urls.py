@@ -14,4 +14,5 @@ urlpatterns = [
         "template/<slug:kind>.<slug:fmt>", views.import_template, name="import-template"
     ),
     path("export/<slug:kind>/", views.export, name="export"),
+    path("export/<slug:kind>/columns/", views.export_columns, name="export-columns"),
 ]

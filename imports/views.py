@@ -11,15 +11,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.tabular import TabularError
 from enterprises.permissions import is_staff_member
+from enterprises.search.facets import Labeller
 from enterprises.search.query import Search
 from imports.columns import SECTIONS
+from imports.exportlog import describe_filters, search_params
 from imports.exports import CONTENT_TYPES, export_chunks
+from imports.forms import ExportForm
 from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
-from imports.models import ImportJob
+from imports.models import ExportRecord, ImportJob
 from imports.plan import max_bytes
 from imports.reports import report_chunks, skipped_chunks
 from imports.template import template_chunks
 from imports.undo import import_job_request_undo
+
+EXPORTS_SHOWN = 25
 
 
 def _staff(request: HttpRequest) -> None:
@@ -62,11 +67,17 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
     for job in jobs:
         import_job_refresh(job)
+    labeller = Labeller()
+    exports = [
+        (record, describe_filters(record.filters, request.user, labeller))
+        for record in ExportRecord.objects.select_related("created_by")[:EXPORTS_SHOWN]
+    ]
     return render(
         request,
         "imports/import_list.html",
         {
             "jobs": jobs,
+            "exports": exports,
             "kinds": ImportJob.Kind.choices,
             "kind": kind,
             "sheet": sheet,
@@ -186,18 +197,71 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     return response
 
 
+def _export_search(request: HttpRequest, kind: str) -> Search | None:
+    """The search an enterprise export is of (None for the other kinds)."""
+    if kind != "enterprises":
+        return None
+    return Search.from_params(request.GET, request.user)
+
+
+def _hidden_params(request: HttpRequest) -> list[tuple[str, str]]:
+    """The query string's search parameters, for the column form to carry."""
+    return [
+        (key, value)
+        for key, values in request.GET.lists()
+        if key not in ("format", "col", "page")
+        for value in values
+    ]
+
+
+@require_GET
+def export_columns(request: HttpRequest, kind: str) -> HttpResponse:
+    """The export page of a search: the format and the columns to export."""
+    _staff(request)
+    if kind != "enterprises":
+        raise Http404
+    return _export_form(request, kind, ExportForm(user=request.user), status=200)
+
+
+def _export_form(
+    request: HttpRequest, kind: str, form: ExportForm, *, status: int
+) -> HttpResponse:
+    search = _export_search(request, kind)
+    chosen = set(request.GET.getlist("col")) or {c.name for c in form.columns}
+    return render(
+        request,
+        "imports/export_columns.html",
+        {
+            "kind": kind,
+            "form": form,
+            "columns": [(c, c.name in chosen) for c in form.columns],
+            "format": request.GET.get("format") or "xlsx",
+            "hidden": _hidden_params(request),
+            "filters": describe_filters(search_params(search), request.user)
+            if search
+            else [],
+        },
+        status=status,
+    )
+
+
 @require_GET
 def export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
     """Stream an export: for enterprises exactly the result set of the search in the
     query string, as the viewer may see it (a search with a filter it cannot read
-    is refused)."""
+    is refused), in the columns chosen (``col``, default all). Recorded."""
     _staff(request)
-    fmt = request.GET.get("format", "csv")
-    if kind not in SECTIONS or fmt not in CONTENT_TYPES:
+    if kind not in SECTIONS:
         raise Http404
-    queryset = None
-    if kind == "enterprises":
-        search = Search.from_params(request.GET, request.user)
+    form = ExportForm(request.GET, user=request.user)
+    if not form.is_valid():
+        if kind != "enterprises":
+            raise Http404
+        return _export_form(request, kind, form, status=400)
+    fmt = form.cleaned_data["format"]
+    queryset, filters = None, {}
+    search = _export_search(request, kind)
+    if search is not None:
         if search.errors:
             # Without the filter it cannot read, the export would hold more rows
             # than the search shows: refuse, saying why.
@@ -207,9 +271,16 @@ def export(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpRespo
                 {"errors": list(dict.fromkeys(search.errors))},
                 status=400,
             )
-        queryset = search.queryset(request.user)
+        queryset, filters = search.queryset(request.user), search_params(search)
     response = StreamingHttpResponse(
-        export_chunks(kind, fmt, request.user, queryset),
+        export_chunks(
+            kind,
+            fmt,
+            request.user,
+            queryset,
+            columns=form.chosen(),
+            filters=filters,
+        ),
         content_type=CONTENT_TYPES[fmt],
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

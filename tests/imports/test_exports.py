@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from enterprises.fields import EXPORT_COLUMNS
 from imports.exports import export_chunks
 from imports.jobs import dry_run
 from imports.models import ImportJob
@@ -41,7 +42,7 @@ def test_xlsx_export_keeps_codes_as_text_numbers_as_numbers_dates_as_dates(staff
     )
     sheet = _sheet(b"".join(export_chunks("enterprises", "xlsx", staff)))
     assert sheet.freeze_panes == "A2"
-    assert [c.value for c in sheet[1]] == HEADER
+    assert [c.value for c in sheet[1]] == HEADER + [c.header for c in EXPORT_COLUMNS]
     assert sheet[1][0].font.b
     code, phone = sheet[_column("uscc") + "2"], sheet[_column("contact_phone") + "2"]
     assert (code.data_type, code.value) == ("s", uscc(6))
