@@ -7,6 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,9 +57,27 @@ def api_token_create_view(request):
     return redirect("me")
 
 
-@require_POST
 def api_token_revoke_view(request, pk: int):
+    """GET asks to confirm (a page that works without JavaScript); POST revokes."""
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+    if request.method != "POST":
+        if not token.is_active:
+            return redirect("me")
+        return render(
+            request,
+            "core/confirm.html",
+            {
+                "heading": _("Revoke this token?"),
+                "question": _(
+                    "Programs that use the token “%(name)s” (%(prefix)s…) can no "
+                    "longer use the API. This cannot be undone."
+                )
+                % {"name": token.name, "prefix": token.prefix},
+                "action_url": request.path,
+                "cancel_url": reverse("me"),
+                "confirm_label": _("Revoke the token"),
+            },
+        )
     api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("me")
