@@ -4,6 +4,7 @@ the form) and revoke; sign-up and its confirmation link."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +25,7 @@ from accounts.signup import (
     signup_verify,
 )
 from accounts.tokens import api_token_create, api_token_revoke
+from core.permissions import is_staff_member
 
 
 class ApiTokenForm(forms.Form):
@@ -129,6 +131,25 @@ def signup_verify_view(request, token: str):
     if verified is None:
         return render(request, "registration/signup_invalid.html", status=400)
     user, next_url = verified
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user)  # the one backend (accounts.backends)
     messages.success(request, _("Your e-mail address is confirmed. Welcome!"))
     return redirect(_safe_next(request, next_url) or "me")
+
+
+class SiteLoginView(auth_views.LoginView):
+    """The site's login: staff land on the review queue, everyone else on /me/
+    (a safe ``next`` wins for both)."""
+
+    def get_default_redirect_url(self):
+        if is_staff_member(self.request.user):
+            return reverse("review")
+        return super().get_default_redirect_url()
+
+
+class SiteLogoutView(auth_views.LogoutView):
+    """Logging out (POST) says so on the page it lands on."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You have logged out."))
+        return response

@@ -264,12 +264,12 @@ def value_label(name: str, value: Any) -> Any:
     except FieldDoesNotExist:
         return value
     base = getattr(model_field, "base_field", model_field)
-    if not getattr(base, "choices", None):
+    choices = getattr(base, "flatchoices", None)
+    if not choices:
         return value
-    labels = dict(base.flatchoices)
+    labels = dict(choices)
     if isinstance(value, list):
         return [str(labels.get(v, v)) for v in value]
     if value in (None, ""):
         return value
     return str(labels.get(value, value))
-

@@ -140,8 +140,8 @@ def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
                 "heading": _("Undo this import?"),
                 "question": _(
                     "The entries this import created are deleted, and the values it "
-                    "changed are put back. Changes made since to the same fields "
-                    "are kept."
+                    "changed are put back. If an entry has changed since, nothing "
+                    "is undone and you are told which."
                 ),
                 "action_url": request.path,
                 "cancel_url": reverse("imports:import-detail", args=[job.pk]),

@@ -252,9 +252,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 user, _membership = invitation_accept_with_account(
                     invitation=invitation, account_form=form
                 )
-                login(
-                    request, user, backend="django.contrib.auth.backends.ModelBackend"
-                )
+                login(request, user)  # the one backend (accounts.backends)
                 messages.success(
                     request, _("Welcome! You can now edit this enterprise.")
                 )
