@@ -59,11 +59,10 @@ def enterprise_history_revert(
 
 @staff_only
 def review_claim_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(
-        Claim.objects.select_related("enterprise", "user"),
-        pk=pk,
-        status=Claim.Status.APPROVED,
-    )
+    claim = get_object_or_404(Claim.objects.select_related("enterprise", "user"), pk=pk)
+    if claim.status != Claim.Status.APPROVED:
+        messages.error(request, _("Only an approved claim can be revoked."))
+        return redirect("review-claim", pk=claim.pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -124,7 +124,8 @@ def test_claim_revoke_asks_to_confirm_and_needs_a_reason(client):
     claim.refresh_from_db()
     assert claim.status == Claim.Status.REVOKED and claim.reason == "已离职"
     assert not EnterpriseMembership.objects.filter(user=claim.user).exists()
-    assert client.get(url).status_code == 404  # only an approved claim
+    # Only an approved claim: back to the claim's page.
+    assert client.get(url)["Location"] == reverse("review-claim", args=[claim.pk])
 
 
 def test_claim_revoke_is_staff_only(client):
