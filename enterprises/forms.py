@@ -226,7 +226,7 @@ class MultipleImageField(forms.FileField):
 
 def _region_label(region: Region) -> str:
     """A county in the reader's language, with its city (county names repeat)."""
-    city = region.parent.display_name if region.parent_id else ""
+    city = region.parent.display_name if region.parent is not None else ""
     return f"{region.code} {city} {region.display_name}".replace("  ", " ")
 
 

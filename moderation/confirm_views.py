@@ -53,7 +53,6 @@ def enterprise_history_revert(
             "cancel_url": history_url,
             "confirm_label": _("Revert the change"),
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -92,5 +91,4 @@ def review_claim_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_url": reverse("review-claim", args=[claim.pk]),
             "confirm_label": _("Revoke the claim"),
         },
-        status=400 if form.errors else 200,
     )

@@ -36,9 +36,7 @@ PASSWORD = "pw-for-tests-2026"
 def _as(page, base, user, language):
     """Browse as ``user`` (None: a visitor) in ``language``."""
     page.context.clear_cookies()
-    cookies = [
-        {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}
-    ]
+    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}]
     if user is not None:
         client = Client()
         client.force_login(user)
@@ -87,13 +85,12 @@ def test_forms_and_staff_pages_have_no_axe_violations(
     _check(page, f"{base}/accounts/login/")
     _check(page, f"{base}/accounts/password_reset/")
     _check(page, f"{base}/no-such-page/")
+    # The browser reports the page's own 404 status; nothing else may fail.
+    assert [e for e in console_errors if "404" not in e] == []
+    console_errors.clear()
 
     _as(page, base, member.user, language)
     _check(page, edit)
-    page.locator("#id_lead_time_days").fill("-5")
-    page.locator("form.profile-form [type=submit]").first.click()
-    expect(page.locator("[data-error-summary]")).to_be_visible()
-    assert axe_violations(page) == []
     _check(page, f"{base}/me/")
     _check(page, f"{base}/accounts/password_change/")
 
