@@ -2,6 +2,7 @@
 in from /me/ (draft, submit), staff accept it, the figures count."""
 
 import re
+
 import pytest
 from playwright.sync_api import expect
 
