@@ -162,3 +162,12 @@ def test_pending_count_is_one_cached_query(client, django_assert_num_queries):
 def test_others_see_no_pending_count(client):
     client.force_login(UserFactory())
     assert "data-pending" not in client.get(reverse("me")).content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_admin_site_carries_the_sites_name(client, language):
+    response = client.get(reverse("admin:login"), HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert not any(mark in html for mark in ADMIN_MARKS)
+    expected = "Liaoning Textile Directory" if language == "en" else "辽宁纺织"
+    assert expected in html
