@@ -10,9 +10,10 @@ from accounts.forms import ThrottledAuthenticationForm, ThrottledPasswordResetFo
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        views.SiteLoginView.as_view(authentication_form=ThrottledAuthenticationForm),
         name="login",
     ),
+    path("accounts/logout/", views.SiteLogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup_view, name="signup"),
     path(
         "accounts/signup/confirm/<str:token>/",
@@ -21,7 +22,10 @@ urlpatterns = [
     ),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),
+        auth_views.PasswordResetView.as_view(
+            form_class=ThrottledPasswordResetForm,
+            html_email_template_name="registration/password_reset_email_html.html",
+        ),
         name="password_reset",
     ),
     path("me/tokens/", views.api_token_create_view, name="api-token-create"),

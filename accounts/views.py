@@ -4,9 +4,11 @@ the form) and revoke; sign-up and its confirmation link."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +25,7 @@ from accounts.signup import (
     signup_verify,
 )
 from accounts.tokens import api_token_create, api_token_revoke
+from core.permissions import is_staff_member
 
 
 class ApiTokenForm(forms.Form):
@@ -56,9 +59,27 @@ def api_token_create_view(request):
     return redirect("me")
 
 
-@require_POST
 def api_token_revoke_view(request, pk: int):
+    """GET asks to confirm (a page that works without JavaScript); POST revokes."""
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+    if request.method != "POST":
+        if not token.is_active:
+            return redirect("me")
+        return render(
+            request,
+            "core/confirm.html",
+            {
+                "heading": _("Revoke this token?"),
+                "question": _(
+                    "Programs that use the token “%(name)s” (%(prefix)s…) can no "
+                    "longer use the API. This cannot be undone."
+                )
+                % {"name": token.name, "prefix": token.prefix},
+                "action_url": request.path,
+                "cancel_url": reverse("me"),
+                "confirm_label": _("Revoke the token"),
+            },
+        )
     api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("me")
@@ -110,6 +131,25 @@ def signup_verify_view(request, token: str):
     if verified is None:
         return render(request, "registration/signup_invalid.html", status=400)
     user, next_url = verified
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user)  # the one backend (accounts.backends)
     messages.success(request, _("Your e-mail address is confirmed. Welcome!"))
     return redirect(_safe_next(request, next_url) or "me")
+
+
+class SiteLoginView(auth_views.LoginView):
+    """The site's login: staff land on the review queue, everyone else on /me/
+    (a safe ``next`` wins for both)."""
+
+    def get_default_redirect_url(self):
+        if is_staff_member(self.request.user):
+            return reverse("review")
+        return super().get_default_redirect_url()
+
+
+class SiteLogoutView(auth_views.LogoutView):
+    """Logging out (POST) says so on the page it lands on."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You have logged out."))
+        return response

@@ -33,7 +33,6 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +60,9 @@ INSTALLED_APPS = [
     "surveys",
     "dashboard",
     "demo",
+    # Last: the site's own registration/ templates (accounts) come before the
+    # admin's ("Django 站点管理员" on the password pages otherwise).
+    "django.contrib.admin",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A NUL character anywhere in the input is a 400 before any view runs.
     "core.middleware.RejectNulMiddleware",
+    # DEBUG on: the site's 404 page for everyone but staff (no URL list).
+    "core.middleware.BrandedNotFoundMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -101,6 +105,7 @@ TEMPLATES = [
                 "core.context_processors.permissions",
                 "core.context_processors.site",
                 "demo.context_processors.site",
+                "moderation.context_processors.review",
             ],
         },
     },
@@ -201,7 +206,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The e-mail address or the username, in any case (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 LOGIN_REDIRECT_URL = "me"
 LOGOUT_REDIRECT_URL = "home"
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -5,16 +5,22 @@ path, a query string, a form field or a JSON string would reach the database as 
 error (a 500) wherever a view passes it on. ``RejectNulMiddleware`` answers such a
 request with a 400 and a translated message (the API's JSON error under
 ``/api/``) before any view runs, so nothing is changed.
+
+``BrandedNotFoundMiddleware`` keeps Django's technical 404 page for staff when
+``DEBUG`` is on.
 """
 
 import json
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 
 from core.exceptions import error_body
+from core.permissions import is_staff_member
 
 NUL = "\x00"
 API_PREFIX = "/api/"
@@ -84,3 +90,33 @@ class RejectNulMiddleware:
                 ),
             )
         return self.get_response(request)
+
+
+class BrandedNotFoundMiddleware:
+    """With ``DEBUG`` on, Django answers a missing page with its technical 404 (the
+    list of every URL pattern). The running demo is debugged by staff but used by
+    everyone: for anyone but staff this renders the site's own 404 page instead, as
+    production does. With ``DEBUG`` off it does nothing (Django renders 404.html)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _branded(self, request: HttpRequest) -> bool:
+        return (
+            settings.DEBUG
+            and not request.path_info.startswith(API_PREFIX)
+            and not is_staff_member(getattr(request, "user", None))
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._branded(request):
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, Http404) and self._branded(request):
+            return page_not_found(request, exception)
+        return None

@@ -72,3 +72,10 @@ def _page(template: str):
 privacy = _page("core/privacy.html")
 terms = _page("core/terms.html")
 about = _page("core/about.html")
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (no or an old CSRF token): the site's page, in the reader's
+    language, saying what to do (Django's shows its own, in English with DEBUG)."""
+    return render(request, "403_csrf.html", status=403)

@@ -290,3 +290,23 @@ def field_label(name: str) -> Any:
     know, e.g. one of an old history record)."""
     field = BY_NAME.get(name)
     return field.label if field is not None else name
+
+
+def value_label(name: str, value: Any) -> Any:
+    """A stored value of a field (a history record's, a change request's) as the
+    reader sees it: the label of each choice in the reader's language instead of
+    its code ("100_299" → "100–299 人"); other values as they are."""
+    try:
+        model_field = Enterprise._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    base = getattr(model_field, "base_field", model_field)
+    choices = getattr(base, "flatchoices", None)
+    if not choices:
+        return value
+    labels = dict(choices)
+    if isinstance(value, list):
+        return [str(labels.get(v, v)) for v in value]
+    if value in (None, ""):
+        return value
+    return str(labels.get(value, value))

@@ -225,7 +225,9 @@ class MultipleImageField(forms.FileField):
 
 
 def _region_label(region: Region) -> str:
-    return f"{region.code} {region.name}"
+    """A county in the reader's language, with its city (county names repeat)."""
+    city = region.parent.display_name if region.parent is not None else ""
+    return f"{region.code} {city} {region.display_name}".replace("  ", " ")
 
 
 class EnterpriseProfileForm(forms.ModelForm):
@@ -287,8 +289,10 @@ class EnterpriseProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         region = cast(forms.ModelChoiceField, self.fields["region"])
-        region.queryset = Region.objects.filter(level=Region.Level.COUNTY).order_by(
-            "code"
+        region.queryset = (
+            Region.objects.filter(level=Region.Level.COUNTY)
+            .select_related("parent")
+            .order_by("code")
         )
         region.label_from_instance = _region_label  # type: ignore[method-assign,assignment]
         self.photos = list(self.instance.photos.all()) if self.instance.pk else []

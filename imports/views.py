@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -172,10 +173,29 @@ def import_skipped(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-@require_POST
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks to confirm (a page that works without JavaScript); POST undoes."""
     _staff(request)
     job = get_object_or_404(ImportJob, pk=pk)
+    if request.method != "POST":
+        if job.status != ImportJob.Status.APPLIED:
+            return redirect("imports:import-detail", pk=job.pk)
+        return render(
+            request,
+            "imports/import_undo_confirm.html",
+            {
+                "job": job,
+                "heading": _("Undo this import?"),
+                "question": _(
+                    "The entries this import created are deleted, and the values it "
+                    "changed are put back. If an entry has changed since, nothing "
+                    "is undone and you are told which."
+                ),
+                "action_url": request.path,
+                "cancel_url": reverse("imports:import-detail", args=[job.pk]),
+                "confirm_label": _("Undo the import"),
+            },
+        )
     try:
         import_job_request_undo(
             actor=request.user, job=job, language=request.LANGUAGE_CODE

@@ -49,6 +49,17 @@ class ClaimDecisionForm(forms.Form):
     )
 
 
+class ReasonForm(forms.Form):
+    """The reason a destructive staff action asks for on its confirmation page."""
+
+    reason = forms.CharField(
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        error_messages={"required": _("Say why.")},
+    )
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("email"))
     role = forms.ChoiceField(

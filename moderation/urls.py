@@ -5,7 +5,7 @@
 
 from django.urls import path
 
-from moderation import merge_views, views
+from moderation import confirm_views, merge_views, views
 
 urlpatterns = [
     path("me/", views.me, name="me"),
@@ -16,6 +16,11 @@ urlpatterns = [
         name="review-change-request",
     ),
     path("review/claims/<int:pk>/", views.review_claim, name="review-claim"),
+    path(
+        "review/claims/<int:pk>/revoke/",
+        confirm_views.review_claim_revoke,
+        name="review-claim-revoke",
+    ),
     path(
         "review/claims/<int:pk>/proof/",
         views.review_claim_proof,
@@ -45,7 +50,7 @@ enterprise_urlpatterns = [
     path("<int:pk>/history/", views.enterprise_history, name="enterprise-history"),
     path(
         "<int:pk>/history/<int:record_pk>/revert/",
-        views.enterprise_history_revert,
+        confirm_views.enterprise_history_revert,
         name="enterprise-history-revert",
     ),
     path("<int:pk>/confirm/", views.enterprise_confirm_view, name="enterprise-confirm"),

@@ -40,9 +40,8 @@ from moderation.models import ChangeRequest, ChangeRequestField, Claim
 from moderation.services.changes import (
     change_request_decide,
     change_request_submit,
-    history_revert,
 )
-from moderation.services.claims import claim_decide, claim_revoke, claim_submit
+from moderation.services.claims import claim_decide, claim_submit
 from moderation.services.common import STALE_AFTER
 from moderation.services.confirmations import enterprise_confirm, stale_enterprises
 from moderation.services.invitations import (
@@ -166,21 +165,6 @@ def enterprise_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_only
-@require_POST
-def enterprise_history_revert(request: HttpRequest, pk: int, record_pk: int):
-    record = get_object_or_404(ChangeRecord, pk=record_pk, enterprise_id=pk)
-    try:
-        history_revert(
-            actor=request.user, record=record, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The change was reverted."))
-    return redirect("enterprises:enterprise-history", pk=pk)
-
-
 @require_POST
 def enterprise_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = access_enterprise_by_id(request.user, pk, edit=True)
@@ -268,9 +252,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 user, _membership = invitation_accept_with_account(
                     invitation=invitation, account_form=form
                 )
-                login(
-                    request, user, backend="django.contrib.auth.backends.ModelBackend"
-                )
+                login(request, user)  # the one backend (accounts.backends)
                 messages.success(
                     request, _("Welcome! You can now edit this enterprise.")
                 )
@@ -394,8 +376,6 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
                     approve=action == "approve",
                     reason=reason,
                 )
-            elif action == "revoke":
-                claim_revoke(actor=request.user, claim=claim, reason=reason)
             else:
                 raise ValidationError(_("Choose an action."))
         except PermissionDenied as exc:

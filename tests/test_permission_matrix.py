@@ -217,6 +217,9 @@ OWNERS = frozenset({OWNER, STAFF})
 FILLERS = {
     "pk": {
         "enterprise": lambda w: [(w.draft.pk, OWNERS), (w.public.pk, EVERYONE)],
+        # The history record belongs to the draft (the revert page of a record
+        # under another enterprise is a 404 for staff too).
+        "enterprise-history-revert": lambda w: [(w.draft.pk, OWNERS)],
         "change-request": lambda w: [(w.change_request.pk, OWNERS)],
         "claim": lambda w: [(w.claim.pk, frozenset({OTHER, STAFF}))],
         "import": lambda w: [(w.job.pk, frozenset({STAFF}))],

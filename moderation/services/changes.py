@@ -152,8 +152,12 @@ def profile_publish(
 def history_revert(
     *, actor: User, record: ChangeRecord, reason: str = ""
 ) -> ChangeRecord | None:
-    """Staff put back the old values of a recorded change (itself recorded)."""
+    """Staff put back the old values of a recorded change (itself recorded, with
+    the reason, which staff must give)."""
     _require_staff(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the change is reverted.")})
     if set(record.changes) <= UPDATABLE_FIELDS:
         return change_record_revert(actor=actor, record=record, reason=reason)
     enterprise = Enterprise.objects.select_for_update().get(pk=record.enterprise_id)

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from core.formats import join_list
+from enterprises.fields import value_label
 from moderation.services.changes import field_label as _field_label
 
 register = template.Library()
@@ -12,8 +14,11 @@ def field_label(field: str) -> str:
 
 
 @register.filter
-def show_value(value) -> str:
-    """A recorded (JSON) field value as short text."""
+def show_value(value, field: str = "") -> str:
+    """A recorded (JSON) field value as short text, in the reader's language: the
+    labels of choices (from the field registry), not their codes."""
+    if field:
+        value = value_label(field, value)
     if value is None or value in ("", []):
         return "—"
     if value is True:
@@ -30,5 +35,5 @@ def show_value(value) -> str:
                 parts.append(text)
             else:
                 parts.append(str(item).rsplit("/", 1)[-1])
-        return ", ".join(parts)
+        return join_list(parts)
     return str(value)

@@ -66,12 +66,13 @@ def test_upload_dry_run_apply_with_progress_and_undo(
     assert existing.products == "泳装"
 
     # Undoing queues a task too; the page follows it until it is undone.
-    page.get_by_role("button", name="Undo this import").click()
+    page.get_by_role("link", name="Undo this import…").click()
+    page.get_by_role("button", name="Undo the import").click()
     expect(page.locator("#job-progress")).to_have_attribute(
         "data-status", "undone", timeout=20_000
     )
     expect(page.locator("#job-status")).to_have_text("Undone")
-    expect(page.get_by_role("button", name="Undo this import")).to_have_count(0)
+    expect(page.get_by_role("link", name="Undo this import…")).to_have_count(0)
     assert Enterprise.objects.count() == 2
     existing.refresh_from_db()
     assert existing.products == ""

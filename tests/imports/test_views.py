@@ -89,6 +89,17 @@ def test_staff_upload_dry_run_apply_and_undo(
     history = client.get(LIST).content.decode()
     assert f'data-job="{job.pk}" data-status="applied"' in history
 
+    # Undoing asks to confirm first (a page of its own; asking changes nothing).
+    undo_url = reverse("imports:import-undo", args=[job.pk])
+    assert (
+        f'href="{undo_url}"'
+        in client.get(reverse("imports:import-detail", args=[job.pk])).content.decode()
+    )
+    confirm = client.get(undo_url)
+    assert confirm.status_code == 200
+    assert "data-confirm-button" in confirm.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED
     # Undo is queued as a task (run at once by the tests' task backend).
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(reverse("imports:import-undo", args=[job.pk]))

@@ -227,7 +227,7 @@ def test_certifications_logo_and_photos(member):
     record = ChangeRecord.objects.filter(enterprise=enterprise).first()
     assert len(record.changes["photos"]["old"]) == 2
     # Staff can revert it.
-    history_revert(actor=StaffFactory(), record=record)
+    history_revert(actor=StaffFactory(), record=record, reason="误改")
     assert enterprise.photos.count() == 2
 
 

@@ -1,0 +1,71 @@
+"""The English UI shows no Chinese and the Chinese UI no English where the site
+writes the words: the edit form's selects (the county selector, the blank choice),
+the college and market lists' columns."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from colleges.models import College
+from markets.models import Market
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+OPTION = re.compile(r"<option[^>]*>([^<]*)</option>")
+
+
+def _options(client, enterprise, language):
+    html = client.get(
+        reverse("enterprises:enterprise-edit", args=[enterprise.pk]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    return OPTION.findall(html)
+
+
+def test_edit_form_selects_are_english_in_english(client):
+    member = MembershipFactory()
+    client.force_login(member.user)
+    options = _options(client, member.enterprise, "en")
+    assert any("Xingcheng" in o for o in options)  # the county selector
+    assert [o for o in options if HAN.search(o)] == []
+    assert "- Select an option -" in options
+
+
+def test_edit_form_selects_are_chinese_in_chinese(client):
+    member = MembershipFactory()
+    client.force_login(member.user)
+    options = _options(client, member.enterprise, "zh-hans")
+    assert any("兴城市" in o for o in options)
+    assert not any("Select an option" in o for o in options)
+    assert "- 请选择 -" in options
+
+
+def test_college_and_market_lists_use_the_readers_language(client):
+    College.objects.create(
+        slug="c",
+        name="辽东学院",
+        name_en="Eastern Liaoning University",
+        kind=College.Kind.choices[0][0],
+        school="服装与纺织学院",
+        school_en="School of Garments and Textiles",
+        region_id="210602",
+    )
+    Market.objects.create(
+        slug="m",
+        name="西柳服装市场",
+        name_en="Xiliu Garment Market",
+        region_id="210381",
+        specialty="服装批发",
+        specialty_en="Garment wholesale",
+    )
+    for url, english, chinese in (
+        (reverse("colleges:college-list"), "School of Garments", "服装与纺织学院"),
+        (reverse("markets:market-list"), "Garment wholesale", "服装批发"),
+    ):
+        en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert english in en and chinese not in en
+        assert chinese in zh and english not in zh
