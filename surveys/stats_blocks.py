@@ -202,7 +202,7 @@ def cluster_comparison(request: HttpRequest, clusters: list[Any]) -> dict | None
         *[(f, BY_NAME[f].label, "money", _getter(f)) for f in MONEY],
         (
             "share",
-            _("Share of the province's revenue (%)"),
+            _("Share of the province's revenue (%%)") % {},
             "plain",
             lambda r: r.share.get("revenue"),
         ),

@@ -186,3 +186,17 @@ def test_dashboard_is_for_staff_only(client, two_clusters):
     assert client.get(DASHBOARD).status_code == 302  # to the login
     client.force_login(UserFactory())
     assert client.get(DASHBOARD).status_code == 404
+
+
+def test_the_city_map_is_shaded_by_the_chosen_figure_and_year(client, two_clusters):
+    home = client.get(reverse("home")).content.decode()
+    link = re.search(r'href="([^"]+)" id="statistics-map-link"', home).group(1)
+    assert link == reverse("surveys:statistics") + "#map-title"
+    page = client.get(reverse("surveys:statistics") + "?year=2024&figure=exports")
+    city_map = page.context["city_map"]
+    assert city_map["figures"][0]["key"] == "exports"
+    # Huludao (Xingcheng's city) in 2024: revenue 1000 + 500 + 500.
+    huludao = next(c for c in city_map["cities"] if c["code"] == "211400")
+    assert huludao["values"]["revenue"] == 2000.0
+    assert huludao["values"]["exports"] == 600.0
+    assert all(c["code"] != "210200" for c in city_map["cities"])  # 2 firms
