@@ -150,10 +150,9 @@ def overview(user: Any, year: int, figure: str, *, prefix: str = "") -> dict:
     """The province in ``year`` (with its yearly series) and the clusters ranked
     by ``figure``, with their charts."""
     labels = Labels()
-    rows = statistic_rows(
-        user, years=[year], kinds=["province", "cluster"], labels=labels
-    )
-    series = statistic_rows(user, kinds=["province"], labels=labels)
+    every_year = statistic_rows(user, kinds=["province", "cluster"], labels=labels)
+    rows = [r for r in every_year if r.year == year]
+    series = [r for r in every_year if r.area_kind == "province"]
     clusters = ranked([r for r in rows if r.area_kind == "cluster"], figure)
     label = BY_NAME[figure].label
     return {

@@ -200,3 +200,39 @@ def test_the_city_map_is_shaded_by_the_chosen_figure_and_year(client, two_cluste
     assert huludao["values"]["revenue"] == 2000.0
     assert huludao["values"]["exports"] == 600.0
     assert all(c["code"] != "210200" for c in city_map["cities"])  # 2 firms
+
+
+def test_statistics_cost_a_few_queries_whatever_the_clusters(
+    client, staff, two_clusters, rf
+):
+    """The statistics read a bounded number of rows (areas × years), never one
+    query per cluster: more clusters, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clusters.models import Cluster
+    from surveys.stats_blocks import cluster_comparison
+
+    client.force_login(staff)
+
+    def counts():
+        client.get(DASHBOARD)  # the dashboard's own figures are cached
+        with CaptureQueriesContext(connection) as dashboard:
+            assert client.get(DASHBOARD).status_code == 200
+        request = rf.get("/clusters/compare/")
+        request.user = type(staff).objects.get(pk=staff.pk)  # no permission cache
+        clusters = list(Cluster.objects.order_by("slug"))
+        with CaptureQueriesContext(connection) as panel:
+            assert len(cluster_comparison(request, clusters)["columns"]) == len(
+                clusters
+            )
+        return len(dashboard), len(panel)
+
+    before = counts()
+    for i in range(3):
+        cluster = ClusterFactory(slug=f"more{i}", sectors=["apparel"])
+        for _ in range(3):
+            _record(EnterpriseFactory(clusters=[cluster]), 2025, 10, 100)
+    statistics_refresh()
+    after = counts()
+    assert after == before
