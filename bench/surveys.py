@@ -150,7 +150,8 @@ def main() -> int:  # noqa: PLR0915
             [f"/statistics/clusters/{s}/" for s in slugs],
         ),
         ("cluster comparison", public, [compare, compare + f"&year={year}"]),
-        ("statistics page", public, ["/statistics/", "/statistics/?figure=exports"]),
+        # Printed, not a budget of issue 18 (cluster pages and the dashboard).
+        ("statistics page*", public, ["/statistics/", "/statistics/?figure=exports"]),
         (
             "dashboard (staff)",
             staff_client,
@@ -158,7 +159,9 @@ def main() -> int:  # noqa: PLR0915
         ),
     ]
     checks = [("statistics recomputed (s)", refresh_s, REFRESH_S)]
-    print(f"\nPages served in process, ms ({args.runs} requests each, warm)")
+    print(
+        f"\nPages served in process, ms ({args.runs} requests each, warm; * no budget)"
+    )
     try:
         shared_cache().clear()
         for label, client, paths in groups:
@@ -168,7 +171,8 @@ def main() -> int:  # noqa: PLR0915
                 f"  {label:<22} p50 {statistics.median(times):7.1f}  "
                 f"p95 {p95:7.1f}  max {max(times):7.1f}"
             )
-            checks.append((f"{label} p95 (ms)", p95, PAGE_P95_MS))
+            if not label.endswith("*"):
+                checks.append((f"{label} p95 (ms)", p95, PAGE_P95_MS))
         started = time.monotonic()
         book = report_workbook(AnonymousUser(), year) if year else b""
         workbook_s = time.monotonic() - started
