@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from clusters.compare import compare_panels
 from clusters.models import Cluster, Designation
 from enterprises.charts import (
     CHARTS,
@@ -147,6 +148,7 @@ def cluster_compare(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "figure_rows": figure_rows,
             "charts": charts,
+            "panels": compare_panels(request, clusters),
             "max_compare": MAX_COMPARE,
         },
     )

@@ -385,6 +385,8 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@local
 # footer shows when set (a site served in mainland China must show it).
 SITE_CONTACT_EMAIL = env.str("DJANGO_SITE_CONTACT_EMAIL", default="info@localhost")
 ICP_FILING_NUMBER = env.str("DJANGO_ICP_FILING_NUMBER", default="")
+# The site's address for links in e-mail sent outside a request (the reminders).
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://localhost:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",

@@ -29,6 +29,13 @@ from enterprises.search.counts import published_total
 from enterprises.search.facets import Labeller
 from markets.models import Market
 from programmes.models import Event, Programme
+from surveys.permissions import statistics_years
+from surveys.stats_blocks import (
+    chosen_figure,
+    newest_published,
+    overview,
+    year_or_message,
+)
 
 HOME_FIGURES_SECONDS = 60
 
@@ -122,6 +129,20 @@ def _require_staff(request: HttpRequest) -> None:
         raise Http404
 
 
+def survey_statistics(request: HttpRequest) -> dict | None:
+    """The survey statistics on the dashboard: the province and the clusters
+    ranked by the chosen figure, for the newest published year unless another
+    is chosen."""
+    years = statistics_years(request.user)
+    default = newest_published(years)
+    if default is None:
+        return None
+    year, error = year_or_message(request, years, default)
+    context = overview(request.user, year, chosen_figure(request), prefix="survey-")
+    context.update(years=years, error=error)
+    return context
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
@@ -147,6 +168,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "health": health_figures(agg),
             "charts": charts,
             "city_map": city_map(agg),
+            "statistics": survey_statistics(request),
             "computed_at": timezone.localtime(data["computed_at"]),
             "cache_seconds": CACHE_SECONDS,
         },

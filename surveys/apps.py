@@ -12,3 +12,8 @@ class SurveysConfig(AppConfig):
         from surveys.importing import SURVEY_SECTION
 
         register_section(SURVEY_SECTION)
+        # The comparison of clusters shows their survey statistics side by side.
+        from clusters.compare import register_compare_panel
+        from surveys.stats_blocks import cluster_comparison
+
+        register_compare_panel(cluster_comparison)

@@ -31,7 +31,8 @@ def statistics_years(user: Any) -> list[int]:
     """The years whose statistics ``user`` may see, newest first."""
     from surveys.models import Statistic
 
-    years = Statistic.objects.values_list("year", flat=True).distinct()
+    # order_by(): without it the model's ordering joins the DISTINCT (a row per area).
+    years = Statistic.objects.order_by().values_list("year", flat=True).distinct()
     if not sees_all_statistics(user):
         published = Survey.objects.filter(status=Survey.Status.PUBLISHED)
         years = years.filter(year__in=published.values("year"))

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from clusters.models import Cluster
@@ -165,9 +166,17 @@ def statistic_rows(
     if not wanted:
         return []
     needed = set(wanted) | {y - 1 for y in wanted}
-    stored = list(
-        Statistic.objects.filter(year__in=needed).order_by("year", "area_kind", "area")
-    )
+    stored_q = Statistic.objects.filter(year__in=needed)
+    if kinds or areas:
+        # The rows asked for, and the province and sectors their shares and
+        # specialisation are worked out against.
+        wanted_q = Q()
+        if kinds:
+            wanted_q &= Q(area_kind__in=kinds)
+        if areas:
+            wanted_q &= Q(area__in=areas)
+        stored_q = stored_q.filter(wanted_q | Q(area_kind__in=["province", "sector"]))
+    stored = list(stored_q.order_by("year", "area_kind", "area"))
     labels = labels or Labels()
     by_key = {(s.year, s.area_kind, s.area): s for s in stored}
     province = {s.year: s for s in stored if s.area_kind == "province"}

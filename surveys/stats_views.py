@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -22,94 +21,31 @@ from surveys.figures import BY_NAME, SUMMED
 from surveys.permissions import MIN_ENTERPRISES, statistics_years
 from surveys.report import csv_header, csv_row, methodology, report_workbook
 from surveys.statistics import Labels, StatRow, statistic_rows
+from surveys.stats_blocks import (
+    bar_chart,
+    chosen_figure,
+    chosen_year,
+    csv_url,
+    figure_choices,
+    line_chart,
+    num,
+    ranked,
+)
 
 KINDS = ["cluster", "city", "county"]
-
-
-def _year(request: HttpRequest, years: list[int]) -> int | None:
-    raw = request.GET.get("year")
-    if raw is None:
-        return years[0] if years else None
-    try:
-        year = int(raw)
-    except ValueError:
-        raise Http404 from None
-    if year not in years:
-        raise Http404
-    return year
-
-
-def _figure(request: HttpRequest) -> str:
-    figure = request.GET.get("figure", "revenue")
-    return figure if figure in SUMMED else "revenue"
-
-
-def _ranked(rows: list[StatRow], figure: str) -> list[StatRow]:
-    return sorted(
-        rows,
-        key=lambda r: (r.suppressed, -(getattr(r, figure) or 0), r.label),
-    )
-
-
-def _bar(name: str, title: str, rows: list[StatRow], figure: str, csv_url: str):
-    shown = [r for r in rows if not r.suppressed]
-    return {
-        "name": name,
-        "title": title,
-        "csv_url": csv_url,
-        "json_id": f"chart-{name}-data",
-        "payload": {
-            "name": name,
-            "title": title,
-            "kind": "bar",
-            "labels": [r.label for r in shown],
-            "series": [
-                {"name": "", "values": [_num(getattr(r, figure)) for r in shown]}
-            ],
-            "urls": [r.url for r in shown],
-        },
-    }
-
-
-def _line(name: str, title: str, rows: list[StatRow], csv_url: str):
-    rows = sorted(rows, key=lambda r: r.year)
-    return {
-        "name": name,
-        "title": title,
-        "csv_url": csv_url,
-        "json_id": f"chart-{name}-data",
-        "payload": {
-            "name": name,
-            "title": title,
-            "kind": "line",
-            "labels": [str(r.year) for r in rows],
-            "series": [
-                {
-                    "name": str(BY_NAME[f].label),
-                    "values": [_num(getattr(r, f)) for r in rows],
-                }
-                for f in ("revenue", "output", "exports")
-            ],
-            "urls": [],
-        },
-    }
-
-
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 @login_not_required
 @require_GET
 def statistics_index(request: HttpRequest) -> HttpResponse:
     years = statistics_years(request.user)
-    year = _year(request, years)
-    figure = _figure(request)
+    year = chosen_year(request, years)
+    figure = chosen_figure(request)
     context: dict[str, Any] = {
         "years": years,
         "year": year,
         "figure": figure,
-        "figures": [(f, BY_NAME[f].label) for f in SUMMED],
+        "figures": figure_choices(),
         "min_enterprises": MIN_ENTERPRISES,
     }
     if year is not None:
@@ -118,9 +54,8 @@ def statistics_index(request: HttpRequest) -> HttpResponse:
         series = statistic_rows(request.user, kinds=["province"], labels=labels)
         province = next((r for r in rows if r.area_kind == "province"), None)
         tables = {
-            k: _ranked([r for r in rows if r.area_kind == k], figure) for k in KINDS
+            k: ranked([r for r in rows if r.area_kind == k], figure) for k in KINDS
         }
-        base = f"?year={year}&figure={figure}"
         context.update(
             province=province,
             tables=[
@@ -129,18 +64,18 @@ def statistics_index(request: HttpRequest) -> HttpResponse:
                 ("county", _("Counties and districts"), tables["county"]),
             ],
             charts=[
-                _line(
+                line_chart(
                     "province-series",
                     _("The province year by year (10,000 yuan)"),
                     series,
-                    reverse("surveys:statistics-csv", args=["province"]) + base,
+                    csv_url("province"),
                 ),
-                _bar(
+                bar_chart(
                     "clusters",
                     _("Clusters by %(figure)s") % {"figure": BY_NAME[figure].label},
                     tables["cluster"],
-                    figure,
-                    reverse("surveys:statistics-csv", args=["cluster"]) + base,
+                    [figure],
+                    csv_url("cluster", year=year, figure=figure),
                 ),
             ],
             city_map=_city_map(tables["city"], figure),
@@ -159,7 +94,7 @@ def _city_map(rows: list[StatRow], figure: str) -> dict:
                 "code": r.area,
                 "name": names.get(r.area, r.area),
                 "label": r.label,
-                "values": {f: _num(getattr(r, f)) or 0 for f in SUMMED},
+                "values": {f: num(getattr(r, f)) or 0 for f in SUMMED},
                 "urls": dict.fromkeys(SUMMED, r.url),
             }
             for r in rows
@@ -178,9 +113,9 @@ def _series_page(request: HttpRequest, kind: str, area: str, title: str, extra: 
         "kind": kind,
         "area": area,
         "min_enterprises": MIN_ENTERPRISES,
-        "chart": _line(
+        "chart": line_chart(
             "series", title, [r for r in rows if not r.suppressed],
-            reverse("surveys:statistics-csv", args=[kind]) + f"?area={area}",
+            csv_url(kind, area=area),
         ),
         **extra,
     }  # fmt: skip
@@ -210,13 +145,10 @@ def statistics_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     if kind not in ("province", *KINDS):
         raise Http404
     years = statistics_years(request.user)
-    year = None if "year" not in request.GET else _year(request, years)
-    area = request.GET.get("area") or None
+    year = None if "year" not in request.GET else chosen_year(request, years)
+    areas = [a for a in request.GET.getlist("area") if a] or None
     rows = statistic_rows(
-        request.user,
-        years=[year] if year else None,
-        kinds=[kind],
-        areas=[area] if area else None,
+        request.user, years=[year] if year else None, kinds=[kind], areas=areas
     )
     response = StreamingHttpResponse(
         csv_chunks(csv_header(), (csv_row(r) for r in rows)),
@@ -235,7 +167,7 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
     labels = Labels()
     rows = statistic_rows(request.user, years=[year], labels=labels)
     province = next((r for r in rows if r.area_kind == "province"), None)
-    clusters = _ranked([r for r in rows if r.area_kind == "cluster"], "revenue")
+    clusters = ranked([r for r in rows if r.area_kind == "cluster"], "revenue")
     every_year = statistic_rows(request.user, kinds=["cluster"], labels=labels)
     series: dict[str, list[StatRow]] = {}
     for s in every_year:
@@ -249,7 +181,7 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
             "clusters": [
                 (r, sorted(series[r.area], key=lambda s: s.year)) for r in clusters
             ],
-            "cities": _ranked([r for r in rows if r.area_kind == "city"], "revenue"),
+            "cities": ranked([r for r in rows if r.area_kind == "city"], "revenue"),
             "min_enterprises": MIN_ENTERPRISES,
             "methodology": methodology(year),
         },

@@ -98,3 +98,51 @@ def test_cluster_page_and_comparison_draw_their_charts(
     page.goto(live_server.url + "/clusters/compare/?c=swim&c=other")
     expect(page.locator("#chart-sector")).to_have_attribute("data-rendered", "1")
     assert console_errors == []
+
+
+@pytest.fixture
+def survey_statistics(directory):
+    """Published figures for the swim cluster's three firms (2025)."""
+    from decimal import Decimal
+
+    from enterprises.models import Enterprise
+    from surveys.models import Survey
+    from surveys.services import figures_record
+    from surveys.statistics import statistics_refresh
+
+    for i, enterprise in enumerate(Enterprise.objects.filter(clusters__slug="swim")):
+        figures_record(
+            actor=None,
+            enterprise_id=enterprise.pk,
+            year=2025,
+            values={"employees": 10 + i, "revenue": Decimal(100 + i)},
+            source="staff",
+        )
+    Survey.objects.create(
+        year=2025, opens_on="2026-01-01", closes_on="2026-03-31", status="published"
+    )
+    statistics_refresh()
+
+
+def test_survey_statistics_on_dashboard_and_comparison_draw_and_pass_axe(
+    live_server, page, console_errors, survey_statistics
+):
+    from tests.e2e.axe import axe_violations
+
+    ClusterFactory(slug="other")
+    page.goto(live_server.url + "/clusters/compare/?c=swim&c=other")
+    chart = page.locator("#chart-compare-statistics")
+    expect(chart).to_have_attribute("data-rendered", "1")
+    expect(
+        page.locator('#compare-statistics [data-figure="revenue"]').first
+    ).to_have_text("303.0")
+    assert axe_violations(page) == []
+    sign_in(page, live_server, StaffFactory())
+    page.goto(live_server.url + "/dashboard/?figure=employees")
+    for name in ("survey-province-series", "survey-clusters"):
+        expect(page.locator(f"#chart-{name}")).to_have_attribute("data-rendered", "1")
+    with page.expect_download() as download:
+        page.locator('[data-download="png"][data-for="chart-survey-clusters"]').click()
+    assert download.value.suggested_filename == "chart-survey-clusters.png"
+    assert axe_violations(page) == []
+    assert console_errors == []
