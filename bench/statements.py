@@ -21,22 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET = int(os.environ.get("BENCH_ENTERPRISES", "1000000"))
+from bench import _env  # noqa: E402
+
+_env.setup()
+
 QUERIES = int(os.environ.get("BENCH_QUERIES", "300"))
-default_dir = "bench-pg" if TARGET == 1_000_000 else f"bench-pg-{TARGET}"
-os.environ.setdefault("EMBEDDED_PG_DIR", str(ROOT / "var" / default_dir))
-if os.environ.get("BENCH_DATABASE_URL"):
-    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-else:
-    os.environ.pop("DATABASE_URL", None)
-os.environ.setdefault("DJANGO_DEBUG", "0")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
-os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-import django  # noqa: E402
-
-django.setup()
 
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.db import connection  # noqa: E402
