@@ -44,7 +44,8 @@ def mb(n: float) -> str:
 def main() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = 'enterprises_enterprise'::regclass"
+            "SELECT reltuples FROM pg_class "
+            "WHERE oid = 'enterprises_enterprise'::regclass"
         )
         total = float(cursor.fetchone()[0])
         percent = min(100.0, 100.0 * ROWS * 1.2 / max(total, 1.0))

@@ -39,7 +39,8 @@ from enterprises.search.query import Search, run  # noqa: E402
 
 
 def _buffers(node: dict) -> int:
-    return int(node.get("Shared Hit Blocks", 0)) + int(node.get("Shared Read Blocks", 0))
+    hit, read = node.get("Shared Hit Blocks", 0), node.get("Shared Read Blocks", 0)
+    return int(hit) + int(read)
 
 
 def measure(querystring: str) -> dict:

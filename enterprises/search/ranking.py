@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.textsearch.text import normalize
-from enterprises.models import Enterprise
 from enterprises.permissions import visible_enterprise_sql
 from enterprises.search.sampling import TABLE, index_only
 
