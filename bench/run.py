@@ -8,7 +8,10 @@ workers) on loopback and sends it a mixed query log generated from the data
 server) and warm. Prints p50/p95/p99 per kind of query, the slowest queries and the
 plan of the slowest statement of the slowest query, and the throughput of 20
 concurrent clients; exits non-zero when a budget of DESIGN.md is missed. Other
-scripts in bench/ run after it on the same database when present.
+scripts in bench/ run after it on the same database when present, the last the
+same mixed log against ParadeDB pg_search (bench/paradedb.py; skipped without the
+[bench] extra or PARADEDB_URL). bench/statements.py (statements and buffers per
+kind, load-independent) and bench/document_size.py run on their own.
 """
 
 import os
@@ -260,7 +263,14 @@ def main() -> int:  # noqa: C901, PLR0915
             f"  {label:<34} {value:8.1f}  {sign} {budget:<6} {'ok' if ok else 'MISSED'}"
         )
     print()
-    scripts = ("dashboard.py", "imports.py", "duplicates.py", "load.py", "surveys.py")
+    scripts = (
+        "dashboard.py",
+        "surveys.py",
+        "duplicates.py",
+        "imports.py",
+        "load.py",
+        "paradedb.py",
+    )
     for script in scripts:
         path = ROOT / "bench" / script
         if path.exists():

@@ -259,8 +259,8 @@ def _quoted_with_pinyin(words: Iterable[str]) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _segment_lexemes(segment: str) -> tuple[str, ...]:
-    """A jieba segment's search-mode words, each with its pinyin and initials."""
+def _segment_words(segment: str) -> tuple[str, ...]:
+    """A jieba segment's search-mode words: its dictionary 2- and 3-grams, itself."""
     segmenter = _segmenter()
     words: list[str] = []
     for size in (2, 3):
@@ -268,7 +268,13 @@ def _segment_lexemes(segment: str) -> tuple[str, ...]:
             grams = (segment[i : i + size] for i in range(len(segment) - size + 1))
             words.extend(gram for gram in grams if segmenter.has_word(gram))
     words.append(segment)
-    return _quoted_with_pinyin(words)
+    return tuple(words)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _segment_lexemes(segment: str) -> tuple[str, ...]:
+    """A jieba segment's search-mode words, each with its pinyin and initials."""
+    return _quoted_with_pinyin(_segment_words(segment))
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -292,9 +298,16 @@ def _run_pinyin(segments: list[str]) -> tuple[str, ...]:
     return tuple(quote_lexeme(lexeme) for lexeme in lexemes if lexeme)
 
 
-def _scan_cjk(run: str) -> tuple[str, ...]:
+def _scan_cjk(run: str, pinyin: bool = True) -> tuple[str, ...]:
+    """Lexemes of a run of CJK characters: its jieba words, bigrams and last
+    character, and (with ``pinyin``) their pinyin and initials."""
     # HMM off: unknown words are covered by the bigrams anyway.
     segments = _segmenter().cut(run, False)
+    if not pinyin:
+        words = [w for segment in segments for w in _segment_words(segment)]
+        words += [run[i : i + 2] for i in range(len(run) - 1)]
+        words.append(run[-1])
+        return tuple(dict.fromkeys(quote_lexeme(w[:MAX_LEXEME_CHARS]) for w in words))
     chunks = [_segment_lexemes(segment) for segment in segments]
     chunks.extend(_bigram_lexemes(run[i : i + 2]) for i in range(len(run) - 1))
     chunks.append(_char_lexemes(run[-1]))
@@ -314,8 +327,9 @@ def _latin_lexemes(compound: str) -> tuple[str, ...]:
     return tuple(quote_lexeme(lexeme) for lexeme in dict.fromkeys(parts))
 
 
-def _scan_text(text: str) -> tuple[str, ...]:
-    """Quoted lexemes of one raw text, each once, in order of appearance."""
+def _scan_text(text: str, pinyin: bool = True) -> tuple[str, ...]:
+    """Quoted lexemes of one raw text, each once, in order of appearance; without
+    ``pinyin``, no pinyin or initials of its CJK words."""
     chunks: list[tuple[str, ...]] = []
     pieces = _CJK_SPLIT_RE.split(normalize(text[:MAX_TEXT_CHARS]))
     for index, piece in enumerate(pieces):
@@ -323,7 +337,7 @@ def _scan_text(text: str) -> tuple[str, ...]:
             continue
         if index % 2:
             scan = _scan_cjk_cached if len(piece) <= _CACHED_TEXT_CHARS else _scan_cjk
-            chunks.append(scan(piece))
+            chunks.append(scan(piece, pinyin))
         else:
             chunks.extend(map(_latin_lexemes, _COMPOUND_RE.findall(piece)))
     return tuple(dict.fromkeys(chain.from_iterable(chunks)))
@@ -347,11 +361,14 @@ def _suffixes(weight: str, first: int, count: int) -> list[str]:
     ]
 
 
-def document(weighted: Mapping[str, Iterable[str | None]]) -> str:
+def document(
+    weighted: Mapping[str, Iterable[str | None]], *, pinyin_weights: str = WEIGHTS
+) -> str:
     """The tsvector literal for texts grouped by weight "A" (highest) to "D".
 
     Each lexeme appears once, with the highest weight it occurs with; positions
-    count up from 1 (capped at 16383). Empty or None texts are skipped.
+    count up from 1 (capped at 16383). Empty or None texts are skipped. The CJK
+    words of texts of ``pinyin_weights`` also give their pinyin and initials.
     """
     unknown = set(weighted) - set(WEIGHTS)
     if unknown:
@@ -363,11 +380,12 @@ def document(weighted: Mapping[str, Iterable[str | None]]) -> str:
         texts = weighted.get(weight) or ()
         if isinstance(texts, str):
             texts = (texts,)
+        pinyin = weight in pinyin_weights
         block = dict.fromkeys(
             chain.from_iterable(
-                _scan_text_cached(text)
+                _scan_text_cached(text, pinyin)
                 if len(text) <= _CACHED_TEXT_CHARS
-                else _scan_text(text)
+                else _scan_text(text, pinyin)
                 for text in texts
                 if text
             )

@@ -181,7 +181,14 @@ def facet_keys(data: IndexData) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def search_document(data: IndexData) -> str:
+# Weights whose Chinese words are indexed with their pinyin and initials too: names
+# and products (dayang, dy; yongzhuang). Places have their English names in the
+# document already (Xingcheng); the pinyin of addresses, processes and labels
+# served no query and was a third of the document's lexemes.
+PINYIN_WEIGHTS = "AB"
+
+
+def search_document(data: IndexData, *, pinyin_weights: str = PINYIN_WEIGHTS) -> str:
     """The tsvector literal of an enterprise (see core.textsearch.text)."""
     from core.textsearch.text import document
 
@@ -209,4 +216,4 @@ def search_document(data: IndexData) -> str:
         ],
         "D": [data.uscc or ""],
     }
-    return document(weighted)
+    return document(weighted, pinyin_weights=pinyin_weights)

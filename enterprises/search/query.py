@@ -69,6 +69,9 @@ BROAD_ESTIMATE = 5 * EXACT_LIMIT
 # 泳装 and city 211400): from this estimate on, the block sample (needed anyway for
 # a broad result) is taken first and decides.
 SAMPLE_FIRST_ESTIMATE = 200
+# A table whose block sample would hold at least this share of it (10,000
+# entries) is counted without estimates and samples.
+SMALL_TABLE_PERCENT = 10
 # Broad results up to this offset are read by walking an index in sort order.
 WALK_LIMIT = 200
 MAX_PAGE_SIZE = 100
@@ -285,9 +288,12 @@ class Search:
         return f"{table}.facets && %s::varchar[]", [keys]
 
     def queryset(self, user) -> QuerySet[Enterprise]:
-        """Matching enterprises, unordered (callers order or stream them)."""
+        """Matching enterprises, unordered (callers order or stream them), without
+        their search document (kilobytes a row, read by SQL only)."""
         sql, params = self.where(user)
-        return Enterprise.objects.extra(where=[sql], params=params)  # noqa: S610
+        return Enterprise.objects.extra(where=[sql], params=params).defer(  # noqa: S610
+            "search_vector"
+        )
 
     def ordered(self, user) -> QuerySet[Enterprise]:
         """Matching enterprises in a sort order other than relevance (or by id)."""
@@ -349,7 +355,11 @@ def _first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> l
 
 
 def _fetch(ids: list[int]) -> list[Enterprise]:
-    found = Enterprise.objects.filter(id__in=ids).select_related("region", "city")
+    found = (
+        Enterprise.objects.filter(id__in=ids)
+        .select_related("region", "city")
+        .defer("search_vector")
+    )
     by_id = {e.id: e for e in found}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -408,39 +418,57 @@ class Result:
 
 
 def _counted(search: Search, user, with_facets: bool) -> tuple[int, bool, dict]:
-    """(total, whether broad and estimated, facet counts) of a search."""
+    """(total, whether broad and estimated, facet counts) of a search.
+
+    On a table of at most a tenth of the sample's reach (10,000 entries: the
+    sample would be most of it) a search is counted in one statement with its
+    facets; a filtered one adds one for the selected facets' alternatives. On a
+    larger table the planner's estimate (no rows read) and, for a middling one,
+    the block sample decide whether the result is broad; a result that may not be
+    is counted in the same one capped statement.
+    """
     where_sql, params = search.where(user)
-    planned = estimate(where_sql, params)
     sampled = None
-    if planned > BROAD_ESTIMATE:
-        broad = True
-    else:
-        # (on a table small enough to be counted, a sample is no shortcut)
-        if planned >= SAMPLE_FIRST_ESTIMATE and sample_percent() < 10:
+    small = sample_percent() >= SMALL_TABLE_PERCENT
+    if not small:
+        planned = estimate(where_sql, params)
+        if planned > BROAD_ESTIMATE:
+            return _sampled(search, user, with_facets, None)
+        if planned >= SAMPLE_FIRST_ESTIMATE:
             sampled = sampled_facet_counts(search, user, with_facets=with_facets)
-        if sampled and sampled[1] >= 1.5 * EXACT_LIMIT:
-            broad = True
-        else:
-            exact_total = capped_count(where_sql, params, EXACT_LIMIT)
-            broad = exact_total > EXACT_LIMIT
-    counts: dict[str, int] = {}
-    if broad:
-        counts, sampled_total = sampled or sampled_facet_counts(
-            search, user, with_facets=with_facets
-        )
-        return max(sampled_total, EXACT_LIMIT + 1), True, counts
-    if with_facets and exact_total:
-        counts, _t = facet_counts(where_sql, params)
-        # A facet with a selected value counts its alternatives without its
-        # own filter, so another value can be added to the selection.
+            if sampled[1] >= 1.5 * EXACT_LIMIT:
+                return _sampled(search, user, with_facets, sampled)
+    if with_facets and not (search.filters and small):
+        counts, exact_total = facet_counts(where_sql, params, cap=EXACT_LIMIT)
+    else:
+        counts, exact_total = {}, capped_count(where_sql, params, EXACT_LIMIT)
+    if exact_total > EXACT_LIMIT:
+        return _sampled(search, user, with_facets, sampled)
+    if with_facets and exact_total and search.filters:
+        # A facet with a selected value counts its alternatives without its own
+        # filter, so another value can be added to the selection. On a small
+        # table every facet in one pass over the matches without the facet
+        # filters (each filter a column, the counts FILTERed by the others);
+        # on a large one that set may be most of the table: one count per facet.
+        if small:
+            counts, _t = sampled_facet_counts(
+                search, user, with_facets=True, percent=100
+            )
+            return exact_total, False, counts
         for code in search.filters:
             sql, p = search.where(user, exclude_facet=code)
             own, _t = facet_counts(sql, p)
-            for key in list(counts):
-                if key.startswith(code + ":"):
-                    del counts[key]
+            for key in [k for k in counts if k.startswith(code + ":")]:
+                del counts[key]
             counts.update({k: v for k, v in own.items() if k.startswith(code + ":")})
     return exact_total, False, counts
+
+
+def _sampled(search: Search, user, with_facets: bool, sampled) -> tuple:
+    counts, sampled_total = sampled or sampled_facet_counts(
+        search, user, with_facets=with_facets
+    )
+    return max(sampled_total, EXACT_LIMIT + 1), True, counts
 
 
 def run(search: Search, user, *, with_facets: bool = True) -> Result:
@@ -497,7 +525,6 @@ def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterpr
             search, user, offset + size, total=None if broad else total, dense=dense
         )
         return _fetch(ids[offset : offset + size])
-    base = search.ordered(user).select_related("region", "city")
     walk = (
         broad
         and not search.tsquery
@@ -509,5 +536,8 @@ def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterpr
     # and sorting it. Otherwise a bitmap scan of the indexes, never of the table.
     # A text query's matches come from its index (a bitmap), then are sorted.
     off = ["bitmapscan"] if walk else ["indexscan"] if search.tsquery else []
+    # The page's ids first, then its rows with their places (_fetch): joined in
+    # one statement, the places were looked up for every match before the sort.
     with index_only(*off):
-        return list(base[offset : offset + size])
+        ids = list(search.ordered(user).values_list("id", flat=True)[offset:][:size])
+    return _fetch(ids)

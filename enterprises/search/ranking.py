@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.textsearch.text import normalize
-from enterprises.models import Enterprise
 from enterprises.permissions import visible_enterprise_sql
 from enterprises.search.sampling import TABLE, index_only
 
@@ -68,45 +67,51 @@ def name_matches(text: str, user, limit: int) -> list[int]:
         return _name_matches(nq, user, limit)
 
 
-def _name_matches(nq: str, user, limit: int) -> list[int]:
+def _name_matches_sql(nq: str, user, limit: int) -> tuple[str, list]:
+    """One statement: (id, 0) of exact name matches, then (id, 1) of prefix ones,
+    each read through its btree index and stopped at ``limit`` rows."""
     parts, params = visible_enterprise_sql(user)
-    found: list[int] = []
-    for condition, values in (
-        (f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)", [nq, nq]),
-        (
-            f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)",
-            [like_prefix(nq)] * 2,
-        ),
-    ):
-        more = Enterprise.objects.extra(  # noqa: S610
-            where=[*parts, condition], params=[*params, *values]
-        ).exclude(id__in=found)
-        found += list(more.values_list("id", flat=True)[: limit - len(found)])
-        if len(found) >= limit:
-            break
-    return found
+    visible = " AND ".join(parts) or "TRUE"
+    exact = f"({TABLE}.name = %s OR lower({TABLE}.name_en) = %s)"
+    prefix = f"({TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s)"
+    like = like_prefix(nq)
+    sql = (
+        f"SELECT id, min(k) AS k FROM ("  # noqa: S608
+        f"(SELECT {TABLE}.id, 0 AS k FROM {TABLE} WHERE {visible} AND {exact} "
+        f"LIMIT %s) UNION ALL "
+        f"(SELECT {TABLE}.id, 1 AS k FROM {TABLE} WHERE {visible} AND {prefix} "
+        f"LIMIT %s)) AS named GROUP BY id ORDER BY min(k), id LIMIT %s"
+    )
+    return sql, [*params, nq, nq, limit, *params, like, like, 2 * limit, limit]
+
+
+def _name_matches(nq: str, user, limit: int) -> list[int]:
+    sql, params = _name_matches_sql(nq, user, limit)
+    with index_only() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def pinned(search: Search, user) -> list[int]:
     """Ids of exact and prefix name matches that the search matches, exact first.
 
-    Two steps, so that the planner cannot pick a scan of every text match:
-    candidates by exact name and name prefix (btree indexes), then those the
-    search matches.
+    One statement in two steps, so that the planner cannot pick a scan of every
+    text match: candidates by exact name and name prefix (btree indexes, a
+    materialized CTE), then those the search matches.
     """
-    candidates = name_matches(search.q, user, PINNED_LIMIT * 20)
-    if not candidates:
+    nq = normalize(search.q) if search.q else ""
+    if not nq:
         return []
-    nq = normalize(search.q)
+    named_sql, named_params = _name_matches_sql(nq, user, PINNED_LIMIT * 20)
     where_sql, params = search.where(user)
     sql = (
-        f"SELECT {TABLE}.id FROM {TABLE} WHERE {TABLE}.id = ANY(%s) "  # noqa: S608
-        f"AND {where_sql} ORDER BY CASE WHEN {TABLE}.name = %s "
-        f"OR lower({TABLE}.name_en) = %s THEN 0 ELSE 1 END, "
+        f"WITH named AS MATERIALIZED ({named_sql}) "  # noqa: S608
+        f"SELECT {TABLE}.id FROM named JOIN {TABLE} ON {TABLE}.id = named.id "
+        f"WHERE {where_sql} ORDER BY named.k, "
         f"{TABLE}.registration_status <> %s, {TABLE}.name, {TABLE}.id LIMIT %s"
     )
     with index_only() as cursor:
-        cursor.execute(sql, [candidates, *params, nq, nq, ACTIVE, PINNED_LIMIT])
+        cursor.execute(sql, [*named_params, *params, ACTIVE, PINNED_LIMIT])
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -8,6 +8,7 @@ table reads every row's large search document.
 from __future__ import annotations
 
 import json
+import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 
 SAMPLE_ROWS = 5_000
 TABLE = Enterprise._meta.db_table
+# The table's size (pg_class.reltuples, which ANALYZE and VACUUM update) is read
+# once per this many seconds per database, not once per search.
+SIZE_TTL_S = 60.0
+_sizes: dict[str, tuple[float, float]] = {}  # alias -> (read at, reltuples)
 
 
 def read_alias() -> str:
@@ -71,28 +76,48 @@ def capped_count(where_sql: str, params: list, cap: int) -> int:
         return cursor.fetchone()[0]
 
 
-def sample_percent() -> float:
-    with connections[read_alias()].cursor() as cursor:
+def table_rows() -> float:
+    """The planner's figure of the table's rows (cached for SIZE_TTL_S)."""
+    alias = read_alias()
+    now = time.monotonic()
+    cached = _sizes.get(alias)
+    if cached and now - cached[0] < SIZE_TTL_S:
+        return cached[1]
+    with connections[alias].cursor() as cursor:
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE]
         )
         row = cursor.fetchone()
-    total = max(float(row[0]) if row else 0.0, 1.0)
-    return min(100.0, max(0.01, 100.0 * SAMPLE_ROWS / total))
+    rows = max(float(row[0]) if row else 0.0, 1.0)
+    _sizes[alias] = (now, rows)
+    return rows
+
+
+def sample_percent() -> float:
+    return min(100.0, max(0.01, 100.0 * SAMPLE_ROWS / table_rows()))
 
 
 def facet_counts(
-    where_sql: str, params: list, *, sample_percent: float | None = None
+    where_sql: str,
+    params: list,
+    *,
+    sample_percent: float | None = None,
+    cap: int | None = None,
 ) -> tuple[dict[str, int], int]:
-    """Counts per facet key (and the number of matching rows) for a condition.
+    """Counts per facet key (and the number of matching rows) for a condition, in
+    one statement.
 
     With ``sample_percent``, counted over a repeatable block sample and scaled up.
+    With ``cap``, at most ``cap + 1`` matching rows are read: a total above ``cap``
+    means "more" (and the counts are of the rows read), so one statement both
+    decides whether a result can be counted exactly and counts it.
     """
     source = TABLE
     if sample_percent is not None and sample_percent < 100:
         source = f"{TABLE} TABLESAMPLE SYSTEM ({sample_percent:.4f}) REPEATABLE (7)"
+    limit = f" LIMIT {int(cap) + 1}" if cap is not None else ""
     sql = (
-        f"WITH matched AS (SELECT facets FROM {source} WHERE {where_sql}) "  # noqa: S608
+        f"WITH matched AS (SELECT facets FROM {source} WHERE {where_sql}{limit}) "  # noqa: S608
         "SELECT key, count(*) FROM matched, unnest(matched.facets) AS key GROUP BY key "
         "UNION ALL SELECT NULL, count(*) FROM matched"
     )
@@ -124,9 +149,10 @@ def estimate(where_sql: str, params: list) -> int:
 
 
 def sampled_facet_counts(
-    search: Search, user, *, with_facets: bool
+    search: Search, user, *, with_facets: bool, percent: float | None = None
 ) -> tuple[dict[str, int], int]:
-    """Estimated facet counts and total from one pass over a block sample.
+    """Estimated facet counts and total from one pass over a block sample (of
+    ``percent`` of the table; 100: every row, exact counts).
 
     A facet with selected values is counted without its own filter (so the
     alternatives show), all in the same pass: each facet filter becomes a column
@@ -134,7 +160,10 @@ def sampled_facet_counts(
     """
     common_sql, common_params = search.where(user, exclude_facet="*")
     groups = [(code, *search.facet_condition(code)) for code in search.filters]
-    percent = sample_percent()
+    percent = sample_percent() if percent is None else percent
+    sample = (
+        f" TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (7)" if percent < 100 else ""
+    )
     columns = "".join(f", {cond} AS g{i}" for i, (_c, cond, _p) in enumerate(groups))
     column_params = [p for _c, _cond, ps in groups for p in ps]
 
@@ -147,8 +176,8 @@ def sampled_facet_counts(
         + [f"count(*) FILTER (WHERE {all_but(i)})" for i in range(len(groups))]
     )
     sql = (
-        f"WITH s AS (SELECT facets{columns} FROM {TABLE} "  # noqa: S608
-        f"TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (7) WHERE {common_sql}) "
+        f"WITH s AS (SELECT facets{columns} FROM {TABLE}{sample} "  # noqa: S608
+        f"WHERE {common_sql}) "
         f"SELECT NULL, {selects} FROM s"
     )
     if with_facets:
@@ -156,7 +185,7 @@ def sampled_facet_counts(
             f" UNION ALL SELECT key, {selects} FROM s, unnest(s.facets) AS key "
             "GROUP BY key"
         )
-    with connections[read_alias()].cursor() as cursor:
+    with index_only() as cursor:
         cursor.execute(sql, column_params + common_params)
         rows = cursor.fetchall()
     scale = 100.0 / percent if percent < 100 else 1.0

@@ -24,6 +24,8 @@ ANON = AnonymousUser()
 def broad(monkeypatch):
     monkeypatch.setattr(search_module, "EXACT_LIMIT", 5)
     monkeypatch.setattr(search_module, "BROAD_ESTIMATE", 5)
+    # the path of a large table: planner estimates and block samples
+    monkeypatch.setattr(search_module, "SMALL_TABLE_PERCENT", 101)
     monkeypatch.setattr(ranking, "CANDIDATES", 3)
 
 
