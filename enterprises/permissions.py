@@ -179,6 +179,13 @@ class Viewer:
     def fields_of(self, enterprise_id: int, contact_visibility: str) -> frozenset:
         return visible_fields(self.tier(enterprise_id), contact_visibility)
 
+    def sees(self, enterprise_id: int, *, published: bool, merged: bool) -> bool:
+        """Whether the user sees an entry in this state (``visible_enterprises``
+        for one entry known by its state, e.g. in the change feed's past)."""
+        if merged:
+            return False
+        return published or self.staff or self.is_member(enterprise_id)
+
     def can_edit(self, enterprise: Enterprise) -> bool:
         return self.staff or self.is_member(enterprise.pk)
 
