@@ -258,11 +258,15 @@ def main() -> int:  # noqa: C901, PLR0915
             f"  {label:<34} {value:8.1f}  {sign} {budget:<6} {'ok' if ok else 'MISSED'}"
         )
     print()
-    for script in ("dashboard.py", "imports.py", "duplicates.py", "load.py"):
+    for script in ("dashboard.py", "imports.py", "duplicates.py", "feed.py", "load.py"):
         path = ROOT / "bench" / script
         if path.exists():
             print(f"--- bench/{script}")
-            subprocess.run([sys.executable, str(path)], check=False, env=os.environ)
+            done = subprocess.run(
+                [sys.executable, str(path)], check=False, env=os.environ
+            )
+            if done.returncode:
+                failed.append(f"bench/{script}")
     if embedded() and not os.environ.get("BENCH_KEEP_RUNNING"):
         from core import db
 

@@ -101,6 +101,7 @@ FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "fy": ("founded_year",),
     "ex": ("is_exporter",),
     "uw": ("uscc", "uscc_check_override"),
+    "vf": (),  # verified by the association: a public badge
 }
 HEALTH_FILTER_FIELDS: dict[str, tuple[str, ...]] = {
     "stale": ("last_confirmed_on",),

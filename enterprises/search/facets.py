@@ -31,6 +31,7 @@ FACET_TITLES = {
     "pr": _("Programme"),
     "fy": _("Founded"),
     "ex": _("Exporter"),
+    "vf": _("Verified"),
 }
 # Order of the facet groups on the page.
 FACET_ORDER = [
@@ -47,6 +48,7 @@ FACET_ORDER = [
     "rb",
     "fy",
     "pr",
+    "vf",
 ]
 SHOWN_VALUES = 12
 
@@ -90,6 +92,8 @@ class Labeller:
             labels = dict(RevenueBand.choices)
         elif code == "ex":
             labels = {"yes": _("Exporters"), "no": _("Not exporting")}
+        elif code == "vf":
+            labels = {"yes": _("Verified by the association")}
         else:
             labels = {}
         self._cache[code] = labels

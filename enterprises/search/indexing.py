@@ -12,7 +12,13 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any
 
-from enterprises.choices import EXPORT_MARKETS, BusinessModel, Certification, Sector
+from enterprises.choices import (
+    EXPORT_MARKETS,
+    BusinessModel,
+    Certification,
+    Sector,
+    profile_verified,
+)
 from enterprises.uscc import check_ok, is_well_formed, normalize_uscc
 
 # facet code -> URL parameter
@@ -31,6 +37,7 @@ FACETS = {
     "fy": "founded",
     "ex": "exporter",
     "uw": "uscc_warning",  # data health: the USCC check character fails (not shown)
+    "vf": "verified",  # verified by the association (enterprises.choices)
 }
 
 
@@ -62,6 +69,8 @@ class IndexData:
     address_en: str = ""
     clusters: list[tuple[str, str, str]] = field(default_factory=list)  # slug, zh, en
     programmes: list[str] = field(default_factory=list)  # slugs
+    source: str = ""
+    field_sources: dict[str, str] = field(default_factory=dict)
 
 
 # IndexData fields that are no enterprise field of the same name: they come from
@@ -174,6 +183,8 @@ def facet_keys(data: IndexData) -> list[str]:
     keys.append("ex:yes" if data.is_exporter else "ex:no")
     if data.uscc and not data.uscc_check_override and uscc_check_fails(data.uscc):
         keys.append("uw:yes")
+    if profile_verified(data.source, data.field_sources):
+        keys.append("vf:yes")
     return list(dict.fromkeys(keys))
 
 

@@ -153,8 +153,10 @@ def test_an_anonymous_feed_never_holds_a_hidden_value_or_a_drafts_data(history, 
     seen = events(api)
     draft = history["draft"].pk
     assert all(e["enterprise"] != draft for e in seen)
-    hidden_fields = {"monthly_capacity", "moq", "revenue_band", "field_sources",
-                     "source", "created_at", "contact_visibility", "wechat"}  # fmt: skip
+    hidden_fields = {
+        "monthly_capacity", "moq", "revenue_band", "field_sources", "source",
+        "created_at", "contact_visibility", "wechat",
+    }  # fmt: skip
     for event in seen:
         assert not hidden_fields & set(event["fields"])
         assert not hidden_fields & set(event["data"] or {})
