@@ -21,12 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import bench.run  # noqa: E402, I001  (first: sets up Django on the bench database)
+
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.tokens import api_token_create  # noqa: E402
-from bench.run import TARGET, ensure_data  # noqa: E402  (sets up Django)
 from core.permissions import STAFF_GROUP, SYSTEM  # noqa: E402
 from enterprises.merging import enterprise_merge, merge_undo  # noqa: E402
 from enterprises.models import ChangeEvent, Enterprise  # noqa: E402
@@ -84,7 +85,7 @@ def bench_feed(client: Client, headers: dict) -> tuple[list[float], int]:
 
 
 def main() -> int:
-    ensure_data()
+    bench.run.ensure_data()
     total = Enterprise.objects.count()
     events = ChangeEvent.objects.count()
     print(f"{total:,} enterprises, {events:,} change events")
@@ -132,7 +133,7 @@ def main() -> int:
         print("plan of a page's read:")
         for (line,) in cursor.fetchall():
             print("   ", line)
-    print(f"at {TARGET:,} target enterprises")
+    print(f"at {bench.run.TARGET:,} target enterprises")
     if failed:
         print("Budgets missed: " + ", ".join(failed))
         return 1

@@ -4,7 +4,9 @@ Events are written by PostgreSQL triggers (``enterprises.models.feed``); this
 module reads them in ``id`` order and shows each reader what its tier may see, by
 the access policy (``Viewer``) and the field registry:
 
-* an entry the reader may not see (a draft, a merged-away entry) shows nothing; one
+* an entry the reader may not see now (a draft, a merged-away or deleted entry)
+  shows no values, not even those of its past: only the event that took it out of
+  the reader's sight (a ``delete`` or ``merge``); one
   that becomes visible to the reader (published, a merge undone) shows as a
   ``create`` with every visible value, one that stops being visible (unpublished,
   deleted) as a ``delete``, a merge as a ``merge`` naming the survivor;
@@ -26,11 +28,13 @@ reads from the primary (a replica does not see the writers' locks).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -60,6 +64,7 @@ COLUMN_FIELDS = {
 }
 COLUMN_FIELDS["clusters"] = "clusters"
 CONTACT_VALUES = ("contact_phone", "contact_email")
+AS_SERIALIZED = (models.DecimalField, models.DateTimeField, models.FileField)
 
 BOUND_SQL = f"""
 SELECT least(
@@ -121,13 +126,29 @@ class Renderer:
         self.model_fields = {
             name: Enterprise._meta.get_field(name) for name in COLUMN_FIELDS.values()
         }
+        # Fields whose JSON value is already what the API shows (text, numbers,
+        # booleans, lists, dates, ids); the others go through the serializer.
+        self.as_is = {
+            name
+            for name, f in self.model_fields.items()
+            if name == "clusters"
+            or not isinstance(f, AS_SERIALIZED)
+            and not (f.is_relation and isinstance(self.fields[name], RelatedField))
+        }
+
+        self.zone = timezone.get_current_timezone()
+
+    def moment(self, value: dt.datetime) -> str:
+        """A time as DRF's DateTimeField writes it (ISO 8601, local time)."""
+        text = value.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     def value(self, name: str, raw: Any) -> Any:
-        if raw is None:
-            return None
-        if name == "clusters":
-            return list(raw)
+        if raw is None or name in self.as_is:
+            return raw
         field = self.fields[name]
+        if isinstance(field, serializers.DateTimeField):
+            return self.moment(dt.datetime.fromisoformat(raw))
         model_field = self.model_fields[name]
         if model_field.is_relation:
             value = PKOnlyObject(pk=raw) if isinstance(field, RelatedField) else raw
@@ -138,8 +159,12 @@ class Renderer:
         return field.to_representation(value)
 
 
-def shape(viewer: Viewer, renderer: Renderer, row: tuple) -> dict[str, Any] | None:
-    """One event as ``viewer`` may see it, or None."""
+def shape(
+    viewer: Viewer, renderer: Renderer, row: tuple, visible_now: bool
+) -> dict[str, Any] | None:
+    """One event as ``viewer`` may see it, or None. ``visible_now``: whether the
+    reader may see the entry today; if not, only the event that took it out of
+    the reader's sight is shown (as a delete or merge), never values."""
     event_id, eid, kind, fields, data, published, contacts, merged_into, at = row
     merged = merged_into is not None
     after = kind != Kind.DELETE and viewer.sees(eid, published=published, merged=merged)
@@ -157,13 +182,15 @@ def shape(viewer: Viewer, renderer: Renderer, row: tuple) -> dict[str, Any] | No
     event: dict[str, Any] = {
         "cursor": str(event_id),
         "enterprise": eid,
-        "at": serializers.DateTimeField().to_representation(at),
+        "at": renderer.moment(at),
     }
     if before and not after:
         event["type"] = "merge" if kind == Kind.MERGE else "delete"
         event["fields"] = []
         event["data"] = {"merged_into": merged_into} if kind == Kind.MERGE else None
         return event
+    if not visible_now:
+        return None  # since unpublished, merged or deleted: its delete follows
     # Django reads jsonb as text (and decodes it itself).
     loaded = json.loads(data) if isinstance(data, str) else data or {}
     values = {COLUMN_FIELDS[c]: v for c, v in loaded.items() if c in COLUMN_FIELDS}
@@ -191,7 +218,17 @@ def changes_page(
     rows = read_events(since, limit)
     viewer = Viewer(user)
     renderer = Renderer(context)
-    events = [e for row in rows if (e := shape(viewer, renderer, row)) is not None]
+    now = {
+        pk: viewer.sees(pk, published=published, merged=merged is not None)
+        for pk, published, merged in Enterprise.objects.filter(
+            pk__in={row[1] for row in rows}
+        ).values_list("pk", "published", "merged_into_id")
+    }
+    events = [
+        e
+        for row in rows
+        if (e := shape(viewer, renderer, row, now.get(row[1], False))) is not None
+    ]
     last = rows[-1][0] if rows else since
     return events, last, len(rows) == limit
 
