@@ -9,6 +9,7 @@ from clusters.api import ClusterViewSet, DesignationViewSet
 from colleges.api import CollegeViewSet
 from core.api import RegionViewSet, SwaggerView
 from core.exceptions import not_found
+from enterprises.feed import ChangeFeedView
 from markets.api import MarketViewSet
 from moderation.api import ChangeRequestViewSet, ClaimViewSet, EnterpriseViewSet
 from programmes.api import EventViewSet, ProgrammeViewSet
@@ -31,6 +32,7 @@ router.register("statistics", StatisticViewSet, basename="statistic")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("", include(router.urls)),
     re_path(r"^", not_found),
 ]

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -40,6 +40,7 @@ from enterprises.permissions import (
     usable_facets,
     visible_enterprises,
 )
+from enterprises.provenance import section_provenance
 from enterprises.search.facets import Labeller
 from enterprises.search.indexing import FACETS
 from enterprises.search.query import MAX_QUERY_CHARS, SORTS, Search, run
@@ -69,6 +70,21 @@ class PhotoSerializer(serializers.Serializer):
     caption = serializers.CharField()
 
 
+class ProvenanceSerializer(serializers.Serializer):
+    section = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(
+        ["verified", "confirmed", "import", "survey", "demo"],
+        help_text=gettext_lazy(
+            "verified: by the association; confirmed: by the enterprise; or the "
+            "import, survey or demo data the values come from."
+        ),
+    )
+    date = serializers.DateField(allow_null=True)
+    survey_year = serializers.IntegerField(allow_null=True)
+    fields = serializers.ListField(child=serializers.CharField())
+
+
 class EnterpriseSerializer(serializers.ModelSerializer):
     """An enterprise with the fields its viewer's tier allows: public fields for
     everyone, ``tier_fields`` only where ``visible_fields`` grants them."""
@@ -95,6 +111,12 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     website = serializers.CharField(read_only=True)
     contact_email = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
+    provenance = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Per section of the profile: where its values come from and when they "
+            "were last confirmed (signed-in clients, in an entry's detail)."
+        )
+    )
 
     class Meta:
         model = Enterprise
@@ -112,10 +134,24 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     def get_url(self, obj) -> str:
         return obj.get_absolute_url()
 
+    @extend_schema_field(ProvenanceSerializer(many=True))
+    def get_provenance(self, obj) -> list[dict] | None:
+        shown = self._viewer().fields(obj)
+        if not self.context.get("provenance") or "provenance" not in shown:
+            return None  # dropped below: lists and visitors get none
+        return [
+            {**section, "label": str(section["label"])}
+            for section in section_provenance(obj, shown)
+        ]
+
+    def _viewer(self) -> Viewer:
+        return self.context.get("viewer") or Viewer(self.context["request"].user)
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        viewer = self.context.get("viewer") or Viewer(self.context["request"].user)
-        shown = viewer.fields(instance)
+        shown = self._viewer().fields(instance)
+        if not self.context.get("provenance"):
+            shown = shown - {"provenance"}
         return {k: v for k, v in data.items() if k not in TIER_FIELDS or k in shown}
 
 
@@ -160,6 +196,14 @@ class EnterpriseUpdateSerializer(serializers.ModelSerializer):
 _FACET_NAME = "(?:" + "|".join(sorted(FACETS.values())) + ")"
 FACETS_PATTERN = rf"^(?:all|{_FACET_NAME}(?:,{_FACET_NAME})*)?$"
 
+# A real calendar date (what date.fromisoformat takes), or a preset.
+_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))"
+)
+_LEAP = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+UPDATED_PATTERN = rf"^(?:30d|90d|1y|2y|(?!0000)\d{{4}}-{_DAY}|{_LEAP}-02-29)?$"
+
 LIST_PARAMETERS = [
     OpenApiParameter(
         "q",
@@ -181,7 +225,7 @@ LIST_PARAMETERS = [
     ],
     OpenApiParameter(
         "updated",
-        {"type": "string", "pattern": r"^(30d|90d|1y|2y|\d{4}-\d{2}-\d{2})?$"},
+        {"type": "string", "pattern": UPDATED_PATTERN},
         description=gettext_lazy(
             "Updated since: a date (YYYY-MM-DD) or 30d, 90d, 1y, 2y."
         ),
@@ -278,6 +322,8 @@ class EnterpriseViewSet(
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["viewer"] = Viewer(self.request.user)
+        # Provenance reads the entry's history: in the detail only.
+        context["provenance"] = self.action == "retrieve"
         return context
 
     def retrieve(self, request, *args, **kwargs):

@@ -4,8 +4,9 @@ last-confirmed date, and certificates that have expired or expire soon.
 
 - **claimed**: at least one person is linked to the entry (an approved claim or an
   accepted invitation makes an ``EnterpriseMembership``).
-- **staff-verified**: the entry's source is ``Source.STAFF_VERIFIED`` (staff entered
-  or checked it). The badge shows that one fact, not the source itself.
+- **staff-verified**: ``profile_verified``: the entry's source is
+  ``Source.STAFF_VERIFIED`` (staff entered or checked it as a whole) and no value
+  has come from anyone else since. The badge shows that one fact, not the source.
 - a certificate is **expired** when its ``valid_until`` is before today, and
   **expiring** when it falls within ``EXPIRING_WITHIN`` of today.
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from enterprises.choices import RegistrationStatus, Source
+from enterprises.choices import RegistrationStatus, profile_verified
 from enterprises.models import (
     Enterprise,
     EnterpriseCertification,
@@ -83,7 +84,7 @@ def attach_badges(
             registration_status=e.registration_status,
             registration_label=e.get_registration_status_display(),
             claimed=e.pk in claimed,
-            staff_verified=e.source == Source.STAFF_VERIFIED,
+            staff_verified=profile_verified(e.source, e.field_sources),
             last_confirmed_on=e.last_confirmed_on,
             expired=[
                 c for c in certs if certificate_state(c.valid_until, today) == "expired"

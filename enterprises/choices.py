@@ -93,6 +93,15 @@ class Source(models.TextChoices):
     DEMO = "demo", _("Demo data")
 
 
+def profile_verified(source: str, field_sources: dict) -> bool:
+    """A profile verified by the association: entered or checked by staff as a
+    whole (``source``), and no value since from anyone else (``field_sources``).
+    The staff-verified badge and the search's "verified" filter both ask this."""
+    return source == Source.STAFF_VERIFIED and all(
+        value == Source.STAFF_VERIFIED for value in (field_sources or {}).values()
+    )
+
+
 class MembershipRole(models.TextChoices):
     OWNER = "owner", _("Owner")
     EDITOR = "editor", _("Editor")

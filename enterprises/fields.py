@@ -215,6 +215,9 @@ FIELDS: tuple[EnterpriseField, ...] = (
     _f("published", P, "已发布", "Published"),
     _f("source", S),
     _f("field_sources", S),
+    # Where each section's values come from and when they were last confirmed
+    # (enterprises.provenance), in the API's detail.
+    _f("provenance", M, label_text=_("provenance")),
     _f("survey_year", S, "调查年份", "Survey year"),
     _f("last_confirmed_on", P, "最近确认日期", "Last confirmed"),
     _f("created_at", S),

@@ -103,6 +103,7 @@ FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "ex": ("is_exporter",),
     "rs": ("registration_status",),
     "uw": ("uscc", "uscc_check_override"),
+    "vf": (),  # verified by the association: a public badge
 }
 HEALTH_FILTER_FIELDS: dict[str, tuple[str, ...]] = {
     "stale": ("last_confirmed_on",),
@@ -198,6 +199,13 @@ class Viewer:
 
     def fields_of(self, enterprise_id: int, contact_visibility: str) -> frozenset:
         return visible_fields(self.tier(enterprise_id), contact_visibility)
+
+    def sees(self, enterprise_id: int, *, published: bool, merged: bool) -> bool:
+        """Whether the user sees an entry in this state (``visible_enterprises``
+        for one entry known by its state, e.g. in the change feed's past)."""
+        if merged:
+            return False
+        return published or self.staff or self.is_member(enterprise_id)
 
     def can_edit(self, enterprise: Enterprise) -> bool:
         return self.staff or self.is_member(enterprise.pk)

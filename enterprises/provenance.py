@@ -23,7 +23,7 @@ from enterprises.choices import Source
 from enterprises.fields import EDITABLE_FIELDS, Group, group_fields
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.permissions import is_staff_member
-from enterprises.services import User, field_value
+from enterprises.services import User, enterprise_reindex, field_value
 
 SECTIONS = (
     (Group.NAMES, gettext_lazy("Identity"), ("uscc", "registration_status")),
@@ -87,6 +87,7 @@ def section_provenance(
             kind = "verified"
         sections.append(
             {
+                "section": str(group),
                 "label": label,
                 "kind": kind,
                 "date": day,
@@ -101,12 +102,15 @@ def section_provenance(
 def enterprise_verify(
     *, actor: User, enterprise: Enterprise, fields: list[str] | None = None
 ) -> ChangeRecord | None:
-    """Staff only: mark ``fields`` (default: every filled field) verified by the
-    association, recorded as one history entry. None when nothing changed."""
+    """Staff only: mark ``fields`` (default: every filled field, and the profile
+    as a whole: its ``source``, so it counts as verified for the badge and the
+    search's filter) verified by the association, recorded as one history entry.
+    None when nothing changed."""
     if not is_staff_member(actor):
         raise PermissionDenied(_("Only staff can do this."))
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     known = set(EDITABLE_FIELDS)
+    fields_given = fields
     if fields is None:
         fields = [f for f in EDITABLE_FIELDS if _filled(enterprise, f)]
     unknown = set(fields) - known
@@ -115,12 +119,17 @@ def enterprise_verify(
             _("These fields cannot be changed: %(fields)s")
             % {"fields": ", ".join(sorted(unknown))}
         )
+    whole = fields_given is None  # the whole profile: its source too
     before = dict(enterprise.field_sources)
     after = {**before, **dict.fromkeys(fields, str(Source.STAFF_VERIFIED))}
-    if after == before:
+    source_before = enterprise.source
+    if whole:
+        enterprise.source = Source.STAFF_VERIFIED
+    if after == before and enterprise.source == source_before:
         return None
     enterprise.field_sources = after
-    enterprise.save(update_fields=["field_sources", "updated_at"])
+    enterprise.save(update_fields=["field_sources", "source", "updated_at"])
+    enterprise_reindex(enterprise=enterprise)  # the search's "verified" filter
     return ChangeRecord.objects.create(
         enterprise=enterprise,
         actor=actor if isinstance(actor, AuthUser) else None,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from clusters.models import Cluster
 from core.models import Region
 from core.pgcopy import copy_row, copy_value
+from enterprises.choices import Source
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.names import sort_keys
 from enterprises.search.indexing import INDEXED_FIELDS, index, index_data
@@ -52,6 +53,8 @@ class IndexBuilder:
         # What a field a file leaves out holds (the model's default).
         blank = Enterprise()
         self.blank = {name: getattr(blank, name) for name in INDEXED_FIELDS}
+        # What enterprise_values writes for an import (the "verified" facet).
+        self.blank["source"] = Source.IMPORT
 
     def fingerprint(self) -> str:
         """Changes when anything documents or cleaning depend on changes."""

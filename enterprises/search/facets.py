@@ -33,6 +33,7 @@ FACET_TITLES = {
     "fy": _("Founded"),
     "ex": _("Exporter"),
     "rs": _("Registration status"),
+    "vf": _("Verified"),
 }
 # Order of the facet groups on the page.
 FACET_ORDER = [
@@ -50,6 +51,7 @@ FACET_ORDER = [
     "fy",
     "pr",
     "rs",
+    "vf",
 ]
 SHOWN_VALUES = 12
 
@@ -95,6 +97,8 @@ class Labeller:
             labels = dict(RegistrationStatus.choices)
         elif code == "ex":
             labels = {"yes": _("Exporters"), "no": _("Not exporting")}
+        elif code == "vf":
+            labels = {"yes": _("Verified by the association")}
         else:
             labels = {}
         self._cache[code] = labels

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any
 
-from enterprises.choices import EXPORT_MARKETS, BusinessModel, Certification, Sector
+from enterprises.choices import (
+    EXPORT_MARKETS,
+    BusinessModel,
+    Certification,
+    Sector,
+    profile_verified,
+)
 from enterprises.uscc import check_ok, is_well_formed, normalize_uscc
 
 # facet code -> URL parameter
@@ -32,6 +38,7 @@ FACETS = {
     "ex": "exporter",
     "rs": "status",  # registration status (active, deregistered 注销, revoked 吊销)
     "uw": "uscc_warning",  # data health: the USCC check character fails (not shown)
+    "vf": "verified",  # verified by the association (enterprises.choices)
 }
 
 
@@ -64,6 +71,8 @@ class IndexData:
     address_en: str = ""
     clusters: list[tuple[str, str, str]] = field(default_factory=list)  # slug, zh, en
     programmes: list[str] = field(default_factory=list)  # slugs
+    source: str = ""
+    field_sources: dict[str, str] = field(default_factory=dict)
 
 
 # IndexData fields that are no enterprise field of the same name: they come from
@@ -178,6 +187,8 @@ def facet_keys(data: IndexData) -> list[str]:
         keys.append(f"rs:{data.registration_status}")
     if data.uscc and not data.uscc_check_override and uscc_check_fails(data.uscc):
         keys.append("uw:yes")
+    if profile_verified(data.source, data.field_sources):
+        keys.append("vf:yes")
     return list(dict.fromkeys(keys))
 
 

@@ -1,0 +1,144 @@
+"""Merges and the change feed on the bench database (``make bench`` runs it after
+the search benchmark; alone: ``BENCH_ENTERPRISES=10000 .venv/bin/python
+bench/feed.py``, which seeds its database once like bench/run.py).
+
+* a merge (``enterprises.merging.enterprise_merge``) of two entries, timed over
+  ``BENCH_MERGES`` pairs, each undone afterwards: budget 1 s each;
+* the change feed (``/api/v1/changes/``, through Django's test client, so the
+  middleware, DRF and JSON rendering count) serving pages of 1,000 events from
+  cursors spread over the whole feed, for a visitor and for staff: budget 100 ms
+  p95.
+
+Exits non-zero when a budget is missed.
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bench.run  # noqa: E402, I001  (first: sets up Django on the bench database)
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from accounts.tokens import api_token_create  # noqa: E402
+from core.permissions import STAFF_GROUP, SYSTEM  # noqa: E402
+from enterprises.merging import enterprise_merge, merge_undo  # noqa: E402
+from enterprises.models import ChangeEvent, Enterprise  # noqa: E402
+
+MERGES = int(os.environ.get("BENCH_MERGES", "10"))
+PAGES = int(os.environ.get("BENCH_FEED_PAGES", "40"))
+MERGE_BUDGET_S = 1.0
+FEED_P95_BUDGET_MS = 100.0
+PAGE = 1000
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_merges() -> list[float]:
+    """Merge the newest live pairs, one after another; undo each."""
+    pairs = list(
+        Enterprise.objects.filter(merged_into__isnull=True)
+        .order_by("-id")
+        .values_list("id", flat=True)[: 2 * MERGES]
+    )
+    seconds = []
+    for source_id, target_id in zip(pairs[::2], pairs[1::2], strict=False):
+        source = Enterprise.objects.get(pk=source_id)
+        target = Enterprise.objects.get(pk=target_id)
+        started = time.perf_counter()
+        merge = enterprise_merge(actor=None, source=source, target=target)
+        seconds.append(time.perf_counter() - started)
+        merge_undo(actor=SYSTEM, merge=merge)  # type: ignore[arg-type]
+    return seconds
+
+
+def bench_feed(client: Client, headers: dict) -> tuple[list[float], int]:
+    low = ChangeEvent.objects.order_by("id").values_list("id", flat=True).first()
+    high = ChangeEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    if low is None or high is None:
+        return [], 0
+    rng = random.Random(2026)
+    times, shown = [], 0
+    for _ in range(PAGES):
+        since = rng.randint(low - 1, max(low - 1, high - PAGE))
+        started = time.perf_counter()
+        response = client.get(
+            "/api/v1/changes/", {"since": since, "page_size": PAGE}, **headers
+        )
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            sys.exit(
+                f"the feed answered {response.status_code}: {response.content[:300]}"
+            )
+        shown += len(response.json()["results"])
+    return times, shown
+
+
+def main() -> int:
+    bench.run.ensure_data()
+    total = Enterprise.objects.count()
+    events = ChangeEvent.objects.count()
+    print(f"{total:,} enterprises, {events:,} change events")
+    failed = []
+
+    merges = bench_merges()
+    if merges:
+        worst = max(merges)
+        print(
+            f"merge: {len(merges)} merges, median {statistics.median(merges):.3f} s, "
+            f"max {worst:.3f} s (budget {MERGE_BUDGET_S} s: "
+            f"{'ok' if worst <= MERGE_BUDGET_S else 'MISSED'})"
+        )
+        if worst > MERGE_BUDGET_S:
+            failed.append("merge")
+
+    staff = get_user_model().objects.filter(groups__name=STAFF_GROUP).first()
+    readers: dict[str, dict] = {"visitor": {}}
+    token = None
+    if staff is not None:
+        token, key = api_token_create(actor=staff, name="bench-feed")
+        readers["staff"] = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    client = Client(HTTP_HOST="127.0.0.1")
+    for reader, headers in readers.items():
+        times, shown = bench_feed(client, headers)
+        if not times:
+            continue
+        p95 = pct(times, 0.95)
+        ok = p95 <= FEED_P95_BUDGET_MS
+        print(
+            f"change feed ({reader}): {len(times)} pages of {PAGE:,} events "
+            f"({shown:,} shown), p50 {pct(times, 0.5):.1f} ms, p95 {p95:.1f} ms "
+            f"(budget {FEED_P95_BUDGET_MS:.0f} ms: {'ok' if ok else 'MISSED'})"
+        )
+        if not ok:
+            failed.append(f"feed ({reader})")
+    if token is not None:
+        token.delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) SELECT id FROM enterprises_changeevent "
+            "WHERE id > %s AND id < %s ORDER BY id LIMIT %s",
+            [events // 2, 2**62, PAGE],
+        )
+        print("plan of a page's read:")
+        for (line,) in cursor.fetchall():
+            print("   ", line)
+    print(f"at {bench.run.TARGET:,} target enterprises")
+    if failed:
+        print("Budgets missed: " + ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
