@@ -60,9 +60,7 @@ def page_links(search: Search, result) -> list[PageLink]:
         if n is None:
             links.append(PageLink(None))
         else:
-            links.append(
-                PageLink(n, canonical_query(search, page=n), n == search.page)
-            )
+            links.append(PageLink(n, canonical_query(search, page=n), n == search.page))
     return links
 
 
@@ -89,7 +87,7 @@ def chips(search: Search, groups) -> list[Chip]:
             rest = [v for v in values if v != value] or None
             out.append(
                 Chip(
-                    f"{group.title}: {labels.get(value, value)}",
+                    _labelled(group.title, labels.get(value, value)),
                     canonical_query(search, **{param: rest, "page": None}),
                     param,
                     value,
@@ -107,13 +105,18 @@ def chips(search: Search, groups) -> list[Chip]:
             }
         out.append(
             Chip(
-                f"{gettext('Updated since')}: {text}",
+                _labelled(gettext("Updated since"), text),
                 canonical_query(search, updated=None, page=None),
                 "updated",
                 search.updated_param,
             )
         )
     return out
+
+
+def _labelled(title: str, value: str) -> str:
+    # (a full-width colon after a Chinese label)
+    return gettext("%(title)s: %(value)s") % {"title": title, "value": value}
 
 
 def clear_all_query(search: Search) -> str:

@@ -63,8 +63,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "result": result,
         "rows": rows,
         "groups": groups,
-        "searchable_facets": SEARCHABLE_FACETS,
-        "searchable_from": SEARCHABLE_FROM,
+        "searchable": {
+            g.param
+            for g in groups
+            if g.code in SEARCHABLE_FACETS
+            and len(g.values) + len(g.more) >= SEARCHABLE_FROM
+        },
         "chips": active,
         "filter_count": len(active) + health,
         "clear_all_url": clear_all_query(search),
