@@ -8,6 +8,15 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from enterprises.badges import attach_badges, certificate_state
+from enterprises.listing import (
+    SEARCHABLE_FACETS,
+    SEARCHABLE_FROM,
+    canonical_query,
+    chips,
+    clear_all_query,
+    is_untidy,
+    page_links,
+)
 from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
 from enterprises.permissions import Viewer, access_enterprise_by_id
@@ -29,32 +38,68 @@ TYPEAHEAD_LIMIT = 8
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     search = Search.from_params(request.GET, request.user)
+    path = request.path
+    # An address that repeats or empties a parameter (the form sent without JS)
+    # moves to the tidy one, unless a value was refused (its message is shown).
+    tidy_first = not request.htmx and not search.errors and is_untidy(request.GET)
+    if tidy_first and search.page == 1:
+        return redirect(_address(path, canonical_query(search)))
     result = run(search, request.user)
+    if search.page > result.num_pages:
+        # Past the end: the last page (whose rows run() has already read).
+        search.page = result.num_pages
+        if not request.htmx and not search.errors:
+            tidy_first = True
+    if tidy_first:
+        return redirect(_address(path, canonical_query(search)))
     viewer = Viewer(request.user)
     attach_badges(result.rows)
     rows = [(e, viewer.fields(e)) for e in result.rows]
+    groups = facet_groups(result)
+    active = chips(search, groups)
+    health = sum(1 for on in (search.stale, search.incomplete) if on) + (
+        "uw" in search.filters
+    )
     context = {
         "search": search,
         "result": result,
         "rows": rows,
-        "groups": facet_groups(result),
+        "groups": groups,
+        "searchable": {
+            g.param
+            for g in groups
+            if g.code in SEARCHABLE_FACETS
+            and len(g.values) + len(g.more) >= SEARCHABLE_FROM
+        },
+        "chips": active,
+        "filter_count": len(active) + health,
+        "clear_all_url": clear_all_query(search),
         "sorts": SORTS.items(),
         "updated_presets": UPDATED_PRESETS,
         "query_string": search.params().urlencode(),
-        "health_clear_url": search.params(
-            stale=None, incomplete=None, uscc_warning=None, page=None
-        ).urlencode(),
-        "prev_url": search.params(page=search.page - 1).urlencode()
+        "health_clear_url": canonical_query(
+            search, stale=None, incomplete=None, uscc_warning=None, page=None
+        ),
+        "pages": page_links(search, result),
+        "prev_url": canonical_query(search, page=search.page - 1)
         if result.has_previous
         else "",
-        "next_url": search.params(page=search.page + 1).urlencode()
+        "next_url": canonical_query(search, page=search.page + 1)
         if result.has_next
         else "",
     }
     template = "enterprises/enterprise_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#search-body"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and not request.htmx.history_restore_request:
+        # The address pushed is the tidy one, and the page actually shown.
+        response["HX-Push-Url"] = _address(path, canonical_query(search))
+    return response
+
+
+def _address(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
 
 
 @login_not_required

@@ -1,0 +1,125 @@
+"""The enterprise search page's view glue: its canonical address, the numbered page
+links and the active filters as removable chips (the SQL is enterprises.search)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import QueryDict
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+
+from core.paging import page_numbers
+from enterprises.search.indexing import FACETS
+from enterprises.search.query import UPDATED_PRESETS, Search
+
+# Facets long enough to get a filter box over their options.
+SEARCHABLE_FACETS = ("ci", "co", "mk", "cl")
+SEARCHABLE_FROM = 8  # options
+
+
+def canonical_query(search: Search, **changes) -> str:
+    """The search's query string: each parameter once (the values of one facet
+    joined by commas, as ``Search.from_params`` reads them), no empty ones, no
+    ``page=1``."""
+    params = search.params(**changes)
+    if "page" not in changes and search.page > 1:
+        params["page"] = str(search.page)
+    out = QueryDict(mutable=True)
+    for key, values in params.lists():
+        values = [v for v in values if v != ""]
+        if key == "page" and values == ["1"]:
+            continue
+        if values:
+            out[key] = ",".join(values)
+    return out.urlencode(safe=",")
+
+
+def is_untidy(params: QueryDict) -> bool:
+    """Whether an address repeats a parameter or has an empty one (a form sent
+    without JS does both: ``q=&updated=&sector=a&sector=b``)."""
+    return any(len(values) != 1 or values[0] == "" for _k, values in params.lists())
+
+
+@dataclass
+class PageLink:
+    number: int | None  # None: a gap
+    query: str = ""
+    current: bool = False
+
+
+def page_links(search: Search, result) -> list[PageLink]:
+    """First, …, the neighbours, …, last; with an estimated total no last page
+    (it cannot be computed), only a gap after the neighbours."""
+    if result.num_pages <= 1:
+        return []
+    links = []
+    for n in page_numbers(
+        search.page, result.num_pages, last_known=not result.estimated
+    ):
+        if n is None:
+            links.append(PageLink(None))
+        else:
+            links.append(PageLink(n, canonical_query(search, page=n), n == search.page))
+    return links
+
+
+@dataclass
+class Chip:
+    label: str
+    query: str  # the search without this filter
+    name: str  # the form control's name and value, for site.js
+    value: str
+
+
+def chips(search: Search, groups) -> list[Chip]:
+    """The active filters (facet values and the date), each with the address of
+    the search without it."""
+    out = []
+    titles = {g.param: g for g in groups}
+    for code, values in search.filters.items():
+        param = FACETS[code]
+        group = titles.get(param)
+        if group is None:  # not a shown facet (the data-health switch)
+            continue
+        labels = {v: label for v, label, _c, _s in [*group.values, *group.more]}
+        for value in values:
+            rest = [v for v in values if v != value] or None
+            out.append(
+                Chip(
+                    _labelled(group.title, labels.get(value, value)),
+                    canonical_query(search, **{param: rest, "page": None}),
+                    param,
+                    value,
+                )
+            )
+    if search.updated_param:
+        days = UPDATED_PRESETS.get(search.updated_param)
+        if days:
+            text = ngettext("last %(days)s day", "last %(days)s days", days) % {
+                "days": days
+            }
+        else:
+            text = gettext("since %(date)s") % {
+                "date": date_format(search.updated_since, "DATE_FORMAT")
+            }
+        out.append(
+            Chip(
+                _labelled(gettext("Updated since"), text),
+                canonical_query(search, updated=None, page=None),
+                "updated",
+                search.updated_param,
+            )
+        )
+    return out
+
+
+def _labelled(title: str, value: str) -> str:
+    # (a full-width colon after a Chinese label)
+    return gettext("%(title)s: %(value)s") % {"title": title, "value": value}
+
+
+def clear_all_query(search: Search) -> str:
+    """The search without any filter: the words, the order and the page size."""
+    bare = Search(q=search.q, sort=search.sort, page_size=search.page_size)
+    return canonical_query(bare, page=None)

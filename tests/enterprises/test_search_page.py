@@ -1,0 +1,92 @@
+"""The search page's addresses and controls: tidy URLs, past-the-end pages, numbered
+pages, chips, the typeahead's options, and the query count with all of them."""
+
+import pytest
+
+from tests.factories import EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def swimwear():
+    EnterpriseFactory.create_batch(
+        25, products="泳装", sectors=["swimwear"], is_exporter=True
+    )
+
+
+def test_an_untidy_address_moves_to_the_tidy_one(client, swimwear):
+    # A form sent without JS: empty fields, a facet's values repeated.
+    response = client.get(
+        "/enterprises/?q=泳装&updated=&sort=&sector=swimwear&sector=socks&page=1"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (
+        "/enterprises/?q=%E6%B3%B3%E8%A3%85&sector=swimwear,socks"
+    )
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get("/enterprises/?q=").headers["Location"] == "/enterprises/"
+
+
+def test_a_refused_value_stays_with_its_message(client):
+    response = client.get("/enterprises/?sector=%3Cx%3E&updated=")
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_a_page_past_the_end_goes_to_the_last_page(client, swimwear):
+    response = client.get("/enterprises/?q=泳装&page_size=10&page=9")
+    assert response.status_code == 302
+    assert response["Location"].endswith("page_size=10&page=3")
+    html = client.get(response["Location"]).content.decode()
+    assert '<span aria-current="page">3</span>' in html
+    # Through htmx: the last page is answered, and its address pushed.
+    response = client.get(
+        "/enterprises/?q=泳装&page_size=10&page=9&updated=",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Push-Url"].endswith("page_size=10&page=3")
+    assert '<span aria-current="page">3</span>' in response.content.decode()
+
+
+def test_pages_are_numbered(client, swimwear):
+    html = client.get("/enterprises/?q=泳装&page_size=2&page=7").content.decode()
+    for n in (1, 5, 6, 8, 9, 13):
+        assert f'data-page="{n}"' in html
+    assert 'data-page="4"' not in html and 'data-page="10"' not in html
+    assert html.count('class="gap"') == 2
+
+
+def test_chips_link_to_the_search_without_them(client, swimwear):
+    html = client.get(
+        "/enterprises/?q=泳装&sector=swimwear&exporter=yes&updated=1y",
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert 'href="?q=%E6%B3%B3%E8%A3%85&amp;exporter=yes&amp;updated=1y"' in html
+    assert 'href="?q=%E6%B3%B3%E8%A3%85&amp;sector=swimwear&amp;exporter=yes"' in html
+    assert "Updated since: last 365 days" in html
+    assert 'href="?q=%E6%B3%B3%E8%A3%85" data-clear-filters' in html
+
+
+def test_chips_use_a_full_width_colon_in_chinese(client, swimwear):
+    html = client.get("/enterprises/?sector=swimwear").content.decode()
+    assert "行业门类：泳装" in html
+
+
+def test_typeahead_options_hold_no_links(client):
+    e = EnterpriseFactory(name="大杨提示服饰有限公司")
+    html = client.get("/enterprises/typeahead/?q=大杨").content.decode()
+    assert (
+        f'role="option" aria-selected="false" data-href="{e.get_absolute_url()}"'
+        in html
+    )
+    assert "<a " not in html
+
+
+def test_chips_and_numbered_pages_add_no_query(client, django_assert_max_num_queries):
+    EnterpriseFactory.create_batch(30, products="泳装", sectors=["swimwear"])
+    client.get("/")  # warm the per-process caches
+    url = "/enterprises/?q=泳装&sector=swimwear&updated=1y&page_size=2&page=5"
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
