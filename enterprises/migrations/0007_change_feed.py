@@ -52,11 +52,8 @@ BEGIN
         RETURN NULL;
     END IF;
     new_row := to_jsonb(NEW) - {SKIPPED};
-    IF TG_OP = 'INSERT' THEN
-        what := 'create';
-        data := new_row || '{{"clusters": []}}'::jsonb;
-        SELECT array_agg(k ORDER BY k) INTO changed FROM jsonb_object_keys(new_row) k;
-    ELSE
+    -- (Creates: enterprises_feed_created, once per statement.)
+    IF TG_OP = 'UPDATE' THEN
         old_row := to_jsonb(OLD) - {SKIPPED};
         SELECT array_agg(n.key ORDER BY n.key) INTO changed
         FROM jsonb_each(new_row) n
@@ -109,9 +106,29 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE FUNCTION enterprises_feed_created() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- One create per new row, set-based: an import's COPY of 100,000 rows pays
+    -- one statement, not 100,000 calls of a row trigger. The ids are taken in
+    -- the order of the rows, before the statement's locks are released.
+    INSERT INTO enterprises_changeevent (id, enterprise_id, kind, fields, data,
+        published, contact_visibility, merged_into_id)
+    SELECT enterprises_feed_event_id(), n.id, 'create',
+        ARRAY(SELECT jsonb_object_keys(to_jsonb(n) - {SKIPPED}) ORDER BY 1),
+        (to_jsonb(n) - {SKIPPED}) || '{{"clusters": []}}'::jsonb,
+        n.published, n.contact_visibility, n.merged_into_id
+    FROM new_rows n ORDER BY n.id;
+    RETURN NULL;
+END $$;
+
 CREATE TRIGGER enterprises_feed_row
-AFTER INSERT OR UPDATE OR DELETE ON enterprises_enterprise
+AFTER UPDATE OR DELETE ON enterprises_enterprise
 FOR EACH ROW EXECUTE FUNCTION enterprises_feed_row();
+
+CREATE TRIGGER enterprises_feed_created
+AFTER INSERT ON enterprises_enterprise
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION enterprises_feed_created();
 
 CREATE TRIGGER enterprises_feed_clusters_added
 AFTER INSERT ON enterprises_enterprise_clusters
@@ -135,10 +152,12 @@ FROM enterprises_enterprise e ORDER BY e.id;
 
 REVERSE = """
 DROP TRIGGER enterprises_feed_row ON enterprises_enterprise;
+DROP TRIGGER enterprises_feed_created ON enterprises_enterprise;
 DROP TRIGGER enterprises_feed_clusters_added ON enterprises_enterprise_clusters;
 DROP TRIGGER enterprises_feed_clusters_removed ON enterprises_enterprise_clusters;
 DROP FUNCTION enterprises_feed_clusters();
 DROP FUNCTION enterprises_feed_row();
+DROP FUNCTION enterprises_feed_created();
 DROP FUNCTION enterprises_feed_event_id();
 DROP FUNCTION enterprises_feed_clusters_of(bigint);
 """

@@ -325,3 +325,25 @@ def test_a_transaction_committing_late_is_never_skipped(api):
     ids = list(ChangeEvent.objects.values_list("id", flat=True))
     assert ids == sorted(ids)
     assert Enterprise.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_rows_created_by_one_statement_are_each_a_create_in_order(api):
+    """A multi-row INSERT (like the import's COPY) gives one create per row, in the
+    order of the rows, from the statement-level trigger."""
+    before = feed(api, page_size=1000)["cursor"]
+    made = Enterprise.objects.bulk_create(
+        [
+            Enterprise(name=f"批量创建{n}有限公司", region_id="211481",
+                       city_id="211400", published=True)
+            for n in range(3)
+        ]
+    )  # fmt: skip
+    events = feed(api, before)["results"]
+    assert [(e["type"], e["enterprise"]) for e in events] == [
+        ("create", e.pk) for e in sorted(made, key=lambda e: e.pk)
+    ]
+    assert [e["data"]["name"] for e in events] == [
+        f"批量创建{n}有限公司" for n in range(3)
+    ]
+    assert all("name" in e["fields"] and e["data"]["clusters"] == [] for e in events)
