@@ -77,9 +77,17 @@ def start_server(port: int, log: Path) -> subprocess.Popen:
 
 
 def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
-    conn.request("GET", path, headers={"Accept-Language": "zh-hans"})
-    response = conn.getresponse()
-    return response.status, response.read()
+    """GET ``path``, following a redirect on this site as a browser does (an
+    untidy search address or a page past the end redirects to the tidy one)."""
+    for _hop in range(3):
+        conn.request("GET", path, headers={"Accept-Language": "zh-hans"})
+        response = conn.getresponse()
+        body = response.read()
+        location = response.getheader("Location", "")
+        if response.status not in (301, 302) or not location.startswith("/"):
+            break
+        path = location
+    return response.status, body
 
 
 def wait_up(port: int, server: subprocess.Popen, seconds: float = 900) -> None:
