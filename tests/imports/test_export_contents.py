@@ -275,7 +275,9 @@ def test_every_export_is_recorded_and_listed_for_staff(client, staff):
     b"".join(_export(client, "format=csv").streaming_content)
     page = client.get(reverse("imports:import-list"), HTTP_ACCEPT_LANGUAGE="en")
     text = page.content.decode()
-    assert 'id="export-history"' in text
+    assert text.count('id="export-history"') == 1  # once, in the page's body
+    title = text[text.index("<title>") + 7 : text.index("</title>")]
+    assert "<" not in title and title.startswith("Imports"), title
     first, second = ExportRecord.objects.order_by("id")
     assert f'data-export="{first.pk}"' in text and f'data-export="{second.pk}"' in text
     assert "Search text: 泳装; Sector: Swimwear" in text
