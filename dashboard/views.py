@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from clusters.models import Cluster, Designation
 from colleges.models import College
+from core.pagecache import fragment_seconds
 from dashboard.figures import (
     CACHE_SECONDS,
     dashboard_data,
@@ -110,9 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/home.html",
         {
-            "cache_seconds": (
-                0 if request.user.is_authenticated else settings.PAGE_CACHE_SECONDS
-            ),
+            "cache_seconds": fragment_seconds(request),
             "figures": home_figures,
             "clusters": clusters,
             "cluster_map": lambda: cluster_map(list(clusters)),

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,6 +6,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
+from core.pagecache import fragment_seconds
 from enterprises.badges import attach_badges, certificate_state
 from enterprises.listing import (
     SEARCHABLE_FACETS,
@@ -197,9 +197,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enterprises/enterprise_detail.html",
         {
             "enterprise": enterprise,
-            "cache_seconds": (
-                0 if request.user.is_authenticated else settings.PAGE_CACHE_SECONDS
-            ),
+            "cache_seconds": fragment_seconds(request),
             "is_member": viewer.is_member(enterprise.pk),
             "can_edit": viewer.can_edit(enterprise),
             "show": dict.fromkeys(visible, True),
