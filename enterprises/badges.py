@@ -1,5 +1,5 @@
 """The trust badges of an entry, shown on search results and the enterprise page
-(``enterprises/_badges.html``): registration status, claimed, staff-verified, the
+(``Badges.html``): registration status, claimed, staff-verified, the
 last-confirmed date, and certificates that have expired or expire soon.
 
 - **claimed**: at least one person is linked to the entry (an approved claim or an
@@ -11,7 +11,9 @@ last-confirmed date, and certificates that have expired or expire soon.
   **expiring** when it falls within ``EXPIRING_WITHIN`` of today.
 
 Registration status, the confirmation date and certificates are public fields; the
-badges of a page of results cost two queries, whatever its size.
+badges of a page of results cost two queries, whatever its size. They are written
+out in Python (``Badges.html``), not by a template include: on a page of 20 results
+the include cost more than the rest of the row (about 1 ms each).
 """
 
 import datetime as dt
@@ -20,6 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from enterprises.choices import RegistrationStatus, profile_verified
 from enterprises.models import (
@@ -55,6 +61,77 @@ class Badges:
     @property
     def registration_active(self) -> bool:
         return self.registration_status == RegistrationStatus.ACTIVE
+
+    def html(self) -> SafeString:
+        """The badges as a list, in the active language (results and the page)."""
+        colon = gettext(":")
+        items = [
+            format_html(
+                '<li class="tag {}" data-badge="registration" data-value="{}">'
+                "{}{}{}</li>",
+                "ok" if self.registration_active else "bad",
+                self.registration_status,
+                gettext("Registration"),
+                colon,
+                self.registration_label,
+            )
+        ]
+        if self.claimed:
+            items.append(
+                format_html(
+                    '<li class="tag ok" data-badge="claimed">{}</li>',
+                    gettext("Claimed"),
+                )
+            )
+        if self.staff_verified:
+            items.append(
+                format_html(
+                    '<li class="tag ok" data-badge="staff-verified">{}</li>',
+                    gettext("Staff-verified"),
+                )
+            )
+        if self.last_confirmed_on:
+            confirmed = gettext("Last confirmed") + colon
+            confirmed += date_format(self.last_confirmed_on)
+        else:
+            confirmed = gettext("Never confirmed")
+        items.append(
+            format_html('<li class="tag" data-badge="confirmed">{}</li>', confirmed)
+        )
+        items.append(
+            format_html_join(
+                "",
+                '<li class="tag bad" data-badge="certificate-expired">{}</li>',
+                (
+                    (
+                        gettext("%(scheme)s expired")
+                        % {"scheme": c.get_scheme_display()},
+                    )
+                    for c in self.expired
+                ),
+            )
+        )
+        items.append(
+            format_html_join(
+                "",
+                '<li class="tag warn" data-badge="certificate-expiring">{}</li>',
+                (
+                    (
+                        gettext("%(scheme)s expires %(date)s")
+                        % {
+                            "scheme": c.get_scheme_display(),
+                            "date": date_format(c.valid_until),
+                        },
+                    )
+                    for c in self.expiring
+                ),
+            )
+        )
+        return format_html(
+            '<ul class="badges plain-inline" aria-label="{}">{}</ul>',
+            gettext("Trust"),
+            SafeString("".join(items)),
+        )
 
 
 def attach_badges(

@@ -4,9 +4,11 @@ links and the active filters as removable chips (the SQL is enterprises.search).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from django.http import QueryDict
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from core.paging import page_numbers
@@ -123,3 +125,26 @@ def clear_all_query(search: Search) -> str:
     """The search without any filter: the words, the order and the page size."""
     bare = Search(q=search.q, sort=search.sort, page_size=search.page_size)
     return canonical_query(bare, page=None)
+
+
+def facet_options(groups, estimated: bool) -> None:
+    """Set ``values_html`` and ``more_html`` on each facet group: its checkboxes,
+    written out here rather than by the template's loop (a page has about 200 of
+    them, and the loop cost about as much as the page's SQL)."""
+    prefix = "≈" if estimated else ""
+    for group in groups:
+        group.values_html = _options(group.param, group.values, prefix)
+        group.more_html = _options(group.param, group.more, prefix)
+
+
+def _options(param: str, items, prefix: str) -> SafeString:
+    return SafeString(
+        "\n".join(
+            '<label><span><input type="checkbox" form="search-form" '
+            f'id="f-{param}-{escape(value)}" name="{param}" value="{escape(value)}"'
+            f"{' checked' if selected else ''}> {escape(label)}</span> "
+            f'<span class="count">{prefix}{number_format(count, force_grouping=True)}'
+            "</span></label>"
+            for value, label, count, selected in items
+        )
+    )

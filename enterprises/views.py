@@ -14,6 +14,7 @@ from enterprises.listing import (
     canonical_query,
     chips,
     clear_all_query,
+    facet_options,
     is_untidy,
     page_links,
 )
@@ -56,6 +57,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     attach_badges(result.rows)
     rows = [(e, viewer.fields(e)) for e in result.rows]
     groups = facet_groups(result)
+    facet_options(groups, result.estimated)
     active = chips(search, groups)
     health = sum(1 for on in (search.stale, search.incomplete) if on) + (
         "uw" in search.filters

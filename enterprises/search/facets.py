@@ -117,6 +117,9 @@ class FacetGroup:
     title: str
     values: list  # of (value, label, count, selected)
     more: list
+    # The checkboxes of values and more (enterprises.listing.facet_options).
+    values_html: str = ""
+    more_html: str = ""
 
 
 def facet_groups(result, labeller: Labeller | None = None) -> list[FacetGroup]:
