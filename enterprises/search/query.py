@@ -46,7 +46,7 @@ from enterprises.permissions import (
     usable_health_filters,
     visible_enterprise_sql,
 )
-from enterprises.search import homophones
+from enterprises.search import facetindex, homophones
 from enterprises.search.indexing import FACETS
 from enterprises.search.ranking import DENSE_SHARE, RANKED_LIMIT, relevance_ids
 from enterprises.search.relaxing import relax, suggestions
@@ -438,6 +438,12 @@ def _counted(search: Search, user, with_facets: bool) -> tuple[int, bool, dict]:
             sampled = sampled_facet_counts(search, user, with_facets=with_facets)
             if sampled[1] >= 1.5 * EXACT_LIMIT:
                 return _sampled(search, user, with_facets, sampled)
+    if with_facets:
+        # Exact counts in memory when the matches without the facet filters
+        # are few enough to name (enterprises.search.facetindex).
+        exact = facetindex.facet_counts(search, user, EXACT_LIMIT)
+        if exact is not None:
+            return exact[1], False, exact[0]
     if with_facets and not (search.filters and small):
         counts, exact_total = facet_counts(where_sql, params, cap=EXACT_LIMIT)
     else:
