@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -186,6 +188,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         attach_badges([enterprise], today)
         return enterprise.badges
 
+    @cache  # the template asks more than once
     def certifications():
         rows = list(enterprise.certifications.all())
         for cert in rows:
@@ -214,6 +217,6 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "awards": enterprise.awards.select_related("event"),
             "partnerships": enterprise.partnerships.select_related("college"),
             "photos": enterprise.photos.all(),
-            "provenance": lambda: section_provenance(enterprise, visible),
+            "provenance": cache(lambda: section_provenance(enterprise, visible)),
         },
     )

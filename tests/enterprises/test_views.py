@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from enterprises.models import EnterpriseMembership
+from enterprises.models import EnterpriseCertification, EnterpriseMembership
 from tests.factories import EnterpriseFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +239,25 @@ def test_a_custom_updated_date_in_the_url_stays_in_the_form(client):
     assert '<option value="2026-03-05" selected>' in html
     html = _html(client, "/enterprises/?updated=1y")
     assert 'value="2026-03-05"' not in html and '<option value="1y" selected>' in html
+
+
+def test_the_enterprise_page_reads_each_section_once(client):
+    """The page asks for its certifications and its history in two places each
+    (the list and whether it is empty); each is read once (the views memoise)."""
+    firm = EnterpriseFactory()
+    EnterpriseCertification.objects.create(
+        enterprise=firm, scheme="iso9001", certificate_no="Q-1"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(firm.get_absolute_url()).content.decode()
+    assert 'data-certificate="iso9001"' in html
+    sqls = [q["sql"] for q in queries.captured_queries]
+    full_list = [
+        s
+        for s in sqls
+        if 'FROM "enterprises_enterprisecertification"' in s
+        and "valid_until" not in s.split("WHERE")[1]
+    ]
+    assert len(full_list) == 1, full_list
+    history = [s for s in sqls if 'FROM "enterprises_changerecord"' in s]
+    assert len(history) <= 1, history
