@@ -173,6 +173,17 @@ def relevance_ids(
     if total is not None and total <= RANK_ALL_LIMIT:
         return _order_all(search, user, need)
     out = pinned(search, user)
+    if dense:
+        return _tiers(search, user, need, out, dense=True)
+    # Every tier through its index: the setting made once for all of them.
+    with index_only("indexscan"):
+        return _tiers(search, user, need, out, dense=False)
+
+
+def _tiers(
+    search: Search, user, need: int, out: list[int], *, dense: bool
+) -> list[int]:
+    """``out`` (the pinned name matches) and the tiers' matches after them."""
     seen = list(out)
     rank_query = search.rank_tsquery or search.tsquery
     for status in ("=", "<>"):

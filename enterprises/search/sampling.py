@@ -37,11 +37,14 @@ def read_alias() -> str:
 def index_only(*settings: str):
     """A transaction in which the planner may not scan the table sequentially (nor
     use the other plan kinds named, e.g. ``"indexscan"``), and its cursor. Nested
-    in another, it adds its settings for its own statements (no savepoint)."""
+    in another, it adds its settings for its own statements (no savepoint), and
+    none that the other has already made."""
     alias = read_alias()
     connection = connections[alias]
-    outer = getattr(connection, "_index_only", None)
-    off = ["seqscan", *settings] if outer is None else list(settings)
+    # The plan kinds an enclosing index_only() has already turned off.
+    outer: frozenset[str] | None = getattr(connection, "_index_only", None)
+    wanted = ["seqscan", *settings] if outer is None else list(settings)
+    off = [name for name in wanted if name not in (outer or ())]
     # Outside a transaction the settings end with this one; inside, they are reset.
     reset = outer is not None or connection.in_atomic_block
     with (
@@ -50,7 +53,7 @@ def index_only(*settings: str):
     ):
         if off:
             cursor.execute(_settings(off, "off"))
-        connection._index_only = True  # type: ignore[attr-defined]
+        connection._index_only = (outer or frozenset()) | set(off)  # type: ignore[attr-defined]
         try:
             yield cursor
             if off and reset:
