@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from clusters.figures import CACHE_KEY
 from clusters.tasks import refresh_cluster_figures
 from core.sharedcache import FRESH_SECONDS, shared_cache
-
 from tests.dashboard.test_views import figure, search_total
 from tests.factories import ClusterFactory, EnterpriseFactory
 
