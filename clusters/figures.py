@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 
 from core.sharedcache import cached_figures, store_figures
-from enterprises.permissions import SYSTEM, sees_drafts
+from enterprises.permissions import SYSTEM, sees_drafts, visible_enterprises
 from enterprises.search.counts import Aggregate, Counts, cluster_aggregates
 
 CACHE_KEY = "directory:clusters:figures:v1"
@@ -49,3 +50,23 @@ def cluster_figures(user: Any) -> tuple[dict[str, Aggregate], Any]:
 def of_cluster(figures: dict[str, Aggregate], slug: str) -> Aggregate:
     """One cluster's counts (nothing counted: a cluster without enterprises)."""
     return figures.get(slug) or Aggregate(total=Counts(), stale=0, incomplete=0)
+
+
+def enterprise_counts(user: Any) -> dict[str, int]:
+    """Each cluster's number of enterprises ``user`` may see (slug -> count), as
+    the search it links to counts them: the precomputed counts, plus, for an
+    enterprise's user, its own unpublished entries (the few the policy shows that
+    user beyond the published ones; counted here)."""
+    figures, _computed_at = cluster_figures(user)
+    counts = {slug: agg.total.enterprises for slug, agg in figures.items()}
+    if not sees_drafts(user) and getattr(user, "is_authenticated", False):
+        own = (
+            visible_enterprises(user)
+            .filter(published=False, clusters__isnull=False)
+            .values_list("clusters__slug")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for slug, n in own:
+            counts[slug] = counts.get(slug, 0) + n
+    return counts

@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -8,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clusters.compare import compare_panels
-from clusters.figures import cluster_figures, of_cluster
+from clusters.figures import cluster_figures, enterprise_counts, of_cluster
 from clusters.models import Cluster, Designation
 from core.sharedcache import FRESH_SECONDS
 from enterprises.charts import (
@@ -19,7 +18,7 @@ from enterprises.charts import (
     csv_response,
     scope_figures,
 )
-from enterprises.permissions import visible_enterprise_q, visible_enterprises
+from enterprises.permissions import visible_enterprises
 from enterprises.search.facets import Labeller
 from enterprises.search.query import Search
 
@@ -33,21 +32,19 @@ def cluster_search(cluster: Cluster) -> Search:
 
 @login_not_required
 def cluster_list(request: HttpRequest) -> HttpResponse:
-    clusters = (
-        Cluster.objects.select_related("region", "region__parent")
-        .annotate(
-            enterprise_count=Count(
-                "enterprises", filter=visible_enterprise_q(request.user, "enterprises")
-            )
-        )
-        .order_by("region_id", "slug")
+    queryset = Cluster.objects.select_related("region", "region__parent").order_by(
+        "region_id", "slug"
     )
     kind = request.GET.get("designation") or ""
     kind_label = dict(Designation.Kind.choices).get(kind)
     if kind_label:
-        clusters = clusters.filter(
+        queryset = queryset.filter(
             id__in=Designation.objects.filter(kind=kind).values("cluster_id")
         )
+    clusters = list(queryset)
+    counts = enterprise_counts(request.user)
+    for cluster in clusters:
+        cluster.enterprise_count = counts.get(cluster.slug, 0)
     return render(
         request,
         "clusters/cluster_list.html",

@@ -131,3 +131,11 @@ def test_compare_unknown_cluster_is_reported(client, staff, known):
     html = client.get("/clusters/compare/?c=swim&c=nope").content.decode()
     assert "data-compare-error" in html
     assert re.findall(r'data-cluster="([^"]+)"', html) == ["swim"]
+
+
+def test_cluster_list_counts_nothing_per_request_for_visitors(client, known):
+    client.get("/clusters/")  # the figures computed once
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/clusters/").content.decode()
+    assert html.split("?cluster=swim")[1].split("<")[0] == '">3'
+    assert not [q for q in queries if "count(" in q["sql"].lower()]
