@@ -1,13 +1,15 @@
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clusters.compare import compare_panels
+from clusters.figures import cluster_figures, enterprise_counts, of_cluster
 from clusters.models import Cluster, Designation
+from core.sharedcache import FRESH_SECONDS
 from enterprises.charts import (
     CHARTS,
     CLUSTER_CHARTS,
@@ -16,8 +18,7 @@ from enterprises.charts import (
     csv_response,
     scope_figures,
 )
-from enterprises.permissions import visible_enterprise_q, visible_enterprises
-from enterprises.search.counts import aggregate
+from enterprises.permissions import visible_enterprises
 from enterprises.search.facets import Labeller
 from enterprises.search.query import Search
 
@@ -31,21 +32,19 @@ def cluster_search(cluster: Cluster) -> Search:
 
 @login_not_required
 def cluster_list(request: HttpRequest) -> HttpResponse:
-    clusters = (
-        Cluster.objects.select_related("region", "region__parent")
-        .annotate(
-            enterprise_count=Count(
-                "enterprises", filter=visible_enterprise_q(request.user, "enterprises")
-            )
-        )
-        .order_by("region_id", "slug")
+    queryset = Cluster.objects.select_related("region", "region__parent").order_by(
+        "region_id", "slug"
     )
     kind = request.GET.get("designation") or ""
     kind_label = dict(Designation.Kind.choices).get(kind)
     if kind_label:
-        clusters = clusters.filter(
+        queryset = queryset.filter(
             id__in=Designation.objects.filter(kind=kind).values("cluster_id")
         )
+    clusters = list(queryset)
+    counts = enterprise_counts(request.user)
+    for cluster in clusters:
+        cluster.enterprise_count = counts.get(cluster.slug, 0)
     return render(
         request,
         "clusters/cluster_list.html",
@@ -70,7 +69,8 @@ def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("name")
     )
     search = cluster_search(cluster)
-    agg = aggregate(search, request.user)
+    figures, computed_at = cluster_figures(request.user)
+    agg = of_cluster(figures, cluster.slug)
     labeller = Labeller()
     charts = [
         build_chart(
@@ -94,6 +94,8 @@ def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "enterprises": enterprises[:20],
             "figures": scope_figures(agg, search),
             "charts": charts,
+            "computed_at": timezone.localtime(computed_at),
+            "cache_seconds": FRESH_SECONDS,
         },
     )
 
@@ -104,8 +106,8 @@ def cluster_chart_csv(request: HttpRequest, slug: str, name: str) -> HttpRespons
     cluster = get_object_or_404(Cluster, slug=slug)
     if name not in CLUSTER_CHARTS or name not in CHARTS:
         raise Http404
-    search = cluster_search(cluster)
-    chart = build_chart(name, aggregate(search, request.user), None, csv_url="")
+    figures, _computed_at = cluster_figures(request.user)
+    chart = build_chart(name, of_cluster(figures, cluster.slug), None, csv_url="")
     return csv_response(chart, f"cluster-{cluster.slug}-{name}.csv")
 
 
@@ -122,14 +124,18 @@ def cluster_compare(request: HttpRequest) -> HttpResponse:
             % {"n": len(requested), "max": MAX_COMPARE}
         )
     slugs = requested[:MAX_COMPARE]
-    found = {c.slug: c for c in Cluster.objects.filter(slug__in=slugs)}
+    found = {
+        c.slug: c
+        for c in Cluster.objects.select_related("region").filter(slug__in=slugs)
+    }
     if len(found) < len(slugs):
         errors.append(_("Some of the chosen clusters do not exist and were left out."))
     clusters = [found[s] for s in slugs if s in found]
     scopes = []
+    figures, computed_at = cluster_figures(request.user)
     for cluster in clusters:
         search = cluster_search(cluster)
-        agg = aggregate(search, request.user)
+        agg = of_cluster(figures, cluster.slug)
         cluster.figures = scope_figures(agg, search)
         scopes.append((cluster.display_name, search, agg))
     labeller = Labeller()
@@ -150,5 +156,7 @@ def cluster_compare(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "panels": compare_panels(request, clusters),
             "max_compare": MAX_COMPARE,
+            "computed_at": timezone.localtime(computed_at),
+            "cache_seconds": FRESH_SECONDS,
         },
     )

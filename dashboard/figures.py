@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster, Designation
 from colleges.models import College
+from core.sharedcache import (
+    FRESH_SECONDS,
+    cached_figures,
+    lock_key,
+    store_figures,
+)
+from core.sharedcache import shared_cache as shared_cache  # benches and tests
 from enterprises.charts import Figure, percent, search_url
 from enterprises.permissions import SYSTEM
 from enterprises.search.counts import (
@@ -28,15 +35,13 @@ from moderation.duplicates import open_pairs
 from moderation.models import ChangeRequest, Claim
 
 # Counting the whole table takes longer than the page's budget at a million
-# enterprises (about a second per 200,000 rows). The figures are computed by the task
-# worker into the shared cache and served from there; once they are older than
-# FRESH_SECONDS a request asks the worker for new ones and is served the previous
-# figures meanwhile. The page says when they were computed.
-FRESH_SECONDS = 60
+# enterprises: the figures are computed by the task worker into the shared cache
+# and served from there (core.sharedcache: recomputed once older than
+# FRESH_SECONDS, the previous figures served meanwhile). The page says when they
+# were computed.
 CACHE_SECONDS = FRESH_SECONDS
-KEEP_SECONDS = 24 * 60 * 60
 CACHE_KEY = "directory:dashboard:v3"
-REFRESH_LOCK = "directory:dashboard:refreshing"
+REFRESH_LOCK = lock_key(CACHE_KEY)
 
 
 def compute_dashboard_data() -> dict:
@@ -56,30 +61,15 @@ def compute_dashboard_data() -> dict:
         "computed_at": timezone.now(),
     }
     data["seconds"] = time.perf_counter() - started
-    shared_cache().set(CACHE_KEY, data, KEEP_SECONDS)
-    return data
-
-
-def shared_cache():
-    from django.core.cache import caches
-
-    return caches["shared"]
+    return store_figures(CACHE_KEY, data)
 
 
 def dashboard_data(user) -> dict:
-    """Everything the dashboard counts (for staff: every enterprise).
+    """Everything the dashboard counts (for staff: every enterprise), from the
+    shared cache; computed here only when there is nothing yet."""
+    from dashboard.tasks import refresh_dashboard
 
-    Served from the shared cache; computed here only when there is nothing yet.
-    """
-    data = shared_cache().get(CACHE_KEY)
-    if data is None:
-        return compute_dashboard_data()
-    age = (timezone.now() - data["computed_at"]).total_seconds()
-    if age > FRESH_SECONDS and shared_cache().add(REFRESH_LOCK, 1, 300):
-        from dashboard.tasks import refresh_dashboard
-
-        refresh_dashboard.enqueue()
-    return data
+    return cached_figures(CACHE_KEY, compute_dashboard_data, refresh_dashboard)
 
 
 def headline_figures(data: dict) -> list[Figure]:

@@ -4,13 +4,10 @@ from django.tasks import task
 @task
 def refresh_dashboard() -> None:
     """Recompute the dashboard's figures into the shared cache."""
-    from dashboard.figures import (
-        REFRESH_LOCK,
-        compute_dashboard_data,
-        shared_cache,
-    )
+    from core.sharedcache import refresh_done
+    from dashboard.figures import CACHE_KEY, compute_dashboard_data
 
     try:
         compute_dashboard_data()
     finally:
-        shared_cache().delete(REFRESH_LOCK)
+        refresh_done(CACHE_KEY)

@@ -1,6 +1,6 @@
 """Statistics from the current figures: sums per province, city, county, cluster
-and sector per year (`statistics_refresh`, one SQL statement per area kind, run
-as a background task), and their rows as a reader may see them (`statistic_rows`:
+and sector per year (`statistics_refresh`, one set-based SQL statement, run as
+a background task), and their rows as a reader may see them (`statistic_rows`:
 shares of the province, change on last year, specialisation index; suppression
 through `surveys.permissions`)."""
 
@@ -24,41 +24,60 @@ from surveys.permissions import statistics_years, suppress
 
 PROVINCE = "21"  # Liaoning's GB/T 2260 prefix
 
-_SUMS = (
-    "count(*), coalesce(sum(f.employees), 0), coalesce(sum(f.revenue), 0), "
-    "coalesce(sum(f.output), 0), coalesce(sum(f.exports), 0)"
-)
+WORK_MEM = "SET LOCAL work_mem = '256MB'"
+
+
+def _sums(alias: str) -> str:
+    return (
+        f"coalesce(sum({alias}.n), 0), coalesce(sum({alias}.employees), 0), "
+        f"coalesce(sum({alias}.revenue), 0), coalesce(sum({alias}.output), 0), "
+        f"coalesce(sum({alias}.exports), 0)"
+    )
 
 
 def _sql() -> list[str]:  # table names from model metadata, no input
+    """The refresh as one INSERT … SELECT, one pass over the figures: the current
+    figures, joined to their enterprises (the table is wide and read once) and
+    to their clusters, are first summed per year and kind of enterprise (its
+    county, city, sectors and clusters: a few thousand groups, ``g``); every
+    statistic is then a sum over these groups: by year and province, city and
+    county (GROUPING SETS), by year and sector (each of a group's sectors) and by
+    year and cluster (each of its clusters)."""
     figures = EnterpriseFigures._meta.db_table
     enterprise = Enterprise._meta.db_table
     through = Enterprise.clusters.through._meta.db_table
     cluster = Cluster._meta.db_table
     stat = Statistic._meta.db_table
-    into = (
+    sums = _sums("g")
+    # GROUPING(city, county): 3 = neither (the province), 1 = the city's set.
+    level = "GROUPING(g.city_id, g.region_id)"
+    return [
+        "WITH m AS ("  # noqa: S608
+        "SELECT enterprise_id, array_agg(cluster_id ORDER BY cluster_id) AS ids "
+        f'FROM "{through}" GROUP BY enterprise_id), '
+        "g AS MATERIALIZED (SELECT f.year, e.city_id, e.region_id, e.sectors, "
+        "m.ids, count(*) AS n, sum(f.employees) AS employees, "
+        "sum(f.revenue) AS revenue, sum(f.output) AS output, "
+        f'sum(f.exports) AS exports FROM "{figures}" f '
+        f'JOIN "{enterprise}" e ON e.id = f.enterprise_id '
+        "LEFT JOIN m ON m.enterprise_id = f.enterprise_id WHERE f.current "
+        "GROUP BY f.year, e.city_id, e.region_id, e.sectors, m.ids) "
         f'INSERT INTO "{stat}" (year, area_kind, area, enterprises, employees, '
         "revenue, output, exports, sector, sector_employees, computed_at) "
-    )
-    where = "WHERE f.current"
-    join = f'JOIN "{enterprise}" e ON e.id = f.enterprise_id'
-    return [
-        f"{into} SELECT f.year, 'province', '{PROVINCE}', {_SUMS}, '', 0, now() "  # noqa: S608
-        f'FROM "{figures}" f {where} GROUP BY f.year',
-        f"{into} SELECT f.year, 'city', e.city_id, {_SUMS}, '', 0, now() "  # noqa: S608
-        f'FROM "{figures}" f {join} {where} GROUP BY f.year, e.city_id',
-        f"{into} SELECT f.year, 'county', e.region_id, {_SUMS}, '', 0, now() "  # noqa: S608
-        f'FROM "{figures}" f {join} {where} GROUP BY f.year, e.region_id',
-        f"{into} SELECT f.year, 'cluster', c.slug, {_SUMS}, "  # noqa: S608
-        "coalesce(c.sectors->>0, ''), coalesce(sum(f.employees) FILTER "
-        "(WHERE (c.sectors->>0) = ANY(e.sectors)), 0), now() "
-        f'FROM "{figures}" f {join} '
-        f'JOIN "{through}" ec ON ec.enterprise_id = f.enterprise_id '
-        f'JOIN "{cluster}" c ON c.id = ec.cluster_id {where} '
-        "GROUP BY f.year, c.slug, c.sectors",
-        f"{into} SELECT f.year, 'sector', s.sector, {_SUMS}, '', 0, now() "  # noqa: S608
-        f'FROM "{figures}" f {join} CROSS JOIN LATERAL unnest(e.sectors) '
-        f"AS s(sector) {where} GROUP BY f.year, s.sector",
+        f"SELECT g.year, CASE {level} WHEN 3 THEN 'province' WHEN 1 THEN 'city' "
+        f"ELSE 'county' END, CASE {level} WHEN 3 THEN '{PROVINCE}' "
+        f"WHEN 1 THEN g.city_id ELSE g.region_id END, {sums}, '', 0, now() "
+        "FROM g GROUP BY GROUPING SETS "
+        "((g.year), (g.year, g.city_id), (g.year, g.region_id)) "
+        f"UNION ALL SELECT g.year, 'sector', s.sector, {sums}, '', 0, now() "
+        "FROM g CROSS JOIN LATERAL unnest(g.sectors) AS s(sector) "
+        "GROUP BY g.year, s.sector "
+        f"UNION ALL SELECT g.year, 'cluster', c.slug, {sums}, "
+        "coalesce(c.sectors->>0, ''), coalesce(sum(g.employees) FILTER "
+        "(WHERE (c.sectors->>0) = ANY(g.sectors)), 0), now() "
+        "FROM g CROSS JOIN LATERAL unnest(g.ids) AS k(id) "
+        f'JOIN "{cluster}" c ON c.id = k.id '
+        "GROUP BY g.year, c.slug, c.sectors"
     ]
 
 
@@ -69,6 +88,9 @@ def statistics_refresh() -> int:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext('surveys.statistics_refresh'))"
         )
+        # The first sums are a hash over a few thousand groups: enough memory
+        # not to sort the figures instead (ten times slower at a million firms).
+        cursor.execute(WORK_MEM)
         cursor.execute(f'DELETE FROM "{Statistic._meta.db_table}"')  # noqa: S608
         for statement in _sql():
             cursor.execute(statement)

@@ -129,6 +129,68 @@ def aggregate(search: Search, user) -> Aggregate:
     return result
 
 
+CLUSTER_PREFIX = "cl:"
+
+
+def cluster_aggregates(user) -> dict[str, Aggregate]:
+    """:func:`aggregate` of every cluster at once (cluster slug -> its counts),
+    for the enterprises ``user`` may see: two scans of the table in all, however
+    many clusters there are, each row counted once for each of its clusters. For
+    the task worker (core.sharedcache), not for a request."""
+    where_sql, where_params = Search().where(user)
+    clusters = f"unnest({TABLE}.facets) AS c(cluster)"
+    in_cluster = "left(c.cluster, 3) = %s"
+    by_key = (
+        f"SELECT c.cluster, k.key, count(*) FROM {TABLE}, {clusters}, "  # noqa: S608
+        f"unnest({TABLE}.facets) AS k(key) WHERE {where_sql} AND {in_cluster} "
+        "GROUP BY c.cluster, k.key"
+    )
+    by_city = (
+        f"SELECT c.cluster, GROUPING({TABLE}.city_id), {TABLE}.city_id, "  # noqa: S608
+        "count(*), "
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {stale_sql(TABLE)}), "
+        f"count(*) FILTER (WHERE {completeness_sql(TABLE)} < %s) "
+        f"FROM {TABLE}, {clusters} WHERE {where_sql} AND {in_cluster} "
+        f"GROUP BY GROUPING SETS ((c.cluster, {TABLE}.city_id), (c.cluster))"
+    )
+    out: dict[str, Aggregate] = {}
+
+    def of(key: str) -> Aggregate:
+        slug = key[len(CLUSTER_PREFIX) :]
+        if slug not in out:
+            out[slug] = Aggregate(total=Counts(), stale=0, incomplete=0)
+        return out[slug]
+
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(by_key, [*where_params, CLUSTER_PREFIX])
+        for cluster, key, count in cursor.fetchall():
+            of(cluster).keys[key] = Counts(count)
+        cursor.execute(
+            by_city,
+            [
+                [EXPORTER_KEY],
+                [HIGH_QUALITY_KEY],
+                stale_before(),
+                INCOMPLETE_BELOW,
+                *where_params,
+                CLUSTER_PREFIX,
+            ],
+        )
+        for row in cursor.fetchall():
+            cluster, total, city, count, exporters, high_quality, stale, incomplete = (
+                row
+            )
+            counts = Counts(count, exporters, high_quality)
+            agg = of(cluster)
+            if total:
+                agg.total, agg.stale, agg.incomplete = counts, stale, incomplete
+            elif city is not None:
+                agg.keys[f"ci:{city}"] = counts
+    return out
+
+
 def month_starts(today: dt.date, months: int = MONTHS) -> list[dt.date]:
     """The first days of the last ``months`` months, oldest first, this one last."""
     year, month = today.year, today.month

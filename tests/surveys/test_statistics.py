@@ -107,3 +107,39 @@ def test_replaced_figures_do_not_count(data, staff):
     _record(enterprise, 2025, 20, 20)  # replaces the first
     statistics_refresh()
     assert _row(statistic_rows(staff), "province", "21").employees == before + 20
+
+
+def test_a_firm_in_two_clusters_and_sectors_counts_once_in_each(data):
+    knit = ClusterFactory(slug="knit", sectors=["knitting"], region_id="211481")
+    swim = knit.__class__.objects.get(slug="swim")
+    both = EnterpriseFactory(
+        region_id="211481", clusters=[swim, knit], sectors=["knitting", "swimwear"]
+    )
+    _record(both, 2025, 40, 400)
+    statistics_refresh()
+    rows = statistic_rows(StaffFactory(), years=[2025])
+    # Province, city and county: the firm once (600 + 40 employees).
+    assert _row(rows, "province", "21").enterprises == 6
+    assert _row(rows, "province", "21").employees == 640
+    assert _row(rows, "city", "211400").employees == 340
+    assert _row(rows, "county", "211481").enterprises == 4
+    # Each of its clusters and each of its sectors.
+    swim_row = _row(rows, "cluster", "swim")
+    assert (swim_row.enterprises, swim_row.employees) == (4, 340)
+    knit_row = _row(rows, "cluster", "knit")
+    assert (knit_row.enterprises, knit_row.employees) == (1, 40)
+    assert _row(rows, "sector", "knitting").employees == 40
+    # swimwear: a 200, b 50, e 100, and the firm 40
+    assert _row(rows, "sector", "swimwear").employees == 390
+    # Knit: all 40 employees in its main sector; province knitting 40 of 640.
+    assert knit_row.specialisation == 16.0
+
+
+def test_refresh_is_a_fixed_number_of_statements(data, django_assert_max_num_queries):
+    for i in range(3):
+        ClusterFactory(slug=f"more-{i}")
+    # The savepoint and its release, the lock, the memory setting, the delete,
+    # the one INSERT … SELECT and the count (one statement per kind of area and
+    # a join of the enterprises each before).
+    with django_assert_max_num_queries(7):
+        statistics_refresh()
