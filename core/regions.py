@@ -13,6 +13,14 @@ def _all_regions() -> dict[str, tuple[str, str, str, str | None]]:
 
 
 def region_names() -> dict[str, str]:
+    """Each region's name in the active language (a copy: callers may change it)."""
+    from django.utils.translation import get_language
+
+    return dict(_names(get_language() or ""))
+
+
+@cache
+def _names(language: str) -> dict[str, str]:
     from core.models import bilingual
 
     return {
