@@ -343,17 +343,42 @@ class XlsxExtent:
     def _scan_unreferenced(
         self, data: bytes, patterns: _XlsxPatterns, numbered: list
     ) -> None:
-        refs = patterns.any_refs.findall(data)
+        refs = _cell_refs(data, patterns)
         widest = max((_column_number(letters) for letters, _d in refs), default=0)
         lowest = max((int(digits) for _l, digits in refs), default=0)
+        # The cells of the fullest row: "<c" counts a row's cells and more (the
+        # <cols> of the sheet's start; counted in, a sheet of our own export
+        # looked twice as wide as it is), so a row that would be the fullest is
+        # counted again by its cell tags alone.
         cell = b"<" + (self.prefix or b"") + b"c"
-        fullest = max(
-            (row.count(cell) for row in data.split(b"row>")),
-            default=0,
-        )
+        fullest = 0
+        for row in data.split(b"row>"):
+            if row.count(cell) > fullest:
+                fullest = max(fullest, len(patterns.cell_tag.findall(row)))
         self.columns = max(self.columns, widest + fullest)
         highest = max((int(n) for n, _closed in numbered), default=0)
         self.rows = max(self.rows, highest, lowest)
+
+
+def _cell_refs(data: bytes, patterns: _XlsxPatterns) -> list[tuple[bytes, bytes]]:
+    """The references (column, row) of the cells that carry one: each ``r="…"``
+    of letters and digits found by a search for its fixed text that stands in
+    the tag of a cell (after a ``<c`` and whitespace, with no ``>`` between, and
+    not the end of a longer name). One pattern for all of it tried every cell
+    of a sheet written without references: 1.3 of the 2.8 s CPU of checking a
+    sheet of 100,000 rows."""
+    refs = []
+    for found in patterns.ref_texts.finditer(data):
+        start = found.start()
+        if _WORD_BYTE.fullmatch(data[start - 1 : start]):
+            continue
+        tag_end = data.rfind(b">", 0, start)
+        if patterns.cell_open.search(data, tag_end + 1, start):
+            refs.append((found.group(1), found.group(2)))
+    return refs
+
+
+_WORD_BYTE = re.compile(rb"\w")
 
 
 @dataclass(frozen=True)
@@ -364,7 +389,9 @@ class _XlsxPatterns:
     row_tag: _Counter  # the row tags
     unreferenced_cell: re.Pattern[bytes]  # a cell whose first attribute is no r
     value_refs: re.Pattern[bytes]  # the reference of a value cell
-    any_refs: re.Pattern[bytes]  # any cell's reference (column, row)
+    ref_texts: re.Pattern[bytes]  # what reads as a cell's reference (column, row)
+    cell_open: re.Pattern[bytes]  # the start of a cell's tag with attributes
+    cell_tag: re.Pattern[bytes]  # the start of a cell's tag
 
     def beyond(self, rows: int, columns: int) -> re.Pattern[bytes]:
         """Value cells beyond `rows` rows or `columns` columns."""
@@ -395,7 +422,9 @@ def _xlsx_patterns(prefix: bytes) -> _XlsxPatterns:
             + p
             + rb"c>)"
         ),  # fmt: skip
-        re.compile(rb"<" + p + rb'c\s[^>]*?\br="([A-Za-z]{1,4})(\d{0,10})"'),
+        re.compile(rb'r="([A-Za-z]{1,4})(\d{0,10})"'),
+        re.compile(rb"<" + p + rb"c\s"),
+        re.compile(rb"<" + p + rb"c[\s/>]"),
     )
 
 

@@ -23,7 +23,6 @@ from core.models import Region
 from core.pgcopy import copy_row, copy_value
 from enterprises.choices import Source
 from enterprises.models import ChangeRecord, Enterprise
-from enterprises.names import sort_keys
 from enterprises.search.indexing import INDEXED_FIELDS, index, index_data
 from enterprises.services import (
     city_code,
@@ -32,7 +31,7 @@ from enterprises.services import (
 )
 from imports.columns import Section
 from imports.models import ImportJob
-from imports.plan import RowPlan, row_name_key
+from imports.plan import RowPlan, row_name_key, row_sort_keys
 
 
 class IndexBuilder:
@@ -164,9 +163,7 @@ class EnterpriseWriter:
                 json=plan.ahead["json"] if plan.ahead else None,
             )
             attrs["name_key"] = row_name_key(plan, plan.values)
-            attrs["name_sort"], attrs["name_sort_en"] = sort_keys(
-                attrs.get("name", ""), attrs.get("name_en", "")
-            )
+            attrs["name_sort"], attrs["name_sort_en"] = row_sort_keys(plan, plan.values)
             row: list[Any] = [pk]
             for f in self.columns:
                 if f.name in ("created_at", "updated_at"):

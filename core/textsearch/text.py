@@ -238,16 +238,28 @@ def sort_key(text: str, limit: int = 300) -> str:
     in context by pypinyin, place names as the directory's dictionary reads
     them), other text lowercased; syllables and words separated by a space, which
     sorts before any letter (``da an`` < ``dan``)."""
-    from pypinyin import lazy_pinyin
+    from pypinyin.seg.simpleseg import seg
 
     _segmenter()  # phrases for place names must be loaded first
     parts: list[str] = []
     for index, piece in enumerate(_CJK_SPLIT_RE.split(normalize(text or ""))):
         if index % 2:
-            parts.extend(lazy_pinyin(piece, errors="ignore"))
+            # What lazy_pinyin(piece) reads: it cuts the piece into words by its
+            # phrase dictionary, then reads each word on its own, so a word's
+            # reading is kept (有限公司, 服装 are in nearly every name).
+            for word in seg(piece):
+                parts.extend(_word_syllables(word))
         else:
             parts.extend(_WORD_RE.findall(piece))
     return " ".join(p for p in parts if p)[:limit]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    """The toneless syllables of one word as pypinyin cut it (see `sort_key`)."""
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(word, errors="ignore"))
 
 
 def _quoted_with_pinyin(words: Iterable[str]) -> tuple[str, ...]:

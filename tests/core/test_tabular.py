@@ -235,6 +235,11 @@ def test_ods_is_read_by_content_with_repeated_cells():
             + text_cell("CV900000", "x")
             + "</row>"
         ),
+        lambda: xlsx_sheet(  # cells without references, then a far one with
+            '<row r="1"><c t="inlineStr"><is><t>名称</t></is></c>'
+            '<c s="1" r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>'
+            '<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>'
+        ),
         lambda: ods_bytes(
             "<table:table-row>" + ods_cell("名称") + "</table:table-row>"
             '<table:table-row table:number-rows-repeated="1000000">'
@@ -267,6 +272,29 @@ def test_far_cells_without_values_do_not_count():
         )
     )
     assert table.header == header and rows == [["兴城泳装厂"]]
+
+
+def test_a_sheet_of_our_own_export_counts_as_wide_as_its_rows(monkeypatch):
+    # Its cells carry no references and its columns are described first: a
+    # sheet of 1,000 rows of 40 columns is 40,040 cells, not twice that.
+    from core import workbooks
+    from core.tabular import xlsx_chunks
+
+    monkeypatch.setattr(workbooks, "MAX_SHEET_CELLS", 41_000)
+    header = [f"列{i}" for i in range(40)]
+    rows = [[f"{r}-{c}" for c in range(40)] for r in range(1000)]
+    table, read = _read(b"".join(xlsx_chunks(header, rows)))
+    assert table.header == header and read == rows
+
+
+def test_a_cell_whose_text_reads_like_a_reference_is_no_reference():
+    table, rows = _read(
+        xlsx_sheet(
+            '<row r="1"><c t="inlineStr"><is><t>名称</t></is></c></row>'
+            '<row r="2"><c t="inlineStr"><is><t>见 r="XFD1048576"</t></is></c></row>'
+        )
+    )
+    assert table.header == ["名称"] and rows == [['见 r="XFD1048576"']]
 
 
 def test_a_zip_whose_sizes_lie_is_refused():

@@ -19,6 +19,7 @@ from core.textsearch.text import (
     normalize,
     query,
     quote_lexeme,
+    sort_key,
 )
 
 USCC = "91210200MA0QXY812K"
@@ -456,3 +457,19 @@ def test_filler_words_only_rank():
     assert "'厂'" in (parsed.rank_query() or "")
     # a query of filler words only still searches for them
     assert query("公司") == "'公司'"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("长春银行股份有限公司", "chang chun yin hang gu fen you xian gong si"),
+        ("银行行长", "yin hang hang zhang"),  # one character, two readings
+        ("重庆长安汽车", "chong qing chang an qi che"),
+        ("乐亭县音乐服饰", "lao ting xian yin yue fu shi"),  # the place's own reading
+        ("Bench 长春 2号", "bench chang chun 2 hao"),
+    ],
+)
+def test_sort_key_reads_each_word_in_its_context(name, key):
+    # Read twice: a word's reading, once kept, is the reading in this name too.
+    assert sort_key(name) == key
+    assert sort_key("银行" + name) == "yin hang " + key

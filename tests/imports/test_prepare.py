@@ -87,6 +87,30 @@ def test_the_apply_reads_the_rows_the_dry_run_prepared(staff, monkeypatch):
     assert not PreparedChunk.objects.filter(job=job).exists()  # no longer needed
 
 
+def test_the_apply_writes_the_name_sort_keys_the_dry_run_made(staff, monkeypatch):
+    # The pinyin of the names is made by the dry run's worker processes: the
+    # apply's own process makes none, and writes what enterprise_create would.
+    from core.textsearch import text
+    from enterprises.names import sort_keys
+
+    data = csv_bytes(ROWS)
+    job = checked(staff, data)
+    no_preparing(monkeypatch)
+
+    def no_pinyin(*args, **kwargs):
+        raise AssertionError("the apply made sort keys itself")
+
+    monkeypatch.setattr(text, "sort_key", no_pinyin)
+    apply_file(job=job, actor=staff, data=data, options=Options())
+    monkeypatch.undo()
+    created = Enterprise.objects.filter(name__startswith="准备").order_by("name")
+    assert [e.name_sort[:8] for e in created] == ["zhun bei", "zhun bei"]
+    for entry in created:
+        assert (entry.name_sort, entry.name_sort_en) == sort_keys(
+            entry.name, entry.name_en
+        )
+
+
 def test_prepared_rows_are_compressed_json_that_reads_back_the_same(staff):
     job = checked(staff, csv_bytes(ROWS))
     [chunk] = PreparedChunk.objects.filter(job=job)
