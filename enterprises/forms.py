@@ -278,6 +278,9 @@ class EnterpriseProfileForm(forms.ModelForm):
         required=False,
     )
 
+    # The edit page's order (its error summary lists the errors in it).
+    field_order = [name for _group, names in PROFILE_GROUPS for name in names]
+
     class Meta:
         model = Enterprise
         fields = [f for f in PROFILE_MODEL_FIELDS if f != "logo"]

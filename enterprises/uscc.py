@@ -7,9 +7,12 @@ early real codes fail it and staff may accept them.
 """
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from core.messages import coded
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -56,15 +59,10 @@ def validate_uscc_format(value: str) -> None:
         )
 
 
-def uscc_warning(value: str) -> str | None:
-    """The warning for a well-formed code whose check character fails, else None."""
+def uscc_warning(value: str) -> dict[str, Any] | None:
+    """The warning (a message to store, `core.messages`) for a well-formed code
+    whose check character fails, else None."""
     code = normalize_uscc(value)
     if is_well_formed(code) and not check_ok(code):
-        return str(
-            _(
-                "The check character of %(code)s should be %(expected)s. Some early "
-                "codes fail this check: confirm the code against the business licence."
-            )
-            % {"code": code, "expected": check_character(code[:17])}
-        )
+        return coded("uscc_check", code=code, expected=check_character(code[:17]))
     return None

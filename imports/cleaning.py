@@ -35,6 +35,7 @@ from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 
+from core.messages import coded, validation_texts
 from imports.cells import (
     CodeTextField,
     LabelChoiceField,
@@ -80,7 +81,7 @@ class RowCleaner:
         for field in form.fields.values():
             if isinstance(field, SlugListField):
                 field.lookup = lookup
-        self.labels = {c.field: c.header for c in section.columns}
+        self.labels = {c.field: {"zh-hans": c.zh, "en": c.en} for c in section.columns}
         self.model_checks = self._model_checks()
         self.steps = [self._step(name, field) for name, field in form.fields.items()]
         empty, errors = self._clean_slowly({})
@@ -122,10 +123,13 @@ class RowCleaner:
                 checks.append((name, model_field))
         return checks
 
-    def clean(self, data: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-        """A row's cleaned values, or ({}, the messages of its errors)."""
+    def clean(
+        self, data: dict[str, str]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A row's cleaned values, or ({}, the messages of its errors, to store:
+        `core.messages`)."""
         cleaned: dict[str, Any] = {}
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[ValidationError]] = {}
         for step in self.steps:
             raw = data.get(step.name)
             empty = step.empty
@@ -143,7 +147,7 @@ class RowCleaner:
                     if len(step.memo) < MEMO_SIZE:
                         step.memo[raw] = outcome
                 if isinstance(outcome, ValidationError):
-                    errors.setdefault(step.name, []).extend(outcome.messages)
+                    errors.setdefault(step.name, []).append(outcome)
                 else:
                     cleaned[step.name] = (
                         outcome.copy() if outcome.__class__ is list else outcome
@@ -156,7 +160,7 @@ class RowCleaner:
         """A row cleaned field by field without the shortcuts (what the shortcuts
         are worked out from)."""
         cleaned: dict[str, Any] = {}
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[ValidationError]] = {}
         for step in self.steps:
             self._clean_field(
                 step, data.get(step.name), data, cleaned, errors, inline=False
@@ -169,7 +173,7 @@ class RowCleaner:
         raw: Any,
         data: dict[str, str],
         cleaned: dict[str, Any],
-        errors: dict[str, list[str]],
+        errors: dict[str, list[ValidationError]],
         *,
         inline: bool = True,
     ) -> None:
@@ -203,11 +207,11 @@ class RowCleaner:
                 cleaned[name] = step.hook()
         except ValidationError as exc:
             cleaned.pop(name, None)
-            errors.setdefault(name, []).extend(exc.messages)
+            errors.setdefault(name, []).append(exc)
 
     def _finish(
-        self, cleaned: dict[str, Any], errors: dict[str, list[str]]
-    ) -> tuple[dict[str, Any], list[str]]:
+        self, cleaned: dict[str, Any], errors: dict[str, list[ValidationError]]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The form's `clean()` (row rules across fields), then the model fields'
         own validators; the messages labelled with their column."""
         form = self.form
@@ -227,41 +231,48 @@ class RowCleaner:
                 model_field.run_validators(value)
             except ValidationError as exc:
                 cleaned.pop(name, None)
-                errors.setdefault(name, []).extend(exc.messages)
+                errors.setdefault(name, []).append(exc)
         if not errors:
             return dict(cleaned), []
         return {}, self.messages(errors)
 
-    def messages(self, errors: dict[str, list[str]]) -> list[str]:
-        """Row error messages, each after its column's header."""
-        messages = []
-        for name, texts in errors.items():
-            label = self.label(name)
-            messages += [f"{label}: {text}" if label else str(text) for text in texts]
+    def messages(
+        self, errors: dict[str, list[ValidationError]]
+    ) -> list[dict[str, Any]]:
+        """Row error messages to store, each after its column's header (in the
+        reader's language when shown)."""
+        messages: list[dict[str, Any]] = []
+        for name, raised in errors.items():
+            label = None if name == NON_FIELD_ERRORS else self.labels.get(name)
+            for error in raised:
+                for texts in validation_texts(error):
+                    if name == NON_FIELD_ERRORS:
+                        messages.append(texts)
+                    else:
+                        messages.append(
+                            coded("column", label=label or name, message=texts)
+                        )
         return messages
 
-    def rule_errors(self, values: dict[str, Any]) -> list[str]:
+    def rule_errors(self, values: dict[str, Any]) -> list[dict[str, Any]]:
         """The messages of the model's rules across fields (`check_rules`) for an
         entry's values as the row would leave them."""
         try:
             self.section.model.check_rules(values)
         except ValidationError as exc:
-            return self.messages(exc.message_dict)
+            return self.messages(
+                {k: [ValidationError(v)] for k, v in exc.error_dict.items()}
+            )
         return []
 
-    def label(self, field: str) -> str:
-        if field == NON_FIELD_ERRORS:
-            return ""
-        return self.labels.get(field, field)
 
-
-def _add(errors: dict[str, list[str]], exc: ValidationError) -> None:
+def _add(errors: dict[str, list[ValidationError]], exc: ValidationError) -> None:
     """Record an error raised by `clean()`: for fields when it names them."""
     if hasattr(exc, "error_dict"):
-        for name, texts in exc.message_dict.items():
-            errors.setdefault(name, []).extend(texts)
+        for name, raised in exc.error_dict.items():
+            errors.setdefault(name, []).append(ValidationError(raised))
     else:
-        errors.setdefault(NON_FIELD_ERRORS, []).extend(exc.messages)
+        errors.setdefault(NON_FIELD_ERRORS, []).append(exc)
 
 
 def _plain_text_limit(field: forms.Field) -> int | None:

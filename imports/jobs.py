@@ -21,13 +21,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.messages import render_message
 from core.tabular import TabularError
 from imports.columns import SECTIONS
 from imports.models import ImportJob
 from imports.plan import ImportRefused, Options, RowPlan, Summary, open_table
 from imports.prepare import PlanRun, clean_prepared_rows, discard_prepared
 from imports.progress import Progress, job_is_alive, lock_job
-from imports.reports import ReportRows, save_report
+from imports.reports import save_report
 from imports.write import EnterpriseWriter, GenericWriter
 
 
@@ -142,13 +143,12 @@ def _summarise(
     summary = Summary()
     sha256 = hashlib.sha256(data).hexdigest() if job else ""
     run = PlanRun(kind, table, fields, options, job=job, sha256=sha256)
-    make = ReportRows(kind)
 
-    def rows() -> Iterator[list[Any]]:
+    def rows() -> Iterator[RowPlan]:
         for plans in run:
             for plan in plans:
                 summary.add(plan)
-                yield make(plan)
+                yield plan
             progress.update(summary.rows)
 
     try:
@@ -358,7 +358,10 @@ def apply_file(
                     elif plan.errors:
                         raise ImportRefused(
                             _("Row %(row)d: %(error)s Nothing was changed.")
-                            % {"row": plan.row, "error": " ".join(plan.errors)}
+                            % {
+                                "row": plan.row,
+                                "error": " ".join(map(render_message, plan.errors)),
+                            }
                         )
                     else:
                         raise ImportRefused(
@@ -366,7 +369,10 @@ def apply_file(
                                 "Row %(row)d: %(warning)s The warning was not "
                                 "accepted. Nothing was changed."
                             )
-                            % {"row": plan.row, "warning": " ".join(plan.warnings)}
+                            % {
+                                "row": plan.row,
+                                "warning": " ".join(map(render_message, plan.warnings)),
+                            }
                         )
                 summary.add(plan)
             try:

@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
+from core.messages import coded
 from core.tabular import Table, TabularError, read_table
 from enterprises.merging import redirect_merged_rows
 from enterprises.models import Enterprise
@@ -124,7 +125,7 @@ def clean_rows(
         extra = data.pop("__extra__", None)
         values, errors = cleaner.clean(data)
         if extra:
-            errors.append(_("The row has cells beyond the last column of the header."))
+            errors.append(coded("extra_cells"))
         plan = RowPlan(
             row=number,
             action="error" if errors else "",
@@ -255,28 +256,17 @@ class EnterprisePlanner:
         if pk:
             existing = by_id.get(pk)
             if existing is None:
-                plan.errors.append(
-                    _("There is no enterprise with ID %(id)s.") % {"id": pk}
-                )
+                plan.errors.append(coded("no_such_id", id=pk))
             elif pk in self.seen_ids:
-                plan.errors.append(
-                    _("Row %(row)d already updates enterprise %(id)s.")
-                    % {"row": self.seen_ids[pk], "id": pk}
-                )
+                plan.errors.append(coded("id_twice", row=self.seen_ids[pk], id=pk))
             owner = by_uscc.get(uscc) if uscc else None
             if existing and owner and owner.pk != existing.pk:
-                plan.errors.append(
-                    _("USCC %(uscc)s belongs to another enterprise (ID %(id)s).")
-                    % {"uscc": uscc, "id": owner.pk}
-                )
+                plan.errors.append(coded("uscc_of_another", uscc=uscc, id=owner.pk))
                 plan.duplicate = {"kind": "uscc", "id": owner.pk, "name": owner.name}
         elif uscc:
             existing = by_uscc.get(uscc)
         if uscc and uscc in self.seen_uscc:
-            plan.errors.append(
-                _("Row %(row)d has the same USCC %(uscc)s.")
-                % {"row": self.seen_uscc[uscc], "uscc": uscc}
-            )
+            plan.errors.append(coded("uscc_twice", row=self.seen_uscc[uscc], uscc=uscc))
             plan.duplicate = {"kind": "uscc", "row": self.seen_uscc[uscc]}
         if self.rule_gaps and not plan.errors:
             base = existing if existing is not None else self.blank
@@ -321,17 +311,13 @@ class EnterprisePlanner:
         if not name or name == existing.name or not existing.name:
             return
         plan.warnings.append(
-            _(
-                "USCC %(uscc)s belongs to entry %(id)s “%(old)s”, but this row names "
-                "“%(new)s”: a likely duplicate. Accept the warning to rename the "
-                "entry, or correct the row."
+            coded(
+                "uscc_name_mismatch",
+                uscc=existing.uscc,
+                id=existing.pk,
+                old=existing.name,
+                new=name,
             )
-            % {
-                "uscc": existing.uscc,
-                "id": existing.pk,
-                "old": existing.name,
-                "new": name,
-            }
         )
         plan.duplicate = {"kind": "renamed", "id": existing.pk, "name": existing.name}
 
@@ -424,10 +410,7 @@ class GenericPlanner:
                 continue
             slug = values["slug"]
             if slug in self.seen:
-                plan.errors.append(
-                    _("Row %(row)d has the same slug “%(slug)s”.")
-                    % {"row": self.seen[slug], "slug": slug}
-                )
+                plan.errors.append(coded("slug_twice", row=self.seen[slug], slug=slug))
                 plan.duplicate = {"kind": "slug", "row": self.seen[slug]}
                 plan.action = "error"
                 continue

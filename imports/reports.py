@@ -3,10 +3,13 @@ changed fields and messages) as XLSX for checking offline, and the rows an apply
 skipped (errors, warnings not accepted, duplicates not confirmed) as XLSX or CSV,
 with their cells as the file had them and a message column, to correct and upload
 again. Both are written by `core.sheetwriter` (every column text, so codes stay
-as typed)."""
+as typed) when downloaded, in the downloader's language: the dry run keeps every
+row's plan, messages as codes (`core.messages`), in the job's `report_file`."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 from django.core.files import File
 from django.utils.translation import gettext as _
 
-from core.sheetwriter import NUMBER, TEXT, write_xlsx
+from core.sheetwriter import NUMBER, TEXT
 from core.tabular import csv_chunks, xlsx_chunks
 from imports.columns import SECTIONS
 from imports.models import ImportJob
@@ -77,35 +80,40 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def save_report(job: ImportJob, rows: Iterable[list[Any]]) -> None:
-    """Write the dry-run report of `job` (rows as `ReportRows` makes them) to its
-    `report_file`, consuming `rows` (the dry run runs as they are drawn)."""
+def save_report(job: ImportJob, plans: Iterable[RowPlan]) -> None:
+    """Keep every row's plan of the dry run of `job` in its `report_file` (JSON
+    lines, gzipped), consuming `plans` (the dry run runs as they are drawn)."""
     with tempfile.TemporaryFile() as tmp:
-        write_xlsx(
-            tmp,
-            report_header(),
-            rows,
-            title=_("Dry run"),
-            kinds=[NUMBER, TEXT, TEXT, TEXT, TEXT],
-        )
+        with gzip.GzipFile(fileobj=tmp, mode="wb", compresslevel=5) as out:
+            for plan in plans:
+                line = json.dumps(plan.as_json(), ensure_ascii=False, default=str)
+                out.write(line.encode() + b"\n")
         tmp.seek(0)
         if job.report_file:
             job.report_file.delete(save=False)
-        job.report_file.save(f"{job.pk}-report.xlsx", File(tmp), save=False)
+        job.report_file.save(f"{job.pk}-report.jsonl.gz", File(tmp), save=False)
+
+
+def _kept_plans(job: ImportJob) -> Iterator[dict[str, Any]]:
+    with job.report_file.open("rb") as handle, gzip.GzipFile(fileobj=handle) as rows:
+        for line in rows:
+            yield json.loads(line)
 
 
 def report_chunks(job: ImportJob) -> Iterator[bytes]:
-    """The dry-run report: the file written by the dry run, else (a job checked
-    before there was one) from the rows kept in the job."""
-    if job.report_file:
+    """The dry-run report in the reader's language, from every row's plan kept by
+    the dry run (a job checked before there was a kept file: from the rows kept in
+    the job; one whose report was written as XLSX then: that file)."""
+    if job.report_file and job.report_file.name.endswith(".xlsx"):
         with job.report_file.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 yield chunk
         return
     make = ReportRows(job.kind)
+    entries = _kept_plans(job) if job.report_file else iter(job.report)
     yield from xlsx_chunks(
         report_header(),
-        (make(entry) for entry in job.report),
+        (make(entry) for entry in entries),
         title=_("Dry run"),
         kinds=[NUMBER, TEXT, TEXT, TEXT, TEXT],
     )
@@ -114,7 +122,10 @@ def report_chunks(job: ImportJob) -> Iterator[bytes]:
 def skipped_chunks(job: ImportJob, fmt: str) -> Iterator[bytes]:
     """The rows the apply of `job` skipped, as the file had them, each with its
     messages in a last column (`fmt` "csv" or "xlsx")."""
-    skipped = {int(row): text for row, text in job.result.get("skipped", [])}
+    skipped = {
+        int(row): row_messages(problems)
+        for row, problems in job.result.get("skipped", [])
+    }
     with job.file.open("rb") as handle:
         data = handle.read()
     table, _fields = open_table(data, job.kind, job.options.get("sheet") or "")

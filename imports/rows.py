@@ -9,6 +9,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.messages import render_message
+
 REPORT_LIMIT = 2000  # rows kept in a job's stored report (all problems come first)
 ACTIONS = ("create", "update", "unchanged", "error", "skip")
 FLAGGED_SHOWN = 10  # row numbers named in a message
@@ -29,8 +31,9 @@ class RowPlan:
     label: str = ""
     target: int | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    # Messages as stored (`core.messages`): rendered when shown.
+    errors: list[Any] = field(default_factory=list)
+    warnings: list[Any] = field(default_factory=list)
     duplicate: dict[str, Any] | None = None
     values: dict[str, Any] = field(default_factory=dict, repr=False)
     # (search document, facet keys) of the cleaned values, when built ahead (by
@@ -54,11 +57,16 @@ class RowPlan:
         return bool(self.errors or self.warnings or self.duplicate)
 
 
-def row_messages(entry: RowPlan | dict[str, Any]) -> str:
-    """A row's errors, warnings and likely duplicate as one text (for the
-    downloads)."""
+def row_messages(entry: RowPlan | dict[str, Any] | str) -> str:
+    """A row's errors, warnings and likely duplicate as one text in the reader's
+    language (for the downloads); a text stored before messages had codes as it
+    is."""
+    if isinstance(entry, str):
+        return entry
     data = entry.as_json() if isinstance(entry, RowPlan) else entry
-    parts = [*data.get("errors", []), *data.get("warnings", [])]
+    parts = [
+        render_message(m) for m in [*data.get("errors", []), *data.get("warnings", [])]
+    ]
     duplicate = data.get("duplicate")
     if duplicate and duplicate.get("kind") == "name":
         if duplicate.get("id"):
@@ -121,7 +129,8 @@ class Summary:
     flagged: dict[str, list[int]] = field(
         default_factory=lambda: {"error": [], "warning": []}
     )
-    skipped: list[list[Any]] = field(default_factory=list)  # [row, messages]
+    # [row, {"errors", "warnings", "duplicate"}]: rendered by `row_messages`.
+    skipped: list[list[Any]] = field(default_factory=list)
 
     def add(self, plan: RowPlan) -> None:
         self.rows += 1
@@ -137,7 +146,17 @@ class Summary:
         elif plan.warnings:
             self.flagged["warning"].append(plan.row)
         if plan.action == "skip":
-            self.skipped.append([plan.row, row_messages(plan)])
+            problems = plan.as_json()
+            self.skipped.append(
+                [
+                    plan.row,
+                    {
+                        k: problems[k]
+                        for k in ("errors", "warnings", "duplicate")
+                        if k in problems
+                    },
+                ]
+            )
         if plan.is_problem:
             if len(self.problems) < REPORT_LIMIT:
                 self.problems.append(plan.as_json())

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.messages import coded
 from enterprises.models import Enterprise
 from enterprises.services import jsonable
 from enterprises.uscc import normalize_uscc
@@ -137,16 +138,11 @@ class SurveyPlanner:
                 if values["id"] in by_id:
                     found[plan.row] = (values["id"], by_id[values["id"]])
                 else:
-                    plan.errors.append(
-                        _("There is no enterprise with ID %(id)s.")
-                        % {"id": values["id"]}
-                    )
+                    plan.errors.append(coded("no_such_id", id=values["id"]))
             elif code in by_uscc:
                 found[plan.row] = by_uscc[code]
             else:
-                plan.errors.append(
-                    _("There is no enterprise with the USCC %(uscc)s.") % {"uscc": code}
-                )
+                plan.errors.append(coded("no_such_uscc", uscc=code))
         current = {
             (f.enterprise_id, f.year): f
             for f in EnterpriseFigures.objects.filter(
@@ -167,10 +163,7 @@ class SurveyPlanner:
             key = (pk, values["year"])
             if key in self.seen:
                 plan.action = "error"
-                plan.errors.append(
-                    _("Row %(row)d has figures for the same enterprise and year.")
-                    % {"row": self.seen[key]}
-                )
+                plan.errors.append(coded("figures_twice", row=self.seen[key]))
                 continue
             self.seen[key] = plan.row
             new = _values(values)

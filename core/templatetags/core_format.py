@@ -1,6 +1,7 @@
 from django import template
 
 from core.formats import join_list as _join_list
+from core.messages import render_message
 
 register = template.Library()
 
@@ -9,3 +10,9 @@ register = template.Library()
 def join_list(items) -> str:
     """A list joined with the reader's language's separator (``core.formats``)."""
     return _join_list(items or ())
+
+
+@register.filter
+def message(stored) -> str:
+    """A stored message (``core.messages``) in the reader's language."""
+    return render_message(stored)

@@ -154,3 +154,36 @@ def test_staff_land_on_the_review_queue_and_revert_with_a_reason(
     page.locator('form[action$="/accounts/logout/"] button').click()
     expect(page.locator(".messages")).to_contain_text("You have logged out.")
     assert console_errors == []
+
+
+@pytest.mark.parametrize(("viewport", "language"), COMBOS, ids=IDS)
+def test_a_failed_edit_shows_a_focused_summary_whose_links_reach_the_fields(
+    live_server, page, console_errors, viewport, language
+):
+    base = live_server.url
+    page.set_viewport_size(viewport)
+    member = MembershipFactory()
+    _as(page, base, member.user, language)
+    page.goto(f"{base}/enterprises/{member.enterprise.pk}/edit/")
+    page.locator("#id_contact_email").fill("not-an-address")
+    page.locator("#id_cert-0-scheme").select_option("gots")
+    page.locator("#id_cert-0-valid_from").fill("2027-01-01")
+    page.locator("#id_cert-0-valid_until").fill("2026-01-01")
+    page.locator("form.profile-form button[type=submit]").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    english = language == "en"
+    expect(summary).to_contain_text(
+        "Please correct the following:" if english else "请更正以下内容："
+    )
+    assert axe_violations(page) == []
+
+    summary.locator('a[href="#id_contact_email"]').click()
+    expect(page.locator("#id_contact_email")).to_be_focused()
+    expect(page.locator('label[for="id_contact_email"]')).to_be_in_viewport(ratio=1)
+    summary.locator('a[href="#id_cert-0-valid_until"]').click()
+    expect(page.locator("#id_cert-0-valid_until")).to_be_focused()
+    assert ChangeRecord.objects.count() == 0
+    assert console_errors == []

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from core.messages import render_message
 from enterprises.forms import (
     CertificationForm,
     EnterpriseProfileForm,
@@ -93,7 +94,7 @@ def via_import(values) -> list[str]:
     data = csv_bytes([row(name="规则测试有限公司", **cells)])
     [plan] = dry_run("enterprises", data, Options())
     assert plan.action == "error", plan
-    return plan.errors
+    return [render_message(e) for e in plan.errors]  # stored as codes
 
 
 @pytest.mark.parametrize(("values", "message"), CASES)
@@ -144,7 +145,7 @@ def test_import_refuses_an_export_share_without_exporter():
         Options(),
     )
     assert plan.action == "error"
-    assert plan.errors == [f"出口占比（%） / Export share (%): {SHARE}"]
+    assert [render_message(e) for e in plan.errors] == [f"Export share (%): {SHARE}"]
     [plan] = dry_run(
         "enterprises",
         csv_bytes(

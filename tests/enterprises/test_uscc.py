@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.messages import render_message
 from demo.rows import make_uscc
 from enterprises.uscc import (
     check_character,
@@ -32,7 +33,7 @@ def test_wrong_check_character_is_a_warning_not_an_error():
     assert not check_ok(code)
     warning = uscc_warning(code)
     assert warning is not None
-    assert code in warning
+    assert code in render_message(warning)
     assert check_character(code[:17]) == "1"
 
 

@@ -4,6 +4,7 @@ import pytest
 from django import forms
 from django.utils import translation
 
+from core.messages import render_message
 from imports.cleaning import RowCleaner
 from imports.columns import SECTIONS
 from tests.imports.helpers import FIELDS, row, uscc
@@ -43,13 +44,22 @@ def test_one_cleaner_cleans_each_row_on_its_own():
     # The form's clean(): the model's rules across fields (a latitude alone breaks
     # two, the pair and the datum).
     assert half[0] == {} and len(half[1]) == 2
-    assert "both latitude and longitude" in half[1][0]
+    with translation.override("en"):
+        assert "both latitude and longitude" in render_message(half[1][0])
+        assert {render_message(m).split(":")[0] for m in bad[1]} == {
+            "Name",
+            "Region code",
+            "Employees",
+        }
+    # Stored as codes: each reader reads them in their language.
+    with translation.override("zh-hans"):
+        assert render_message(half[1][0]) == "请同时填写纬度和经度，或都不填写。"
+        assert {render_message(m).split("：")[0] for m in bad[1]} == {
+            "企业名称",
+            "区县代码",
+            "员工规模",
+        }
     assert bad[0] == {}
-    assert {m.split(":")[0] for m in bad[1]} == {
-        "企业名称 / Name",
-        "区县代码 / Region code",
-        "员工规模 / Employees",
-    }
     values, errors = good
     assert errors == []
     assert values["name"] == "乙服饰有限公司" and values["uscc"] is None

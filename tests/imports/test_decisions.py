@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from python_calamine import CalamineWorkbook
 
+from core.messages import render_message
 from enterprises.models import Enterprise
 from imports import prepare
 from imports.jobs import apply_file, import_job_check, import_job_create
@@ -64,7 +65,7 @@ def test_a_uscc_naming_another_company_is_a_warning_naming_both(staff):
     job = checked(staff, data)
     [report] = job.report
     assert report["action"] == "update" and report["target"] == entry.pk
-    [warning] = report["warnings"]
+    [warning] = map(render_message, report["warnings"])
     assert "兴城泳装有限公司" in warning and "葫芦岛针织有限公司" in warning
     assert report["duplicate"]["kind"] == "renamed"
     assert job.counts["warning"] == 1 and job.flagged["warning"] == [2]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from core.messages import render_message
 from enterprises.models import Enterprise
 from imports.jobs import (
     dry_run,
@@ -41,7 +42,7 @@ def _plans(name: str):
 
 
 def _errors(plan) -> str:
-    return " ".join(plan.errors)
+    return " ".join(map(render_message, plan.errors))
 
 
 @pytest.mark.parametrize(
@@ -57,10 +58,10 @@ def test_codes_a_spreadsheet_stored_as_numbers_are_row_errors(name):
     for index in (0, 1, 3):
         text = _errors(plans[index])
         assert plans[index].action == "error"
-        assert "统一社会信用代码 / USCC: the cell holds the number" in text
+        assert "USCC: the cell holds the number" in text
         assert "Format the column as text" in text
     for index in (0, 1):
-        assert "电话 / Phone: the cell holds the number" in _errors(plans[index])
+        assert "Phone: the cell holds the number" in _errors(plans[index])
     # A code with a letter stays text, a mobile number and a region code are the
     # same as numbers: that row imports, with its code as typed.
     assert plans[2].action == "create", plans[2].errors

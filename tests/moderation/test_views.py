@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -440,3 +441,48 @@ def test_me_lists_enterprises_and_has_api_token_section(client, member):
     page = client.get(reverse("me")).content.decode()
     assert f'data-enterprise="{member.enterprise.pk}"' in page
     assert 'id="api-tokens"' in page
+
+
+def test_a_failed_edit_lists_every_error_at_the_top_linking_its_field(client, member):
+    client.force_login(member.user)
+    response = _edit_post(
+        client,
+        member.enterprise,
+        contact_email="not-an-address",
+        business_models=["no-such-model"],
+        **{
+            "cert-TOTAL_FORMS": "1",
+            "cert-0-scheme": "gots",
+            "cert-0-valid_until": "2027-02-31",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    start = page.index("data-error-summary")
+    summary = page[start : page.index("</ul>", start)]
+    links = re.findall(r'href="#([^"]+)"', summary)
+    # In the page's order, each to an element of the page; the checkbox group's
+    # to its first box, the certification's to the row's input.
+    assert links == [
+        "id_business_models_0",
+        "id_contact_email",
+        "id_cert-0-valid_until",
+    ]
+    for anchor in links:
+        assert f'id="{anchor}"' in page[start + len(summary) :]
+    assert "(1)" in summary  # the certification's row
+    member.enterprise.refresh_from_db()
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_rule_across_fields_is_listed_in_the_summary_without_a_link(client, member):
+    client.force_login(member.user)
+    response = _edit_post(
+        client, member.enterprise, latitude="41.1", longitude="", datum="wgs84"
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    start = page.index("data-error-summary")
+    summary = page[start : page.index("</ul>", start)]
+    assert "请同时填写纬度和经度，或都不填写。" in summary
+    assert "href" not in summary

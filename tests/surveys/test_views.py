@@ -40,6 +40,18 @@ def test_fill_draft_and_submit_through_the_page(client, owner, owned):
     assert Submission.objects.get().status == "submitted"
 
 
+def test_a_refused_answer_lists_its_errors_at_the_top(client, owner, owned):
+    open_survey()
+    client.force_login(owner)
+    url = reverse("surveys:survey-fill", args=[2025, owned.pk])
+    bad = client.post(url, {"revenue": "lots", "employees": "80", "action": "submit"})
+    page = bad.content.decode()
+    start = page.index("data-error-summary")
+    summary = page[start : page.index("</ul>", start)]
+    assert 'href="#id_revenue"' in summary
+    assert not Submission.objects.exists()
+
+
 def test_another_users_enterprise_is_404(client, owned):
     open_survey()
     client.force_login(UserFactory())

@@ -201,9 +201,21 @@ document.addEventListener("submit", (event) => {
 });
 
 // After a failed submit the error summary takes the focus, so it is seen and read.
+// Its links move the focus to their field and show the field's label with it (a
+// plain jump to the anchor would leave the label above the top of the screen).
 document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-error-summary]");
   if (summary) summary.focus();
+});
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+  if (!link) return;
+  const target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+  if (!target || target.type === "hidden") return;
+  event.preventDefault();
+  const group = target.closest(".field, fieldset, section") || target;
+  group.scrollIntoView({ block: "start" });
+  target.focus({ preventScroll: true });
 });
 
 // A long facet (cities, counties, markets) gets a box that narrows its options,

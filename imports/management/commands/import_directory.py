@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.messages import render_message
 from core.tabular import TabularError
 from imports.jobs import apply_file, dry_run, import_job_create
 from imports.models import ImportJob
@@ -28,9 +29,9 @@ def describe(plan) -> str:
             f"{field}: {old!r} → {new!r}" for field, (old, new) in plan.changes.items()
         )
     for error in plan.errors:
-        text += f"\n    error: {error}"
+        text += f"\n    error: {render_message(error)}"
     for warning in plan.warnings:
-        text += f"\n    warning: {warning}"
+        text += f"\n    warning: {render_message(warning)}"
     if plan.duplicate:
         dup = plan.duplicate
         where = f"ID {dup['id']}" if dup.get("id") else f"row {dup.get('row')}"
