@@ -1,5 +1,6 @@
 """WSGI entry point (gunicorn config.wsgi)."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -13,3 +14,7 @@ from core.textsearch.text import warm_up  # noqa: E402  (after Django's setup)
 # as it starts, not in the first request that builds or reads a search text (a
 # save, a merge, a search), which would take that second longer.
 warm_up()
+# What is loaded now lives as long as the worker (the dictionaries alone are
+# millions of objects): out of the garbage collector's full passes, which would
+# otherwise walk all of it in the middle of some request (hundreds of ms).
+gc.freeze()
