@@ -219,7 +219,7 @@ def _build_segmenter() -> "rjieba.Jieba":
     # the first search document of every process); training it on the new
     # phrases gives the same prefix set (mmseg's own incremental ``train``).
     PHRASES_DICT.update(phrases)
-    mmseg.seg.train(phrases)
+    mmseg.seg.train(iter(phrases))
     return segmenter
 
 
