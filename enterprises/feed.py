@@ -233,7 +233,11 @@ def shape(
         if step is not None:
             name, convert = step
             values[name] = raw if convert is None or raw is None else convert(raw)
-    if before and values.keys() <= {"updated_at"}:
+    removed = None
+    if before and "contact_visibility" in fields:
+        # Contacts hidden from this reader now: drop them from its copy.
+        removed = [n for n in CONTACT_VALUES if n not in shown]
+    if before and values.keys() <= {"updated_at"} and not removed:
         return None  # only fields this reader may not see changed
     if before:
         event["type"] = kind
@@ -241,9 +245,8 @@ def shape(
         event["type"] = Kind.RESTORE if kind == Kind.RESTORE else Kind.CREATE
     event["fields"] = [plan[c][0] for c in fields if c in plan]
     event["data"] = values
-    if before and "contact_visibility" in fields:
-        # Contacts hidden from this reader now: drop them from its copy.
-        event["removed"] = [n for n in CONTACT_VALUES if n not in shown]
+    if removed is not None:
+        event["removed"] = removed
     return event
 
 
