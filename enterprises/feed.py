@@ -28,8 +28,11 @@ reads from the primary (a replica does not see the writers' locks).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.db import connections, models, router
@@ -39,7 +42,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.relations import PKOnlyObject, RelatedField
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -65,6 +70,7 @@ COLUMN_FIELDS = {
 COLUMN_FIELDS["clusters"] = "clusters"
 CONTACT_VALUES = ("contact_phone", "contact_email")
 AS_SERIALIZED = (models.DecimalField, models.DateTimeField, models.FileField)
+Converter = Callable[[Any], Any]
 
 BOUND_SQL = f"""
 SELECT least(
@@ -80,12 +86,16 @@ SELECT least(
      FROM enterprises_changeevent_id_seq))
 """  # noqa: S608  (constants only)
 
+# Each event with the state of its entry now (published, merged into; NULL when
+# deleted): whether the reader may see the entry today.
 EVENTS_SQL = """
-SELECT id, enterprise_id, kind, fields, data, published, contact_visibility,
-       merged_into_id, created_at
-FROM enterprises_changeevent
-WHERE id > %s AND id < %s
-ORDER BY id
+SELECT c.id, c.enterprise_id, c.kind, c.fields, c.data, c.published,
+       c.contact_visibility, c.merged_into_id, c.created_at,
+       e.published, e.merged_into_id
+FROM enterprises_changeevent c
+LEFT JOIN enterprises_enterprise e ON e.id = c.enterprise_id
+WHERE c.id > %s AND c.id < %s
+ORDER BY c.id
 LIMIT %s
 """
 
@@ -108,55 +118,78 @@ def parse_cursor(raw: str | None) -> int:
     return int(raw)
 
 
-def read_events(since: int, limit: int) -> list[tuple]:
-    """Up to ``limit`` events after ``since`` that no late committer can precede."""
-    with connections[router.db_for_write(ChangeEvent)].cursor() as cursor:
-        cursor.execute(BOUND_SQL)  # first: see the class docstring
-        (bound,) = cursor.fetchone()
-        cursor.execute(EVENTS_SQL, [since, bound, limit])
-        return cursor.fetchall()
+@cache
+def column_serializing() -> tuple[dict[str, models.Field], dict[str, Any]]:
+    """Once per process: the model field of each column the feed carries, and the
+    API detail's serializer field of each whose JSON value is not already what
+    the API shows (decimals, times, files, related entries)."""
+    model_fields = {
+        name: Enterprise._meta.get_field(name) for name in COLUMN_FIELDS.values()
+    }
+    fields = EnterpriseSerializer().fields
+    converted = {
+        name: fields[name]
+        for name, f in model_fields.items()
+        if name != "clusters"
+        and (
+            isinstance(f, AS_SERIALIZED)
+            or f.is_relation
+            and isinstance(fields[name], RelatedField)
+        )
+    }
+    return model_fields, converted
 
 
 class Renderer:
     """Column values of an event as the API's detail shows them."""
 
     def __init__(self, context: dict) -> None:
-        serializer = EnterpriseSerializer(context=context)
-        self.fields = serializer.fields
-        self.model_fields = {
-            name: Enterprise._meta.get_field(name) for name in COLUMN_FIELDS.values()
-        }
-        # Fields whose JSON value is already what the API shows (text, numbers,
-        # booleans, lists, dates, ids); the others go through the serializer.
-        self.as_is = {
-            name
-            for name, f in self.model_fields.items()
-            if name == "clusters"
-            or not isinstance(f, AS_SERIALIZED)
-            and not (f.is_relation and isinstance(self.fields[name], RelatedField))
-        }
-
+        self.model_fields, templates = column_serializing()
+        # The serializer's fields that write values, bound to this request's
+        # context (a file's address is absolute, on the request's host).
+        parent = serializers.Serializer(context=context)
+        self.fields = {}
+        for name, template in templates.items():
+            self.fields[name] = field = copy.deepcopy(template)
+            field.bind(name, parent)
         self.zone = timezone.get_current_timezone()
+        self.plans: dict[frozenset, dict[str, tuple[str, Converter | None]]] = {}
 
     def moment(self, value: dt.datetime) -> str:
         """A time as DRF's DateTimeField writes it (ISO 8601, local time)."""
         text = value.astimezone(self.zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    def value(self, name: str, raw: Any) -> Any:
-        if raw is None or name in self.as_is:
-            return raw
-        field = self.fields[name]
+    def converter(self, name: str) -> Converter | None:
+        """How a field's JSON value (not NULL) becomes the API's; None: as it is."""
+        field = self.fields.get(name)
+        if field is None:
+            return None
         if isinstance(field, serializers.DateTimeField):
-            return self.moment(dt.datetime.fromisoformat(raw))
+            return lambda raw: self.moment(dt.datetime.fromisoformat(raw))
         model_field = self.model_fields[name]
         if model_field.is_relation:
-            value = PKOnlyObject(pk=raw) if isinstance(field, RelatedField) else raw
-        elif name == "logo":
-            value = FieldFile(None, model_field, raw)
-        else:
-            value = model_field.to_python(raw)
-        return field.to_representation(value)
+            if isinstance(field, RelatedField):
+                return lambda raw: field.to_representation(PKOnlyObject(pk=raw))
+            return field.to_representation
+        if name == "logo":
+            return lambda raw: field.to_representation(
+                FieldFile(None, model_field, raw)
+            )
+        return lambda raw: field.to_representation(model_field.to_python(raw))
+
+    def plan(self, shown: frozenset) -> dict[str, tuple[str, Converter | None]]:
+        """For the fields ``shown`` (a set the access policy gives, one per tier
+        and contact visibility, so worked out once per page): each visible
+        column's field name and converter."""
+        plan = self.plans.get(shown)
+        if plan is None:
+            plan = self.plans[shown] = {
+                column: (name, self.converter(name))
+                for column, name in COLUMN_FIELDS.items()
+                if name in shown
+            }
+        return plan
 
 
 def shape(
@@ -178,7 +211,6 @@ def shape(
         before = viewer.sees(eid, published=published, merged=merged)
     if not before and not after:
         return None
-    shown = viewer.fields_of(eid, contacts)
     event: dict[str, Any] = {
         "cursor": str(event_id),
         "enterprise": eid,
@@ -191,46 +223,92 @@ def shape(
         return event
     if not visible_now:
         return None  # since unpublished, merged or deleted: its delete follows
+    shown = viewer.fields_of(eid, contacts)
+    plan = renderer.plan(shown)
     # Django reads jsonb as text (and decodes it itself).
     loaded = json.loads(data) if isinstance(data, str) else data or {}
-    values = {COLUMN_FIELDS[c]: v for c, v in loaded.items() if c in COLUMN_FIELDS}
-    visible = {n: v for n, v in values.items() if n in shown}
-    changed = [COLUMN_FIELDS[c] for c in fields if COLUMN_FIELDS.get(c) in shown]
-    if before and set(visible) <= {"updated_at"}:
+    values: dict[str, Any] = {}
+    for column, raw in loaded.items():
+        step = plan.get(column)
+        if step is not None:
+            name, convert = step
+            values[name] = raw if convert is None or raw is None else convert(raw)
+    removed = None
+    if before and "contact_visibility" in fields:
+        # Contacts hidden from this reader now: drop them from its copy.
+        removed = [n for n in CONTACT_VALUES if n not in shown]
+    if before and values.keys() <= {"updated_at"} and not removed:
         return None  # only fields this reader may not see changed
     if before:
         event["type"] = kind
     else:  # a merge undone says so; a publish is a create to who saw nothing
         event["type"] = Kind.RESTORE if kind == Kind.RESTORE else Kind.CREATE
-    event["fields"] = changed
-    event["data"] = {n: renderer.value(n, v) for n, v in visible.items()}
-    if before and "contact_visibility" in fields:
-        # Contacts hidden from this reader now: drop them from its copy.
-        event["removed"] = [n for n in CONTACT_VALUES if n not in shown]
+    event["fields"] = [plan[c][0] for c in fields if c in plan]
+    event["data"] = values
+    if removed is not None:
+        event["removed"] = removed
     return event
+
+
+class Page:
+    """A page of the feed already written as JSON (``FeedRenderer``)."""
+
+    def __init__(self, events: list[str], head: dict[str, Any]) -> None:
+        self.events, self.head = events, head
+
+
+class FeedRenderer(JSONRenderer):
+    """DRF's JSON renderer (the API's, with its settings), which writes each event
+    as soon as it is shaped: a page of 1,000 events is never one big structure,
+    and the JSON of a page is the same as DRF writes."""
+
+    @classmethod
+    def encoder(cls) -> Callable[[Any], str]:
+        return cls.encoder_class(
+            ensure_ascii=cls.ensure_ascii,
+            allow_nan=not cls.strict,
+            separators=SHORT_SEPARATORS if cls.compact else LONG_SEPARATORS,
+        ).encode
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if not isinstance(data, Page):
+            return super().render(data, accepted_media_type, renderer_context)
+        head = self.encoder()(data.head)
+        text = '{"results":[' + ",".join(data.events) + "]," + head[1:]
+        if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
+            # Indented on request (``Accept: application/json; indent=2``).
+            return super().render(
+                json.loads(text), accepted_media_type, renderer_context
+            )
+        # As DRF's: \u2028 and \u2029 escaped (JSON as a strict JavaScript subset).
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 def changes_page(
     user, since: int, limit: int, context: dict
-) -> tuple[list[dict[str, Any]], int, bool]:
+) -> tuple[list[str], int, bool]:
     """The events after ``since`` that ``user`` may see (from at most ``limit``
-    read), the cursor to go on from, and whether more may follow at once."""
-    rows = read_events(since, limit)
+    read), each written as JSON, the cursor to go on from, and whether more may
+    follow at once. Rows are shaped and written one at a time, as they come."""
     viewer = Viewer(user)
     renderer = Renderer(context)
-    now = {
-        pk: viewer.sees(pk, published=published, merged=merged is not None)
-        for pk, published, merged in Enterprise.objects.filter(
-            pk__in={row[1] for row in rows}
-        ).values_list("pk", "published", "merged_into_id")
-    }
-    events = [
-        e
-        for row in rows
-        if (e := shape(viewer, renderer, row, now.get(row[1], False))) is not None
-    ]
-    last = rows[-1][0] if rows else since
-    return events, last, len(rows) == limit
+    encode = FeedRenderer.encoder()
+    events: list[str] = []
+    last, read = since, 0
+    with connections[router.db_for_write(ChangeEvent)].cursor() as cursor:
+        cursor.execute(BOUND_SQL)  # first: see the module's docstring
+        (bound,) = cursor.fetchone()
+        cursor.execute(EVENTS_SQL, [since, bound, limit])
+        for row in cursor:
+            read += 1
+            last, eid, now_published, now_merged = row[0], row[1], row[9], row[10]
+            visible_now = now_published is not None and viewer.sees(
+                eid, published=now_published, merged=now_merged is not None
+            )
+            event = shape(viewer, renderer, row[:9], visible_now)
+            if event is not None:
+                events.append(encode(event))
+    return events, last, read == limit
 
 
 # --- The API ---------------------------------------------------------------------
@@ -264,6 +342,7 @@ class ChangeFeedView(APIView):
     """The change feed (see the module's docstring)."""
 
     http_method_names = ["get", "head", "options"]
+    renderer_classes = [FeedRenderer]
 
     @extend_schema(
         operation_id="changes_list",
@@ -305,6 +384,4 @@ class ChangeFeedView(APIView):
         context = {"request": request}
         events, last, more = changes_page(request.user, since, limit, context)
         url = replace_query_param(request.build_absolute_uri(), "since", last)
-        return Response(
-            {"results": events, "cursor": str(last), "next": url, "more": more}
-        )
+        return Response(Page(events, {"cursor": str(last), "next": url, "more": more}))
