@@ -79,6 +79,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "filter_count": len(active) + health,
         "clear_all_url": clear_all_query(search),
         "sorts": SORTS.items(),
+        # Browsing (no query) lists the recently updated first without a sort
+        # being chosen: the select then shows relevance, so that a query typed
+        # next is ranked, not sent with the browse page's order.
+        "sort_shown": "relevance"
+        if not search.q and search.sort == "-updated" and not request.GET.get("sort")
+        else search.sort,
         "updated_presets": UPDATED_PRESETS,
         "query_string": search.params().urlencode(),
         "health_clear_url": canonical_query(

@@ -90,3 +90,17 @@ def test_chips_and_numbered_pages_add_no_query(client, django_assert_max_num_que
     url = "/enterprises/?q=泳装&sector=swimwear&updated=1y&page_size=2&page=5"
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def test_a_query_typed_after_browsing_is_ranked(client, swimwear):
+    """The browse page lists the recently updated first, but its sort select
+    shows relevance: the form sent with a query typed next asks for relevance,
+    not for the browse page's order."""
+    html = client.get("/enterprises/").content.decode()
+    assert '<option value="relevance" selected>' in html
+    assert '<option value="-updated" selected>' not in html
+    # A sort chosen is shown as chosen.
+    html = client.get("/enterprises/?sort=-updated").content.decode()
+    assert '<option value="-updated" selected>' in html
+    html = client.get("/enterprises/?q=泳装&sort=-updated").content.decode()
+    assert '<option value="-updated" selected>' in html
