@@ -4,9 +4,11 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import throttle
+from accounts.mail import language_of
 
 
 class ThrottledLoginMixin:
@@ -99,3 +101,26 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         for user in super().get_users(email):
             if throttle.email_allowed("password-reset", account=user.pk):
                 yield user
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """The reset e-mail goes out in its account's language
+        (``accounts.mail.language_of``); an account without one gets the
+        language it was asked for in."""
+        language = language_of(context["user"], default=translation.get_language())
+        with translation.override(language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name=html_email_template_name,
+            )

@@ -97,3 +97,25 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class Preference(models.Model):
+    """A user's own settings: the language the site mails them in (set when they
+    switch the site's language while signed in, and at sign-up)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="preference",
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES
+    )
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language}"

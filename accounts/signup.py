@@ -12,17 +12,17 @@ client address and per e-mail address with the login throttle's counters
 (``accounts.throttle``).
 """
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import throttle
+from accounts.mail import language_set, mail_after_commit
 from accounts.models import Consent
 
 LINK_DAYS = 3
@@ -63,13 +63,6 @@ def signup_token(user: User, next_url: str = "") -> str:
     )
 
 
-def _mail(subject: str, template: str, context: dict, to: str) -> None:
-    body = render_to_string(template, context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    )
-
-
 @transaction.atomic
 def signup_start(
     *, email: str, password: str, address: str, next_url: str, site_url: str
@@ -95,11 +88,11 @@ def signup_start(
         .first()
     ) or User.objects.filter(email__iexact=email).order_by("pk").first()
     if existing is not None and existing.is_active:
-        _mail(
-            _("You already have an account"),
+        mail_after_commit(
+            gettext_lazy("You already have an account"),
             "registration/signup_exists_email.txt",
             {"site": site, "reset_url": site + reverse("password_reset")},
-            email,
+            [email],
         )
         return
     if existing is None:
@@ -112,12 +105,14 @@ def signup_start(
         user.set_password(password)
         user.save(update_fields=["password"])
     consent_record(user=user, purpose=Consent.Purpose.SIGNUP)
+    # The language the account signs up in is the one it is mailed in.
+    language_set(user, translation.get_language())
     link = site + reverse("signup-verify", args=[signup_token(user, next_url)])
-    _mail(
-        _("Confirm your e-mail address"),
+    mail_after_commit(
+        gettext_lazy("Confirm your e-mail address"),
         "registration/signup_email.txt",
         {"link": link, "days": LINK_DAYS},
-        email,
+        [email],
     )
 
 

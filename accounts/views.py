@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts import throttle
 from accounts.forms import SignupForm
+from accounts.mail import language_set
 from accounts.models import ApiToken
 from accounts.signup import (
     LINK_DAYS,
@@ -83,6 +85,16 @@ def api_token_revoke_view(request, pk: int):
     api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("me")
+
+
+@login_not_required
+def set_language_view(request):
+    """Django's ``set_language`` (the cookie and the redirect); a signed-in user's
+    choice is also kept as the language the site mails them in."""
+    response = django_set_language(request)
+    if request.method == "POST":
+        language_set(request.user, request.POST.get("language", ""))
+    return response
 
 
 def _safe_next(request, value: str) -> str:

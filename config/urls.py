@@ -1,12 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 import enterprises.urls
 import inquiries.urls
 import moderation.urls
+from accounts.views import set_language_view
 from config.metrics import metrics
 from core.views import about, healthz, privacy, readyz, terms
 from dashboard.views import home
@@ -19,7 +18,7 @@ urlpatterns = [
     path("privacy/", privacy, name="privacy"),
     path("terms/", terms, name="terms"),
     path("about/", about, name="about"),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", set_language_view, name="set_language"),
     path("", include("accounts.urls")),  # before Django's auth views
     path("", include("moderation.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

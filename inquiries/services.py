@@ -10,17 +10,15 @@ so parallel requests cannot pass the limit together.
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy
 
+from accounts.mail import mail_after_commit
 from accounts.models import Consent
 from accounts.signup import consent_record
 from enterprises.models import Enterprise, EnterpriseMembership
@@ -54,28 +52,14 @@ def visible_inquiries(user: User) -> QuerySet[Inquiry]:
     )
 
 
-def recipients(enterprise_id: int) -> list[str]:
-    return sorted(
-        {
-            email
-            for email in EnterpriseMembership.objects.filter(
-                enterprise_id=enterprise_id, user__is_active=True
-            ).values_list("user__email", flat=True)
-            if email
-        }
-    )
-
-
-def _mail(subject: str, template: str, context: dict, to: list[str]) -> None:
-    """``subject`` (lazy, with ``%(subject)s``) and the body are rendered in the
-    site's language, Chinese, whatever the writer's language."""
-    if not to:
-        return
-    with override(settings.LANGUAGE_CODE):
-        body = render_to_string(template, context)
-        title = str(subject) % {"subject": context["inquiry"].subject}
-    transaction.on_commit(
-        lambda: send_mail(title, body, settings.DEFAULT_FROM_EMAIL, to)
+def recipients(enterprise_id: int) -> list[User]:
+    """The enterprise's active people, who are mailed its inquiries (each in their
+    own language, ``accounts.mail``)."""
+    return list(
+        User.objects.filter(is_active=True, memberships__enterprise_id=enterprise_id)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
     )
 
 
@@ -147,7 +131,7 @@ def inquiry_send(
         )
     inquiry.save()
     consent_record(user=actor, purpose=Consent.Purpose.INQUIRY)
-    _mail(
+    mail_after_commit(
         gettext_lazy("New inquiry: %(subject)s"),
         "inquiries/email/inquiry_received.txt",
         {
@@ -155,6 +139,7 @@ def inquiry_send(
             "link": site_url.rstrip("/") + inquiry.get_absolute_url(),
         },
         recipients(enterprise.pk),
+        params={"subject": inquiry.subject},
     )
     return inquiry
 
@@ -188,10 +173,8 @@ def inquiry_reply(
     )
     reply.full_clean()
     reply.save()
-    to = (
-        [inquiry.sender.email] if from_enterprise else recipients(inquiry.enterprise_id)
-    )
-    _mail(
+    to = [inquiry.sender] if from_enterprise else recipients(inquiry.enterprise_id)
+    mail_after_commit(
         gettext_lazy("Reply to your inquiry: %(subject)s")
         if from_enterprise
         else gettext_lazy("New reply to an inquiry: %(subject)s"),
@@ -201,6 +184,7 @@ def inquiry_reply(
             "reply": reply,
             "link": site_url.rstrip("/") + inquiry.get_absolute_url(),
         },
-        [address for address in to if address],
+        to,
+        params={"subject": inquiry.subject},
     )
     return reply

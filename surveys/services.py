@@ -9,15 +9,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.mail import mail_after_commit
 from enterprises.models import Enterprise, EnterpriseMembership
 from enterprises.permissions import is_staff_member, user_can_edit
 from surveys.figures import BY_NAME, FIGURE_NAMES
@@ -31,15 +30,6 @@ VALUE_FIELDS = [*FIGURE_NAMES, "export_split"]
 def _require_staff(actor: Any) -> None:
     if not is_staff_member(actor):
         raise PermissionDenied(_("Only staff can do this."))
-
-
-def _after_commit_mail(subject: str, template: str, context: dict, to: list[str]):
-    to = [address for address in to if address]
-    if to:
-        body = render_to_string(template, context)
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-        )
 
 
 def _refresh_statistics() -> None:
@@ -250,11 +240,12 @@ def _notify(submission: Submission) -> None:
     user = submission.updated_by
     if user is None:
         return
-    _after_commit_mail(
-        _("Your survey answer for %(year)s") % {"year": submission.survey.year},
+    mail_after_commit(
+        gettext_lazy("Your survey answer for %(year)s"),
         "surveys/email/submission_decided.txt",
         {"submission": submission, "link": reverse("me")},
-        [user.email],
+        [user],
+        params={"year": submission.survey.year},
     )
 
 
@@ -289,13 +280,13 @@ def survey_reminders_send(*, today: dt.date, site_url: str = "") -> int:
         for user, enterprises in by_user.values():
             reminder = SurveyReminder.objects.create(survey=survey, user=user)
             reminder.enterprises.set(enterprises)
-            _after_commit_mail(
-                _("The %(year)s survey closes on %(date)s")
-                % {"year": survey.year, "date": survey.closes_on.isoformat()},
+            mail_after_commit(
+                gettext_lazy("The %(year)s survey closes on %(date)s"),
                 "surveys/email/reminder.txt",
                 {"user": user, "survey": survey, "enterprises": enterprises,
                  "link": link},
-                [user.email],
+                [user],
+                params={"year": survey.year, "date": survey.closes_on.isoformat()},
             )  # fmt: skip
             sent += 1
     return sent

@@ -11,7 +11,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.mail import mail_after_commit
 from enterprises.fields import LOW_RISK_FIELDS
 from enterprises.fields import field_label as registry_field_label
 from enterprises.forms import (
@@ -43,7 +45,6 @@ from moderation.services.common import (
     PUBLISH_EXTRAS,
     SCALAR_FIELDS,
     User,
-    _after_commit_mail,
     _require_staff,
 )
 
@@ -380,12 +381,12 @@ def change_request_decide(
     recipients = {r.proposed_by for r in decided if r.proposed_by} | (
         {change_request.submitted_by} if change_request.submitted_by else set()
     )
-    _after_commit_mail(
-        _("Your proposed changes to %(name)s were reviewed")
-        % {"name": change_request.enterprise.name},
+    mail_after_commit(
+        gettext_lazy("Your proposed changes to %(name)s were reviewed"),
         "moderation/email/change_request_decided.txt",
         {"change_request": change_request, "rows": decided},
-        sorted({u.email for u in recipients}),
+        sorted(recipients, key=lambda u: u.pk),
+        params={"name": change_request.enterprise.name},
     )
 
 

@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.mail import mail_after_commit
 from accounts.models import Consent
 from accounts.signup import consent_record
 from core.uploads import check_proof_document
@@ -21,7 +23,6 @@ from moderation.models import (
 )
 from moderation.services.common import (
     User,
-    _after_commit_mail,
     _require_staff,
 )
 
@@ -76,11 +77,12 @@ def claim_submit(
 
 
 def _claim_mail(claim: Claim) -> None:
-    _after_commit_mail(
-        _("Your claim on %(name)s") % {"name": claim.enterprise.name},
+    mail_after_commit(
+        gettext_lazy("Your claim on %(name)s"),
         "moderation/email/claim_decided.txt",
         {"claim": claim},
-        [claim.user.email or claim.contact_email],
+        [claim.user if claim.user.email else claim.contact_email],
+        params={"name": claim.enterprise.name},
     )
 
 

@@ -1,14 +1,10 @@
 """What the moderation services share: the actor type, constants, the staff
-check and e-mail sent on commit."""
+check (e-mail goes through ``accounts.mail``)."""
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from enterprises.forms import (
@@ -36,15 +32,3 @@ SCALAR_FIELDS = frozenset(CHANGE_KEYS) - {
 def _require_staff(actor: User) -> None:
     if not is_staff_member(actor):
         raise PermissionDenied(_("Only staff can do this."))
-
-
-def _after_commit_mail(subject: str, template: str, context: dict, to: list[str]):
-    to = [address for address in to if address]
-    if not to:
-        return
-    body = render_to_string(template, context)
-
-    def send() -> None:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-
-    transaction.on_commit(send)

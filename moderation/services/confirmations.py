@@ -9,7 +9,9 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.mail import mail_after_commit
 from enterprises.models import (
     ChangeRecord,
     Enterprise,
@@ -25,7 +27,6 @@ from moderation.models import (
 from moderation.services.common import (
     STALE_AFTER,
     User,
-    _after_commit_mail,
 )
 
 
@@ -75,10 +76,10 @@ def confirmation_reminders_send(*, today: dt.date, site_url: str = "") -> int:
     for user, enterprises in by_user.values():
         reminder = ConfirmationReminder.objects.create(user=user, cycle=cycle)
         reminder.enterprises.set(enterprises)
-        _after_commit_mail(
-            _("Please confirm your enterprise profile"),
+        mail_after_commit(
+            gettext_lazy("Please confirm your enterprise profile"),
             "moderation/email/confirmation_reminder.txt",
             {"user": user, "enterprises": enterprises, "link": link, "cycle": cycle},
-            [user.email],
+            [user],
         )
     return len(by_user)

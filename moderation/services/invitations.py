@@ -10,7 +10,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.mail import mail_after_commit
 from enterprises.choices import MembershipRole
 from enterprises.models import (
     Enterprise,
@@ -22,7 +24,6 @@ from moderation.models import (
 from moderation.services.common import (
     INVITATION_DAYS,
     User,
-    _after_commit_mail,
     _require_staff,
 )
 
@@ -53,12 +54,12 @@ def invitation_create(
     invitation.full_clean()
     invitation.save()
     link = site_url.rstrip("/") + reverse("invitation-accept", args=[token])
-    _after_commit_mail(
-        _("You are invited to keep %(name)s's profile current")
-        % {"name": enterprise.name},
+    mail_after_commit(
+        gettext_lazy("You are invited to keep %(name)s's profile current"),
         "moderation/email/invitation.txt",
         {"invitation": invitation, "link": link, "days": INVITATION_DAYS},
         [email],
+        params={"name": enterprise.name},
     )
     return invitation, token
 
