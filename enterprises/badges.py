@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
@@ -66,72 +66,54 @@ class Badges:
         """The badges as a list, in the active language (results and the page)."""
         colon = gettext(":")
         items = [
-            format_html(
-                '<li class="tag {}" data-badge="registration" data-value="{}">'
-                "{}{}{}</li>",
-                "ok" if self.registration_active else "bad",
-                self.registration_status,
-                gettext("Registration"),
-                colon,
-                self.registration_label,
+            _item(
+                "tag ok" if self.registration_active else "tag bad",
+                "registration",
+                gettext("Registration") + colon + self.registration_label,
+                format_html(' data-value="{}"', self.registration_status),
             )
         ]
         if self.claimed:
-            items.append(
-                format_html(
-                    '<li class="tag ok" data-badge="claimed">{}</li>',
-                    gettext("Claimed"),
-                )
-            )
+            items.append(_item("tag ok", "claimed", gettext("Claimed")))
         if self.staff_verified:
-            items.append(
-                format_html(
-                    '<li class="tag ok" data-badge="staff-verified">{}</li>',
-                    gettext("Staff-verified"),
-                )
-            )
+            items.append(_item("tag ok", "staff-verified", gettext("Staff-verified")))
         if self.last_confirmed_on:
             confirmed = gettext("Last confirmed") + colon
             confirmed += date_format(self.last_confirmed_on)
         else:
             confirmed = gettext("Never confirmed")
-        items.append(
-            format_html('<li class="tag" data-badge="confirmed">{}</li>', confirmed)
-        )
-        items.append(
-            format_html_join(
-                "",
-                '<li class="tag bad" data-badge="certificate-expired">{}</li>',
-                (
-                    (
-                        gettext("%(scheme)s expired")
-                        % {"scheme": c.get_scheme_display()},
-                    )
-                    for c in self.expired
-                ),
+        items.append(_item("tag", "confirmed", confirmed))
+        items += [
+            _item(
+                "tag bad",
+                "certificate-expired",
+                gettext("%(scheme)s expired") % {"scheme": c.get_scheme_display()},
             )
-        )
-        items.append(
-            format_html_join(
-                "",
-                '<li class="tag warn" data-badge="certificate-expiring">{}</li>',
-                (
-                    (
-                        gettext("%(scheme)s expires %(date)s")
-                        % {
-                            "scheme": c.get_scheme_display(),
-                            "date": date_format(c.valid_until),
-                        },
-                    )
-                    for c in self.expiring
-                ),
+            for c in self.expired
+        ]
+        items += [
+            _item(
+                "tag warn",
+                "certificate-expiring",
+                gettext("%(scheme)s expires %(date)s")
+                % {
+                    "scheme": c.get_scheme_display(),
+                    "date": date_format(c.valid_until),
+                },
             )
-        )
+            for c in self.expiring
+        ]
         return format_html(
             '<ul class="badges plain-inline" aria-label="{}">{}</ul>',
             gettext("Trust"),
             SafeString("".join(items)),
         )
+
+
+def _item(classes: str, badge: str, text: str, extra: str = "") -> SafeString:
+    return format_html(
+        '<li class="{}" data-badge="{}"{}>{}</li>', classes, badge, extra, text
+    )
 
 
 def attach_badges(

@@ -107,9 +107,7 @@ class FacetIndex:
             )
             for code, values in selected.items()
         }
-        filtered = matches
-        for bitmap in chosen.values():
-            filtered = filtered & bitmap
+        filtered = _intersect(matches, list(chosen.values()))
         without = {
             code: _intersect(matches, [b for c, b in chosen.items() if c != code])
             for code in chosen

@@ -41,10 +41,10 @@ def index_only(*settings: str):
     none that the other has already made."""
     alias = read_alias()
     connection = connections[alias]
-    # The plan kinds an enclosing index_only() has already turned off.
+    # The plan kinds an enclosing index_only() has already turned off (seqscan
+    # among them, always).
     outer: frozenset[str] | None = getattr(connection, "_index_only", None)
-    wanted = ["seqscan", *settings] if outer is None else list(settings)
-    off = [name for name in wanted if name not in (outer or ())]
+    off = [name for name in ("seqscan", *settings) if name not in (outer or ())]
     # Outside a transaction the settings end with this one; inside, they are reset.
     reset = outer is not None or connection.in_atomic_block
     with (
