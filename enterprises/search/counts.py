@@ -74,6 +74,19 @@ def published_total() -> int:
         return cursor.fetchone()[0]
 
 
+def _summary_columns() -> tuple[str, list]:
+    """The counts of an :class:`Aggregate`'s total and cities (SQL, params): all,
+    exporters, high-quality manufacturers, stale and incomplete profiles."""
+    sql = (
+        "count(*), "
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
+        f"count(*) FILTER (WHERE {stale_sql(TABLE)}), "
+        f"count(*) FILTER (WHERE {completeness_sql(TABLE)} < %s)"
+    )
+    return sql, [[EXPORTER_KEY], [HIGH_QUALITY_KEY], stale_before(), INCOMPLETE_BELOW]
+
+
 def aggregate(search: Search, user) -> Aggregate:
     """All facet counts of the enterprises ``search`` finds for ``user``, exactly.
 
@@ -87,12 +100,9 @@ def aggregate(search: Search, user) -> Aggregate:
         f"SELECT key, count(*) FROM {TABLE}, unnest({TABLE}.facets) AS key "  # noqa: S608
         f"WHERE {where_sql} GROUP BY key"
     )
+    summary, summary_params = _summary_columns()
     by_city = (
-        f"SELECT {TABLE}.city_id, count(*), "  # noqa: S608
-        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
-        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
-        f"count(*) FILTER (WHERE {stale_sql(TABLE)}), "
-        f"count(*) FILTER (WHERE {completeness_sql(TABLE)} < %s) "
+        f"SELECT {TABLE}.city_id, {summary} "  # noqa: S608
         f"FROM {TABLE} WHERE {where_sql} "
         f"GROUP BY GROUPING SETS (({TABLE}.city_id), ())"
     )
@@ -101,16 +111,7 @@ def aggregate(search: Search, user) -> Aggregate:
         cursor.execute(by_key, where_params)
         for key, count in cursor.fetchall():
             result.keys[key] = Counts(count)
-        cursor.execute(
-            by_city,
-            [
-                [EXPORTER_KEY],
-                [HIGH_QUALITY_KEY],
-                stale_before(),
-                INCOMPLETE_BELOW,
-                *where_params,
-            ],
-        )
+        cursor.execute(by_city, [*summary_params, *where_params])
         for (
             city,
             count,
@@ -145,13 +146,10 @@ def cluster_aggregates(user) -> dict[str, Aggregate]:
         f"unnest({TABLE}.facets) AS k(key) WHERE {where_sql} AND {in_cluster} "
         "GROUP BY c.cluster, k.key"
     )
+    summary, summary_params = _summary_columns()
     by_city = (
         f"SELECT c.cluster, GROUPING({TABLE}.city_id), {TABLE}.city_id, "  # noqa: S608
-        "count(*), "
-        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
-        f"count(*) FILTER (WHERE {TABLE}.facets @> %s::varchar[]), "
-        f"count(*) FILTER (WHERE {stale_sql(TABLE)}), "
-        f"count(*) FILTER (WHERE {completeness_sql(TABLE)} < %s) "
+        f"{summary} "
         f"FROM {TABLE}, {clusters} WHERE {where_sql} AND {in_cluster} "
         f"GROUP BY GROUPING SETS ((c.cluster, {TABLE}.city_id), (c.cluster))"
     )
@@ -167,17 +165,7 @@ def cluster_aggregates(user) -> dict[str, Aggregate]:
         cursor.execute(by_key, [*where_params, CLUSTER_PREFIX])
         for cluster, key, count in cursor.fetchall():
             of(cluster).keys[key] = Counts(count)
-        cursor.execute(
-            by_city,
-            [
-                [EXPORTER_KEY],
-                [HIGH_QUALITY_KEY],
-                stale_before(),
-                INCOMPLETE_BELOW,
-                *where_params,
-                CLUSTER_PREFIX,
-            ],
-        )
+        cursor.execute(by_city, [*summary_params, *where_params, CLUSTER_PREFIX])
         for row in cursor.fetchall():
             cluster, total, city, count, exporters, high_quality, stale, incomplete = (
                 row
