@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from core.forms import add_service_errors
 from enterprises.permissions import access_enterprise_by_id
 from inquiries.forms import InquiryForm, ReplyForm
 from inquiries.services import (
@@ -17,14 +18,6 @@ from inquiries.services import (
     is_enterprise_side,
     visible_inquiries,
 )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def enterprise_inquire(request: HttpRequest, pk: int) -> HttpResponse:
@@ -40,7 +33,7 @@ def enterprise_inquire(request: HttpRequest, pk: int) -> HttpResponse:
                 **data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -70,7 +63,7 @@ def inquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 site_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your reply was sent."))
             return redirect(inquiry)

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.forms import add_service_errors
 from enterprises.models import ChangeRecord
 from moderation.forms import ReasonForm
 from moderation.models import Claim
 from moderation.services.changes import history_revert
 from moderation.services.claims import claim_revoke
-from moderation.views import _add_errors, staff_only
+from moderation.views import staff_only
 
 
 @staff_only
@@ -34,7 +35,7 @@ def enterprise_history_revert(
                 actor=request.user, record=record, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The change was reverted."))
             return redirect(history_url)
@@ -69,7 +70,7 @@ def review_claim_revoke(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, claim=claim, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The claim was revoked."))
             return redirect("review-claim", pk=claim.pk)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.models import Region
 from enterprises.fields import LOW_RISK_FIELDS
 from enterprises.forms import (
@@ -67,14 +68,6 @@ def staff_only(view):
     return wrapper
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _open_request(enterprise: Enterprise) -> ChangeRequest | None:
     return (
         ChangeRequest.objects.filter(
@@ -110,7 +103,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 if form.is_valid():
-                    _add_errors(form, exc)
+                    add_service_errors(form, exc)
             else:
                 if change_request is None:
                     messages.info(request, _("Nothing was changed."))
@@ -185,7 +178,7 @@ def enterprise_claim(request: HttpRequest, pk: int) -> HttpResponse:
                     **{k: form.cleaned_data[k] for k in ClaimForm.Meta.fields},
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -381,7 +374,7 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The claim was updated."))
             return redirect("review")
