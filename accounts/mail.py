@@ -42,11 +42,12 @@ def language_of(user: Any, default: str | None = None) -> str:
         .values_list("language", flat=True)
         .first()
     )
-    if language in LANGUAGE_CODES:
-        return language
-    if default is not None and default in LANGUAGE_CODES:
-        return default
-    return settings.LANGUAGE_CODE
+    return _offered(language, _offered(default, settings.LANGUAGE_CODE))
+
+
+def _offered(language: str | None, otherwise: str) -> str:
+    """``language`` if the site offers it, else ``otherwise``."""
+    return language if language in LANGUAGE_CODES else otherwise
 
 
 def _by_language(recipients: Iterable[Any]) -> dict[str, list[str]]:
@@ -83,9 +84,7 @@ def _by_language(recipients: Iterable[Any]) -> dict[str, list[str]]:
     )
     groups: dict[str, list[str]] = {}
     for key, user_id in addresses.items():
-        language = languages.get(user_id, settings.LANGUAGE_CODE)
-        if language not in LANGUAGE_CODES:
-            language = settings.LANGUAGE_CODE
+        language = _offered(languages.get(user_id), settings.LANGUAGE_CODE)
         groups.setdefault(language, []).append(shown[key])
     return {language: sorted(to) for language, to in groups.items()}
 
