@@ -341,17 +341,21 @@ def sort_order(sort: str) -> str:
     return sort
 
 
-def first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
-    """The first ``limit`` matches in relevance order, but those in ``exclude``."""
+def first_matches(
+    search: Search, user, limit: int, *, exclude: list[int], names: bool = False
+) -> list:
+    """The first ``limit`` matches in relevance order, but those in ``exclude``;
+    ``names``: ``exclude`` holds every exact and prefix name match (not searched
+    for again)."""
     with index_only():
-        return _first_matches(search, user, limit, exclude=exclude)
-
-
-def _first_matches(search: Search, user, limit: int, *, exclude: list[int]) -> list:
-    ids = [
-        i for i in relevance_ids(search, user, limit + len(exclude)) if i not in exclude
-    ]
-    return _fetch(ids[:limit])
+        ids = [
+            i
+            for i in relevance_ids(
+                search, user, limit + len(exclude), names=exclude if names else None
+            )
+            if i not in exclude
+        ]
+        return _fetch(ids[:limit])
 
 
 def _fetch(ids: list[int]) -> list[Enterprise]:

@@ -165,14 +165,22 @@ def _walked(where_sql: str, status: str, values: list) -> list | None:
 
 
 def relevance_ids(
-    search: Search, user, need: int, *, total: int | None = None, dense: bool = False
+    search: Search,
+    user,
+    need: int,
+    *,
+    total: int | None = None,
+    dense: bool = False,
+    names: list[int] | None = None,
 ) -> list[int]:
     """The first ``need`` ids of the search in relevance order (fewer if fewer
     match). ``total``: the exact number of matches, if known; ``dense``: whether
-    the matches are a large share of the table (then tiers are walked first)."""
+    the matches are a large share of the table (then tiers are walked first);
+    ``names``: every exact and prefix name match, when the caller has them
+    already (they come first, as ``pinned`` would find them)."""
     if total is not None and total <= RANK_ALL_LIMIT:
         return _order_all(search, user, need)
-    out = pinned(search, user)
+    out = list(names) if names is not None else pinned(search, user)
     if dense:
         return _tiers(search, user, need, out, dense=True)
     # Every tier through its index: the setting made once for all of them.

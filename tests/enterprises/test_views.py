@@ -272,3 +272,18 @@ def test_former_names_are_listed_the_readers_way(client):
     zh = client.get(e.get_absolute_url()).content.decode()
     assert "Old One, Old Two" in en
     assert "Old One、Old Two" in zh
+
+
+def test_typeahead_searches_the_names_once(client, django_assert_max_num_queries):
+    """Names first, then the best text matches: the name matches are not looked
+    up a second time for the text matches' pinning, and the planner setting is
+    made once (10 statements here; it was 13)."""
+    named = EnterpriseFactory(name="泳装提示服饰有限公司")
+    for i in range(8):  # enough for the first tier: names with the word
+        EnterpriseFactory(name=f"兴城泳装{i}号服饰有限公司")
+    other = EnterpriseFactory(name="兴城某服饰有限公司", products="泳装")
+    client.get("/")  # the per-process caches
+    with django_assert_max_num_queries(10):
+        html = _html(client, "/enterprises/typeahead/?q=泳装")
+    assert named.get_absolute_url() in html
+    assert other.get_absolute_url() not in html  # a products match: later tiers
