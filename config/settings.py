@@ -352,6 +352,12 @@ CACHES = {
         "LOCATION": "directory_pagecache",
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
+    # This process's recent copies of "pages" (the same keys, so as exact).
+    "pages_local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 
 TASKS = {

@@ -1,7 +1,9 @@
 """Visitors' pages and API reads, whole, from a cache that is never stale.
 
 A view decorated with :func:`visitor_cache` answers a visitor (not signed in, no
-cookie but the CSRF and language ones) from the ``"pages"`` cache when it can. The
+cookie but the CSRF and language ones) from the ``"pages"`` cache when it can
+(shared by every web process; ``"pages_local"`` keeps this process's recent copies,
+under the same keys, so most hits cost no query but the generation's). The
 key is the absolute address as asked (scheme, host, path, the query string as
 sent), the language, today's date (certificates, events and "updated within" are
 reckoned by the day), the request headers a response may vary on (``Accept``, the
@@ -28,7 +30,8 @@ A page carries no visitor's data: the CSRF token and the CSP nonce are rendered 
 placeholders into the cached copy (:func:`placeholders`, a context processor) and
 each visitor gets their own in their copy; a view that reads them any other way,
 sets a cookie, says ``private``/``no-store`` or varies on another header is not
-stored. Signed-in users always get a page built for them. Views whose body reads
+stored, nor is one built while the view wrote the session or added a message.
+Signed-in users always get a page built for them. Views whose body reads
 anything but the database's tables and the date (a figure the task worker keeps
 in the shared cache, the clock) must not use this.
 """
@@ -184,9 +187,19 @@ def _personalise(request: HttpRequest, body: bytes) -> bytes:
     return body
 
 
-def _used_secrets(request: HttpRequest) -> tuple[bool, bool]:
-    nonce = getattr(request, "_csp_nonce", None)
-    return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")), bool(nonce)
+def _personal_state(request: HttpRequest) -> tuple[bool, ...]:
+    """What of this visitor's own a response may have read or written: the CSRF
+    token, the CSP nonce, the session (written: a visitor without a session cookie
+    has an empty one to read), messages. A page built while any of it changed is
+    not kept."""
+    session = getattr(request, "session", None)
+    messages = getattr(request, "_messages", None)
+    return (
+        bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")),
+        bool(getattr(request, "_csp_nonce", None)),
+        bool(session is not None and session.modified),
+        bool(getattr(messages, "_queued_messages", None)),
+    )
 
 
 def _storable(response: HttpResponse) -> bool:
@@ -226,14 +239,16 @@ def visitor_cache(view: Callable) -> Callable:
         if not _qualifies(request):
             return view(*args, **kwargs)
         plain = _django_request(request)
-        store = caches["pages"]
+        store, local = caches["pages"], caches["pages_local"]
         generation_read = generation()
         key = _key(request, generation_read)
-        entry = store.get(key)
+        entry = local.get(key)
+        if entry is None and (entry := store.get(key)) is not None:
+            local.set(key, entry, settings.PAGE_CACHE_SECONDS)
         if entry is not None:
             return _from_entry(plain, entry)
         keep = replicas.read_primary() and not writers_in_flight()
-        before = _used_secrets(plain)
+        before = _personal_state(plain)
         plain._pagecache_building = True  # type: ignore[attr-defined]
         plain._pagecache_generation = generation_read  # type: ignore[attr-defined]
         try:
@@ -242,9 +257,13 @@ def visitor_cache(view: Callable) -> Callable:
             plain._pagecache_building = False  # type: ignore[attr-defined]
 
         def finish(response: HttpResponse) -> HttpResponse:
+            if response.streaming:
+                return response
             body = response.content
-            if keep and _storable(response) and _used_secrets(plain) == before:
-                store.set(key, _entry(response, body), settings.PAGE_CACHE_SECONDS)
+            if keep and _storable(response) and _personal_state(plain) == before:
+                kept = _entry(response, body)
+                store.set(key, kept, settings.PAGE_CACHE_SECONDS)
+                local.set(key, kept, settings.PAGE_CACHE_SECONDS)
             response.content = _personalise(plain, body)
             return response
 

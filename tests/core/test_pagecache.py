@@ -223,3 +223,14 @@ def test_the_generation_moves_on_with_each_committed_write():
     before = pagecache.generation()
     EnterpriseFactory()
     assert pagecache.generation() > before
+
+
+def test_a_cached_api_answer_still_counts_against_the_throttle(client, monkeypatch):
+    """The API's copies are served after DRF's throttles: a visitor over the rate
+    is refused even where a copy is kept."""
+    from rest_framework.settings import api_settings
+
+    monkeypatch.setitem(api_settings.DEFAULT_THROTTLE_RATES, "anon", "2/min")
+    enterprise = EnterpriseFactory()
+    path = f"/api/v1/enterprises/{enterprise.pk}/"
+    assert [client.get(path).status_code for _ in range(3)] == [200, 200, 429]
