@@ -52,7 +52,7 @@ from dashboard.figures import compute_dashboard_data, shared_cache  # noqa: E402
 from demo.surveys import seed_survey_figures  # noqa: E402
 from surveys.models import EnterpriseFigures, Statistic  # noqa: E402
 from surveys.report import report_workbook  # noqa: E402
-from surveys.statistics import WORK_MEM, _sql  # noqa: E402
+from surveys.statistics import PLANNER_SETTINGS, _sql  # noqa: E402
 from surveys.tasks import refresh_statistics  # noqa: E402
 
 REFRESH_S = 30
@@ -104,7 +104,7 @@ def explain_refresh() -> None:
     """The refresh's statement with EXPLAIN (ANALYZE, BUFFERS), rolled back: its
     time in PostgreSQL and the pages it read, which do not depend on load."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(WORK_MEM)
+        cursor.execute(PLANNER_SETTINGS)
         cursor.execute(f'DELETE FROM "{Statistic._meta.db_table}"')  # noqa: S608
         for statement in _sql():
             cursor.execute(

@@ -9,8 +9,9 @@ from html import escape
 from django.http import QueryDict
 from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
+from core.formats import join_list
 from core.paging import page_numbers
 from enterprises.search.indexing import FACETS
 from enterprises.search.query import UPDATED_PRESETS, Search
@@ -125,6 +126,50 @@ def clear_all_query(search: Search) -> str:
     """The search without any filter: the words, the order and the page size."""
     bare = Search(q=search.q, sort=search.sort, page_size=search.page_size)
     return canonical_query(bare, page=None)
+
+
+def result_rows(rows) -> SafeString:
+    """The results (``<article class="result">`` each), in the active language:
+    written out here rather than by the template's loop, which cost about 15 ms a
+    page of 20, more than the page's SQL. ``rows`` holds (enterprise, the fields
+    the reader may see) pairs; the badges are ``Badges.html``."""
+    english = (get_language() or "").startswith("en")
+    draft = f' <span class="tag warn">{escape(gettext("draft"))}</span>'
+    contact_titles = (
+        ("contact_person", gettext("Contact person")),
+        ("contact_phone", gettext("Phone")),
+    )
+    out = []
+    for e, show in rows:
+        place = e.city.display_name
+        if e.region_id != e.city_id:
+            place += " · " + e.region.display_name
+        if e.founded_year:
+            place += " · " + gettext("founded %(year)s") % {"year": e.founded_year}
+        tags = "".join(f'<span class="tag">{escape(t)}</span>' for t in e.sector_labels)
+        if e.is_exporter:
+            label = gettext("Exporter")
+            if e.export_markets:
+                label = _labelled(label, join_list(e.export_market_labels))
+            tags += f'<span class="tag">{escape(label)}</span>'
+        products = e.products_en if english and e.products_en else e.products
+        contacts = "".join(
+            f'<div class="sub" data-field="{name}">'
+            f"{escape(_labelled(title, getattr(e, name)))}</div>"
+            for name, title in contact_titles
+            if name in show and getattr(e, name)
+        )
+        out.append(
+            f'<article class="result" data-id="{e.pk}">\n'
+            f'<h2><a href="{escape(e.get_absolute_url())}">{escape(e.display_name)}</a>'
+            f"{'' if e.published else draft}</h2>\n"
+            f"{e.badges.html()}\n"
+            f'<div class="sub">{escape(place)}</div>\n'
+            f"<div>{tags}</div>\n"
+            f'<div class="sub">{escape(products)}</div>\n'
+            f"{contacts}</article>"
+        )
+    return SafeString("\n".join(out))
 
 
 def facet_options(groups, estimated: bool) -> None:

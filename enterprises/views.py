@@ -19,6 +19,7 @@ from enterprises.listing import (
     facet_options,
     is_untidy,
     page_links,
+    result_rows,
 )
 from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
@@ -69,6 +70,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "search": search,
         "result": result,
         "rows": rows,
+        "rows_html": result_rows(rows),
         "groups": groups,
         "searchable": {
             g.param

@@ -25,6 +25,12 @@ from surveys.permissions import statistics_years, suppress
 PROVINCE = "21"  # Liaoning's GB/T 2260 prefix
 
 WORK_MEM = "SET LOCAL work_mem = '256MB'"
+# The planner estimates the first sums' groups (year, county, sectors, clusters)
+# as their product of distinct values, ~40 times too many (2.8M for 72,000 at a
+# million firms), and then sorts the 2.1M figure rows rather than hash them:
+# 48 of the statement's 83 s. Nothing else in the statement sorts.
+NO_SORT = "SET LOCAL enable_sort = off"
+PLANNER_SETTINGS = f"{WORK_MEM}; {NO_SORT}"  # (one statement)
 
 
 def _sums(alias: str) -> str:
@@ -88,9 +94,9 @@ def statistics_refresh() -> int:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext('surveys.statistics_refresh'))"
         )
-        # The first sums are a hash over a few thousand groups: enough memory
-        # not to sort the figures instead (ten times slower at a million firms).
-        cursor.execute(WORK_MEM)
+        # The first sums are a hash over tens of thousands of groups: enough
+        # memory, and no sort of the figures instead (see NO_SORT).
+        cursor.execute(PLANNER_SETTINGS)
         cursor.execute(f'DELETE FROM "{Statistic._meta.db_table}"')  # noqa: S608
         for statement in _sql():
             cursor.execute(statement)

@@ -292,6 +292,14 @@ class Enterprise(BilingualName):
             ),
             GinIndex(fields=["facets"], name="enterprise_facets_gin"),
             models.Index(fields=["published", "id"], name="enterprise_published_id"),
+            # The yearly statistics read every entry's place and sectors
+            # (surveys.statistics): from this index alone, not from the wide
+            # table (at 1,000,000 entries 70 MB instead of 4 GB).
+            models.Index(
+                fields=["id"],
+                include=["city", "region", "sectors"],
+                name="enterprise_areas_cover",
+            ),
             models.Index(fields=["name"], name="enterprise_name"),
             # Sorting by name (pinyin, English) walks these (search.query).
             models.Index(fields=["name_sort", "id"], name="enterprise_name_sort_id"),

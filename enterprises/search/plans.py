@@ -23,12 +23,11 @@ class Plan:
     ms: float = 0.0
 
     @property
-    def node_types(self) -> list[tuple[str, str]]:
-        """(node type, relation) of every node of the plan."""
-        out: list[tuple[str, str]] = []
+    def nodes(self) -> list[dict]:
+        out: list[dict] = []
 
         def walk(node: dict) -> None:
-            out.append((node.get("Node Type", ""), node.get("Relation Name", "")))
+            out.append(node)
             for child in node.get("Plans", ()):
                 walk(child)
 
@@ -36,9 +35,32 @@ class Plan:
         return out
 
     @property
+    def node_types(self) -> list[tuple[str, str]]:
+        """(node type, relation) of every node of the plan."""
+        return [
+            (n.get("Node Type", ""), n.get("Relation Name", "")) for n in self.nodes
+        ]
+
+    @property
     def scans_table(self) -> bool:
-        """Whether the enterprise table is read by a sequential scan."""
-        return ("Seq Scan", TABLE) in self.node_types
+        """Whether the search documents are read row by row: the enterprise table
+        scanned sequentially; or, for a count, walked through another index (in id
+        order: the plan a small LIMIT picks) with the text match as a filter on
+        each row, which reads every document when few or none match. (A page may
+        walk an index in its sort order on purpose, when thousands match.)"""
+        counting = self.plan["Plan"].get("Node Type") == "Aggregate"
+        return any(
+            n.get("Relation Name") == TABLE
+            and (
+                n.get("Node Type") == "Seq Scan"
+                or (
+                    counting
+                    and n.get("Node Type") in ("Index Scan", "Index Only Scan")
+                    and "search_vector @@" in n.get("Filter", "")
+                )
+            )
+            for n in self.nodes
+        )
 
     def text(self) -> str:
         def walk(node: dict, depth: int) -> list[str]:

@@ -104,3 +104,25 @@ def test_a_query_typed_after_browsing_is_ranked(client, swimwear):
     assert '<option value="-updated" selected>' in html
     html = client.get("/enterprises/?q=泳装&sort=-updated").content.decode()
     assert '<option value="-updated" selected>' in html
+
+
+def test_a_result_row_is_written_in_the_readers_language(client):
+    EnterpriseFactory(
+        name="海城<测试>服饰有限公司",
+        name_en="Haicheng <Test> Apparel",
+        products="泳装",
+        products_en="swimwear",
+        sectors=["swimwear"],
+        is_exporter=True,
+        export_markets=["JP", "KR"],
+        founded_year=2008,
+    )
+    zh = client.get("/enterprises/?q=泳装").content.decode()
+    en = client.get("/enterprises/?q=泳装", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The name escaped, the markets joined and labelled the language's way.
+    assert "海城&lt;测试&gt;服饰有限公司" in zh and "<测试>" not in zh
+    assert "出口企业：日本、韩国" in zh
+    assert "成立于 2008 年" in zh
+    assert "Haicheng &lt;Test&gt; Apparel" in en
+    assert "Exporter: Japan, South Korea" in en
+    assert "founded 2008" in en and ">swimwear</div>" in en

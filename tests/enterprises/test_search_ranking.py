@@ -169,6 +169,7 @@ QUERY_KINDS = [
     "q=海运",  # a homophone of 海韵 (haiyun): names that sound the same follow
     "q=hai yun",  # pinyin with a space
     "q=Haiy",  # an English word prefix
+    "q=Haiyunn",  # a typo matching nothing: shortened words are tried
     "q=泳装&status=active",  # registration status
     "status=deregistered",
     "sort=name",  # pinyin order (the English order: test_search_behaviour)

@@ -264,3 +264,11 @@ def test_the_enterprise_page_reads_each_section_once(client):
     assert len(full_list) == 1, full_list
     history = [s for s in sqls if 'FROM "enterprises_changerecord"' in s]
     assert len(history) <= 1, history
+
+
+def test_former_names_are_listed_the_readers_way(client):
+    e = EnterpriseFactory(former_names=["Old One", "Old Two"])
+    en = client.get(e.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    zh = client.get(e.get_absolute_url()).content.decode()
+    assert "Old One, Old Two" in en
+    assert "Old One、Old Two" in zh

@@ -4,8 +4,10 @@ their relations, and only published enterprises to visitors."""
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from clusters.models import Designation
+from clusters.views import MEMBERS_SHOWN, newest_members
 from colleges.models import College, Partnership
 from enterprises.models import EnterpriseMembership
 from markets.models import Market, Tenancy
@@ -210,3 +212,21 @@ def test_cluster_list_counts_the_enterprises_the_user_may_see(client, draft_ever
     assert count() == '">2'  # its own draft too, as the search it links to
     client.force_login(StaffFactory())
     assert count() == '">2'
+
+
+def test_cluster_page_lists_its_newest_members_a_visitor_may_see(client):
+    cluster = ClusterFactory()
+    older = EnterpriseFactory.create_batch(MEMBERS_SHOWN, clusters=[cluster])
+    # More drafts than one batch of candidates, newest of all.
+    EnterpriseFactory.create_batch(
+        MEMBERS_SHOWN * 5 + 3, clusters=[cluster], published=False
+    )
+    EnterpriseFactory(name="不在集群的企业有限公司")
+    newest_first = sorted((e.pk for e in older), reverse=True)
+    assert [e.pk for e in newest_members(AnonymousUser(), cluster)] == newest_first
+    html = _html(client, cluster.get_absolute_url())
+    assert html.count('<li><a href="/enterprises/') >= MEMBERS_SHOWN
+    assert "不在集群的企业有限公司" not in html
+    # Staff see the drafts, the newest.
+    shown = newest_members(StaffFactory(), cluster)
+    assert len(shown) == MEMBERS_SHOWN and all(not e.published for e in shown)

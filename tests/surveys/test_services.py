@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
+from surveys.figures import BY_NAME, FIGURE_NAMES
 from surveys.models import EnterpriseFigures, Submission, Survey
 from surveys.services import (
     figures_enter,
@@ -212,3 +213,23 @@ def test_reminder_a_week_before_close_to_those_not_submitted(owner, owned):
     assert mail.outbox[0].to == [owner.email]
     assert owned.name in mail.outbox[0].body
     assert survey_reminders_send(today=dt.date(2026, 3, 25)) == 0  # once only
+
+
+@pytest.mark.parametrize(("language", "separator"), [("en", ", "), ("zh-hans", "、")])
+def test_the_missing_figures_are_listed_the_readers_way(
+    owner, owned, language, separator
+):
+    survey = open_survey()
+    with translation.override(language), pytest.raises(ValidationError) as caught:
+        submission_save(
+            actor=owner,
+            survey=survey,
+            enterprise=owned,
+            values=figures(employees=None, revenue=None),
+            submit=True,
+        )
+    with translation.override(language):
+        names = [
+            str(BY_NAME[n].label) for n in FIGURE_NAMES if n in ("employees", "revenue")
+        ]
+    assert separator.join(names) in caught.value.messages[0]

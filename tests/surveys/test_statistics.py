@@ -138,7 +138,7 @@ def test_a_firm_in_two_clusters_and_sectors_counts_once_in_each(data):
 def test_refresh_is_a_fixed_number_of_statements(data, django_assert_max_num_queries):
     for i in range(3):
         ClusterFactory(slug=f"more-{i}")
-    # The savepoint and its release, the lock, the memory setting, the delete,
+    # The savepoint and its release, the lock, the planner settings, the delete,
     # the one INSERT … SELECT and the count (one statement per kind of area and
     # a join of the enterprises each before).
     with django_assert_max_num_queries(7):
