@@ -168,15 +168,36 @@ def mix(ids: list[int], searches: list[str], rng: random.Random) -> str:
     return f"/api/v1/enterprises/{rng.choice(ids)}/"
 
 
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds used so far by the gunicorn workers and the task worker."""
+    total = 0.0
+    for process in psutil.Process(server.pid).children(recursive=True):
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def run(
-    port: int, ids: list[int], searches: list[str], seconds: float, during=None
+    port: int,
+    ids: list[int],
+    searches: list[str],
+    seconds: float,
+    name: str,
+    server: subprocess.Popen,
+    during=None,
 ) -> dict:
+    """``CLIENTS`` clients for ``seconds``; each run (``name``) draws its own
+    sequence of addresses, so a run does not replay what the warm-up (or the run
+    before) asked and found in the page cache."""
     results: list[tuple[str, float, int | str]] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def client(number: int) -> None:
-        rng = random.Random(number)  # noqa: S311
+        rng = random.Random(f"{name}-{number}")  # noqa: S311
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         while time.monotonic() < deadline:
@@ -194,6 +215,7 @@ def run(
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     began = time.monotonic()
+    cpu_began, server_began = time.process_time(), server_cpu(server)
     for thread in threads:
         thread.start()
     if during:
@@ -201,6 +223,8 @@ def run(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
+    own_cpu = time.process_time() - cpu_began
+    web_cpu = server_cpu(server) - server_began
     times = sorted(r[1] for r in results)
     bad = [r for r in results if not (isinstance(r[2], int) and 200 <= r[2] < 300)]
 
@@ -224,6 +248,11 @@ def run(
         "p99": pct(0.99),
         "max": times[-1],
         "bad": bad,
+        # The load generator's own CPU (its threads) and the served stack's
+        # (gunicorn workers, task worker; not PostgreSQL), per request.
+        "client_ms": own_cpu * 1000 / max(1, len(results)),
+        "server_ms": web_cpu * 1000 / max(1, len(results)),
+        "client_share": own_cpu / elapsed,
     }
 
 
@@ -245,6 +274,11 @@ def report(label: str, figures: dict) -> None:
         f"  p50 {figures['p50']:6.1f}  p95 {figures['p95']:6.1f}"
         f"  p99 {figures['p99']:6.1f}  max {figures['max']:7.1f} ms"
         f"  non-2xx/failed {len(figures['bad'])}"
+    )
+    print(
+        f"    CPU per request: web {figures['server_ms']:.1f} ms,"
+        f" load generator {figures['client_ms']:.1f} ms"
+        f" ({figures['client_share']:.0%} of a core)"
     )
     for kind, (n, p50, p99) in figures["kinds"].items():
         print(f"    {kind:<12} {n:>6,} req  p50 {p50:6.1f}  p99 {p99:7.1f} ms")
@@ -277,8 +311,9 @@ def main() -> None:
         print(
             f"gunicorn workers: {workers}; {CLIENTS} clients, {SECONDS:.0f} s per run"
         )
-        run(port, ids, searches, 5)  # warm the workers' caches and connections
-        first = run(port, ids, searches, SECONDS)
+        # Warm the workers' caches and connections.
+        run(port, ids, searches, 5, "warm-up", server)
+        first = run(port, ids, searches, SECONDS, "first", server)
         report("home/search/detail/API", first)
 
         killed: list[int] = []
@@ -290,7 +325,9 @@ def main() -> None:
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 
-        second = run(port, ids, searches, SECONDS, during=kill_worker_once)
+        second = run(
+            port, ids, searches, SECONDS, "second", server, during=kill_worker_once
+        )
         report("same, task worker killed once", second)
         restarted = [p for p in task_worker_pids(server) if p not in killed]
         print(f"task worker killed: {bool(killed)}, running again: {bool(restarted)}")

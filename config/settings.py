@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
+                # After csrf (built in) and csp: placeholders in cached pages.
+                "core.pagecache.placeholders",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.permissions",
@@ -329,25 +331,32 @@ if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS.append("security.W021")
 # ---- end of the security block ----
 
-# Visitors' (not logged-in) page bodies that cost many queries to build (an
-# enterprise's page) are kept per process this many seconds, keyed by the entry's
-# last update and the language: a change shows at once, a related row (a new
-# cluster member, a claim) within this time. 0 turns it off (the tests do).
-PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=60)
+# Visitors' (not signed-in) pages and API reads of the views decorated with
+# core.pagecache.visitor_cache come whole from the "pages" cache, keyed by the
+# database's generation (every committed write of a table visitors see moves it
+# on), so an edit shows on the very next request; entries live at most this many
+# seconds (a bound on memory, not on freshness). 0 turns it off (the tests do).
+PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=600)
 
 # "default" is per process; "shared" is seen by every web process and the task
-# worker (e.g. the dashboard's figures, computed by the worker).
+# worker (e.g. the dashboard's figures, computed by the worker); "pages" holds the
+# visitors' pages (core/pagecache.py), zlib-compressed, for every web process.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # {% cache %} fragments (PAGE_CACHE_SECONDS), per process.
-    "template_fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "fragments",
-        "OPTIONS": {"MAX_ENTRIES": 3000},
-    },
     "shared": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "directory_cache",
+    },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "directory_pagecache",
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+    # This process's recent copies of "pages" (the same keys, so as exact).
+    "pages_local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
 

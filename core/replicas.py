@@ -202,6 +202,18 @@ class ReplicaRouter:
         return db == DEFAULT_DB_ALIAS
 
 
+def read_primary() -> bool:
+    """Keep the rest of this request's reads on the primary (the page cache builds
+    what it keeps from there); False when it has already read from a replica."""
+    reads = _reads.get()
+    if reads is None:
+        return True
+    if reads.alias not in (None, DEFAULT_DB_ALIAS):
+        return False
+    reads.alias = DEFAULT_DB_ALIAS
+    return True
+
+
 def wrote_recently(request: HttpRequest) -> bool:
     try:
         request.get_signed_cookie(

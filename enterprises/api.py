@@ -10,6 +10,7 @@ import re
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -19,6 +20,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api import ID_PATTERN
 from core.models import Region
+from core.pagecache import visitor_cache
 from core.pagination import (
     DirectoryPagination,
     check_page_params,
@@ -326,6 +328,7 @@ class EnterpriseViewSet(
         context["provenance"] = self.action == "retrieve"
         return context
 
+    @method_decorator(visitor_cache)
     def retrieve(self, request, *args, **kwargs):
         """An enterprise; a merged-away one's address answers with a permanent
         redirect to its survivor (and ``merged_into`` says which)."""
@@ -350,6 +353,7 @@ class EnterpriseViewSet(
     @extend_schema(
         parameters=LIST_PARAMETERS, responses=EnterpriseSerializer(many=True)
     )
+    @method_decorator(visitor_cache)
     def list(self, request, *args, **kwargs):
         """Search enterprises with the search page's query, filters and ordering.
 

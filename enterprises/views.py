@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
-from core.pagecache import fragment_seconds
+from core.pagecache import visitor_cache
 from enterprises.badges import attach_badges, certificate_state
 from enterprises.listing import (
     SEARCHABLE_FACETS,
@@ -41,6 +41,7 @@ TYPEAHEAD_LIMIT = 8
 
 @login_not_required
 @require_GET
+@visitor_cache
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     search = Search.from_params(request.GET, request.user)
     path = request.path
@@ -180,6 +181,7 @@ def _matching_places(text: str) -> list[tuple[str, str, str]]:
 
 
 @login_not_required
+@visitor_cache
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = Viewer(request.user)
     try:
@@ -194,9 +196,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(survivor, permanent=True)
     today = timezone.localdate()
 
-    # Evaluated only when the page body is rendered, not when it comes from the
-    # fragment cache (visitors: PAGE_CACHE_SECONDS, keyed by the entry's last
-    # update and the language; see enterprise_detail.html).
+    # Evaluated only when the template asks.
     def load_badges():
         attach_badges([enterprise], today)
         return enterprise.badges
@@ -215,7 +215,6 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enterprises/enterprise_detail.html",
         {
             "enterprise": enterprise,
-            "cache_seconds": fragment_seconds(request),
             "is_member": viewer.is_member(enterprise.pk),
             "can_edit": viewer.can_edit(enterprise),
             "show": dict.fromkeys(visible, True),

@@ -23,8 +23,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "shared",
     },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+    },
+    "pages_local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages-local",
+    },
 }
 STATIC_ROOT = tempfile.mkdtemp(prefix="directory-test-static-")
-# Page fragments are not kept between requests (tests/enterprises/test_page_cache.py
-# turns it on to test it).
+# Visitors' pages are not kept between requests (tests/core/test_pagecache.py turns
+# it on to test it).
 PAGE_CACHE_SECONDS = 0
