@@ -218,10 +218,12 @@ def _case(variant: str, values: list[str]) -> str:
     return f"CASE {variant} {whens} ELSE {values[-1]} END" if whens else values[0]
 
 
-def events_sql(viewer: Viewer) -> str:
+def events_sql(viewer: Viewer) -> tuple[str, list[frozenset]]:
     """The statement writing a page of events as ``viewer`` may see them (see the
-    module's docstring): a row per event read, in order, with its JSON (NULL: not
-    shown; ``data`` last) and its logo's stored name (when shown and not empty)."""
+    module's docstring), and the sets of fields its variants stand for. A row per
+    event read, in order: its JSON (NULL: not shown) up to its list of changed
+    fields; the changed columns (NULL: none to write) and the variant; the rest of
+    its JSON (``data`` last); its logo's stored name (when shown and not empty)."""
     sees = viewer.sees_sql
     entry, merged = "c.enterprise_id", "c.merged_into_id IS NOT NULL"
     before = _case(
@@ -276,12 +278,6 @@ def events_sql(viewer: Viewer) -> str:
         + "'"
         for shown in sets
     ]
-    # Each column the reader may see among the changed ones, by its field's name.
-    columns = ", ".join(
-        f"('{column}', '{name}', '{{{','.join(map(str, seen_in[column]))}}}'::int[])"
-        for column, name in COLUMN_FIELDS.items()
-        if seen_in[column]
-    )
     head = (
         '\'{"cursor":"\' || c.id || \'","enterprise":\' || c.enterprise_id'
         f' || \',"at":"\' || {moment_sql("c.created_at")} || \'","type":\' || '
@@ -295,9 +291,11 @@ def events_sql(viewer: Viewer) -> str:
         f"to_json(CASE WHEN c.before THEN c.kind WHEN c.kind = '{Kind.RESTORE}'"
         f" THEN '{Kind.RESTORE}' ELSE '{Kind.CREATE}' END)::text"
     )
-    shown = head + (
-        f"{kind} || ',\"fields\":' || f.changed"
-        " || coalesce(',\"removed\":' || p.removed, '') || ',\"data\":{'"
+    # The changed fields go between (Python writes them once per page and
+    # variant for each list of changed columns: ``Fields``).
+    shown = head + f"{kind} || ',\"fields\":'"
+    tail = (
+        "coalesce(',\"removed\":' || p.removed, '') || ',\"data\":{'"
         " || substr(p.rest || coalesce(p.touched, ''), 2) || '}}'"
     )
     quiet = (
@@ -309,8 +307,17 @@ def events_sql(viewer: Viewer) -> str:
         f" WHEN '{Kind.PUBLISH}' THEN 2 WHEN '{Kind.UNPUBLISH}' THEN 3"
         f" WHEN '{Kind.MERGE}' THEN 4 ELSE 5 END"
     )
-    return f"""
-WITH seen AS MATERIALIZED (
+    statement = f"""
+SELECT c.id,
+    CASE WHEN NOT (c.before OR c.after) THEN NULL
+         WHEN NOT c.after THEN {gone}
+         WHEN c.variant IS NULL OR {quiet} THEN NULL
+         ELSE {shown} END,
+    CASE WHEN c.after THEN array_to_json(c.fields)::text END,
+    c.variant,
+    {tail},
+    p.logo
+FROM (
     SELECT c.*, s.before, s.after,
         CASE WHEN s.after AND {now} THEN {variant} END AS variant
     FROM (
@@ -325,22 +332,8 @@ WITH seen AS MATERIALIZED (
         LIMIT %(limit)s
     ) c
     CROSS JOIN LATERAL (SELECT {before} AS before, {after} AS after OFFSET 0) s
-), changed AS (
-    SELECT d.fields, d.variant,
-        (SELECT coalesce(array_to_json(array_agg(m.name ORDER BY u.n)), '[]')::text
-         FROM unnest(d.fields) WITH ORDINALITY AS u (col, n)
-         JOIN (VALUES {columns}) AS m (col, name, variants) ON m.col = u.col
-         WHERE d.variant = ANY(m.variants)) AS changed
-    FROM (SELECT DISTINCT fields, variant FROM seen WHERE variant IS NOT NULL) d
-)
-SELECT c.id,
-    CASE WHEN NOT (c.before OR c.after) THEN NULL
-         WHEN NOT c.after THEN {gone}
-         WHEN c.variant IS NULL OR {quiet} THEN NULL
-         ELSE {shown} END,
-    p.logo
-FROM seen c
-LEFT JOIN changed f ON f.fields = c.fields AND f.variant = c.variant
+    OFFSET 0
+) c
 LEFT JOIN LATERAL (
     SELECT concat({", ".join(pieces)}) AS rest, {touched} AS touched,
         {logo_name} AS logo,
@@ -348,9 +341,11 @@ LEFT JOIN LATERAL (
              THEN {_case("c.variant", removed)} END AS removed
     -- Decompressed once (|| of an empty object returns it as it is).
     FROM (SELECT c.data || '{{}}'::jsonb AS raw WHERE c.variant IS NOT NULL OFFSET 0) r
+    OFFSET 0  -- each value worked out once, however often used below
 ) p ON TRUE
 ORDER BY c.id
 """  # noqa: S608  (identifiers from the model, values bound)
+    return statement, sets
 
 
 def _case_when(cases: list[tuple[str, str]]) -> str:
@@ -397,6 +392,27 @@ class RawText(Loader):
         return bytes(data)
 
 
+class Fields:
+    """The changed fields of events as the reader may see them, as JSON: written
+    once for each list of changed columns and variant (a page holds few)."""
+
+    def __init__(self, sets: list[frozenset]) -> None:
+        self.names = [
+            {column: name for column, name in COLUMN_FIELDS.items() if name in shown}
+            for shown in sets
+        ]
+        self.written: dict[tuple[bytes, int], bytes] = {}
+
+    def __call__(self, columns: bytes, variant: int) -> bytes:
+        key = (columns, variant)
+        text = self.written.get(key)
+        if text is None:
+            names = self.names[variant - 1]
+            shown = [names[c] for c in json.loads(columns) if c in names]
+            text = self.written[key] = json.dumps(shown, separators=(",", ":")).encode()
+        return text
+
+
 class Page:
     """A page of the feed already written as JSON (``FeedRenderer``)."""
 
@@ -440,7 +456,7 @@ def changes_page(
     """The events after ``since`` that ``user`` may see (from at most ``limit``
     read), each written as JSON, the cursor to go on from, and whether more may
     follow at once."""
-    statement = events_sql(Viewer(user))
+    statement, sets = events_sql(Viewer(user))
     params = {"since": since, "limit": limit}
     connection = connections[router.db_for_write(ChangeEvent)]
     zone = [connection.timezone_name]
@@ -458,15 +474,20 @@ def changes_page(
                 cursor.execute(ZONE_SQL, zone)
             raise
         cursor.execute(ZONE_SQL, zone)
-    if any(logo for _event_id, _event, logo in rows):
-        logos = Logos(context, FeedRenderer.encoder())
-        events = [
-            logos.put(event, logo) if logo else event
-            for _event_id, event, logo in rows
-            if event is not None
-        ]
-    else:
-        events = [event for _event_id, event, _logo in rows if event is not None]
+    fields = Fields(sets)
+    logos = None
+    events = []
+    for _event_id, head, columns, variant, tail, logo in rows:
+        if head is None:
+            continue
+        if columns is None:  # a delete or merge: written whole
+            events.append(head)
+            continue
+        event = head + fields(columns, variant) + tail
+        if logo:
+            logos = logos or Logos(context, FeedRenderer.encoder())
+            event = logos.put(event, logo)
+        events.append(event)
     last = rows[-1][0] if rows else since
     return events, last, len(rows) == limit
 
