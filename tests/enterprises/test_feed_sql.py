@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from enterprises.feed import COLUMN_FIELDS, moment_sql
+from enterprises.feed_sql import COLUMN_FIELDS, moment_sql
 from enterprises.models import ChangeEvent, ChangeRecord, Enterprise
 from enterprises.permissions import Viewer
 from enterprises.services import enterprise_update
