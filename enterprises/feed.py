@@ -15,6 +15,19 @@ the access policy (``Viewer``) and the field registry:
 * values are those of the API's detail (``EnterpriseSerializer``'s fields), so
   replaying the feed into an empty copy gives the directory as the reader sees it.
 
+**PostgreSQL writes the page.** One statement (:func:`events_sql`) reads the
+events and writes the JSON of each one the reader may see: who sees which entry
+by ``Viewer.sees_sql``, the fields of each tier and contact visibility by
+``Viewer.fields_sql`` (built on ``visible_fields``, so on the field registry);
+each visible column of the stored values written, under its field's name, as the
+API writes it (times in the request's zone, decimals as strings), by SQL made from
+the API's serializer fields (:func:`value_sql`); a stored key that is no
+registered column is never written. Python adds the list of changed fields (once
+per page for each list of changed columns) and a logo's address (by the
+serializer's field, on the request's host), and sends the UTF-8 bytes as they came:
+nothing is parsed or encoded again. Nested lists and objects within ``data`` are
+spaced as PostgreSQL writes them.
+
 **The cursor never skips or repeats an event.** Ids are taken while the writer holds
 the row's lock, so changes of one entry come in the order they committed. A
 transaction still in flight may commit ids lower than some already visible; so
@@ -29,21 +42,21 @@ reads from the primary (a replica does not see the writers' locks).
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 from collections.abc import Callable
-from functools import cache
+from contextlib import suppress
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, router
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from rest_framework import exceptions, serializers
 from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
-from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,7 +64,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from enterprises.api import EnterpriseSerializer
-from enterprises.fields import BY_NAME
+from enterprises.feed_sql import COLUMN_FIELDS, Kind, events_sql, value_sql
 from enterprises.models import ChangeEvent, Enterprise
 from enterprises.permissions import Viewer
 
@@ -59,21 +72,10 @@ MAX_PAGE = 1000
 MAX_CURSOR_DIGITS = 18  # below 2**63
 # As the migration that writes the triggers (0005_change_feed).
 FEED_LOCK_BASE = 0x464545 << 40
-Kind = ChangeEvent.Kind
-# The columns of the enterprise row by field name, and fields that are not columns
-# the triggers carry (the cluster list).
-COLUMN_FIELDS = {
-    f.column: f.name
-    for f in Enterprise._meta.concrete_fields
-    if f.name in BY_NAME and f.column
-}
-COLUMN_FIELDS["clusters"] = "clusters"
-CONTACT_VALUES = ("contact_phone", "contact_email")
-AS_SERIALIZED = (models.DecimalField, models.DateTimeField, models.FileField)
-Converter = Callable[[Any], Any]
-
+# Also sets the session's time zone to the request's, for the times the events
+# statement writes (moment_sql); changes_page sets it back.
 BOUND_SQL = f"""
-SELECT least(
+SELECT set_config('TimeZone', %s, false), least(
     (SELECT min(((l.classid::bigint << 32) | l.objid::bigint) - {FEED_LOCK_BASE})
      FROM pg_locks l
      WHERE l.locktype = 'advisory' AND l.objsubid = 1
@@ -86,18 +88,8 @@ SELECT least(
      FROM enterprises_changeevent_id_seq))
 """  # noqa: S608  (constants only)
 
-# Each event with the state of its entry now (published, merged into; NULL when
-# deleted): whether the reader may see the entry today.
-EVENTS_SQL = """
-SELECT c.id, c.enterprise_id, c.kind, c.fields, c.data, c.published,
-       c.contact_visibility, c.merged_into_id, c.created_at,
-       e.published, e.merged_into_id
-FROM enterprises_changeevent c
-LEFT JOIN enterprises_enterprise e ON e.id = c.enterprise_id
-WHERE c.id > %s AND c.id < %s
-ORDER BY c.id
-LIMIT %s
-"""
+
+ZONE_SQL = "SELECT set_config('TimeZone', %s, false)"
 
 
 def parse_cursor(raw: str | None) -> int:
@@ -118,149 +110,71 @@ def parse_cursor(raw: str | None) -> int:
     return int(raw)
 
 
-@cache
-def column_serializing() -> tuple[dict[str, models.Field], dict[str, Any]]:
-    """Once per process: the model field of each column the feed carries, and the
-    API detail's serializer field of each whose JSON value is not already what
-    the API shows (decimals, times, files, related entries)."""
-    model_fields = {
-        name: Enterprise._meta.get_field(name) for name in COLUMN_FIELDS.values()
-    }
-    fields = EnterpriseSerializer().fields
-    converted = {
-        name: fields[name]
-        for name, f in model_fields.items()
-        if name != "clusters"
-        and (
-            isinstance(f, AS_SERIALIZED)
-            or f.is_relation
-            and isinstance(fields[name], RelatedField)
-        )
-    }
-    return model_fields, converted
+# --- Python's part -----------------------------------------------------------------
 
 
-class Renderer:
-    """Column values of an event as the API's detail shows them."""
+class Logos:
+    """Logo addresses as the API's detail writes them (its serializer field, bound
+    to the request: on the request's host), each as JSON."""
 
-    def __init__(self, context: dict) -> None:
-        self.model_fields, templates = column_serializing()
-        # The serializer's fields that write values, bound to this request's
-        # context (a file's address is absolute, on the request's host).
+    def __init__(self, context: dict, encode: Callable[[Any], str]) -> None:
+        _special, column = value_sql()
+        self.name = COLUMN_FIELDS[column]
+        self.model_field = Enterprise._meta.get_field(self.name)
         parent = serializers.Serializer(context=context)
-        self.fields = {}
-        for name, template in templates.items():
-            self.fields[name] = field = copy.deepcopy(template)
-            field.bind(name, parent)
-        self.zone = timezone.get_current_timezone()
-        self.plans: dict[frozenset, dict[str, tuple[str, Converter | None]]] = {}
+        self.field = copy.deepcopy(EnterpriseSerializer().fields[self.name])
+        self.field.bind(self.name, parent)
+        self.encode = encode
 
-    def moment(self, value: dt.datetime) -> str:
-        """A time as DRF's DateTimeField writes it (ISO 8601, local time)."""
-        text = value.astimezone(self.zone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    def converter(self, name: str) -> Converter | None:
-        """How a field's JSON value (not NULL) becomes the API's; None: as it is."""
-        field = self.fields.get(name)
-        if field is None:
-            return None
-        if isinstance(field, serializers.DateTimeField):
-            return lambda raw: self.moment(dt.datetime.fromisoformat(raw))
-        model_field = self.model_fields[name]
-        if model_field.is_relation:
-            if isinstance(field, RelatedField):
-                return lambda raw: field.to_representation(PKOnlyObject(pk=raw))
-            return field.to_representation
-        if name == "logo":
-            return lambda raw: field.to_representation(
-                FieldFile(None, model_field, raw)
-            )
-        return lambda raw: field.to_representation(model_field.to_python(raw))
-
-    def plan(self, shown: frozenset) -> dict[str, tuple[str, Converter | None]]:
-        """For the fields ``shown`` (a set the access policy gives, one per tier
-        and contact visibility, so worked out once per page): each visible
-        column's field name and converter."""
-        plan = self.plans.get(shown)
-        if plan is None:
-            plan = self.plans[shown] = {
-                column: (name, self.converter(name))
-                for column, name in COLUMN_FIELDS.items()
-                if name in shown
-            }
-        return plan
+    def put(self, event: bytes, stored: bytes) -> bytes:
+        """``event`` (written with its ``data`` last) with the logo ``stored``."""
+        name = stored.decode()
+        url = self.field.to_representation(FieldFile(None, self.model_field, name))
+        head = event.removesuffix(b"}}")
+        separator = "" if head.endswith(b"{") else ","
+        value = self.encode(url)
+        return head + f'{separator}"{self.name}":{value}}}}}'.encode()
 
 
-def shape(
-    viewer: Viewer, renderer: Renderer, row: tuple, visible_now: bool
-) -> dict[str, Any] | None:
-    """One event as ``viewer`` may see it, or None. ``visible_now``: whether the
-    reader may see the entry today; if not, only the event that took it out of
-    the reader's sight is shown (as a delete or merge), never values."""
-    event_id, eid, kind, fields, data, published, contacts, merged_into, at = row
-    merged = merged_into is not None
-    after = kind != Kind.DELETE and viewer.sees(eid, published=published, merged=merged)
-    if kind in (Kind.CREATE, Kind.RESTORE):
-        before = False
-    elif kind in (Kind.PUBLISH, Kind.UNPUBLISH):
-        before = viewer.sees(eid, published=kind == Kind.UNPUBLISH, merged=False)
-    elif kind == Kind.MERGE:
-        before = viewer.sees(eid, published=published, merged=False)
-    else:
-        before = viewer.sees(eid, published=published, merged=merged)
-    if not before and not after:
-        return None
-    event: dict[str, Any] = {
-        "cursor": str(event_id),
-        "enterprise": eid,
-        "at": renderer.moment(at),
-    }
-    if before and not after:
-        event["type"] = "merge" if kind == Kind.MERGE else "delete"
-        event["fields"] = []
-        event["data"] = {"merged_into": merged_into} if kind == Kind.MERGE else None
-        return event
-    if not visible_now:
-        return None  # since unpublished, merged or deleted: its delete follows
-    shown = viewer.fields_of(eid, contacts)
-    plan = renderer.plan(shown)
-    # Django reads jsonb as text (and decodes it itself).
-    loaded = json.loads(data) if isinstance(data, str) else data or {}
-    values: dict[str, Any] = {}
-    for column, raw in loaded.items():
-        step = plan.get(column)
-        if step is not None:
-            name, convert = step
-            values[name] = raw if convert is None or raw is None else convert(raw)
-    removed = None
-    if before and "contact_visibility" in fields:
-        # Contacts hidden from this reader now: drop them from its copy.
-        removed = [n for n in CONTACT_VALUES if n not in shown]
-    if before and values.keys() <= {"updated_at"} and not removed:
-        return None  # only fields this reader may not see changed
-    if before:
-        event["type"] = kind
-    else:  # a merge undone says so; a publish is a create to who saw nothing
-        event["type"] = Kind.RESTORE if kind == Kind.RESTORE else Kind.CREATE
-    event["fields"] = [plan[c][0] for c in fields if c in plan]
-    event["data"] = values
-    if removed is not None:
-        event["removed"] = removed
-    return event
+class RawText(Loader):
+    """Text from PostgreSQL as it comes (UTF-8 bytes): the events' JSON goes out
+    as it was written, never decoded and encoded again."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
+
+
+class Fields:
+    """The changed fields of events as the reader may see them, as JSON: written
+    once for each list of changed columns and variant (a page holds few)."""
+
+    def __init__(self, sets: list[frozenset]) -> None:
+        self.names = [
+            {column: name for column, name in COLUMN_FIELDS.items() if name in shown}
+            for shown in sets
+        ]
+        self.written: dict[tuple[bytes, int], bytes] = {}
+
+    def __call__(self, columns: bytes, variant: int) -> bytes:
+        key = (columns, variant)
+        text = self.written.get(key)
+        if text is None:
+            names = self.names[variant - 1]
+            shown = [names[c] for c in json.loads(columns) if c in names]
+            text = self.written[key] = json.dumps(shown, separators=(",", ":")).encode()
+        return text
 
 
 class Page:
     """A page of the feed already written as JSON (``FeedRenderer``)."""
 
-    def __init__(self, events: list[str], head: dict[str, Any]) -> None:
+    def __init__(self, events: list[bytes], head: dict[str, Any]) -> None:
         self.events, self.head = events, head
 
 
 class FeedRenderer(JSONRenderer):
-    """DRF's JSON renderer (the API's, with its settings), which writes each event
-    as soon as it is shaped: a page of 1,000 events is never one big structure,
-    and the JSON of a page is the same as DRF writes."""
+    """DRF's JSON renderer (the API's, with its settings), which sends the events
+    as PostgreSQL wrote them, within a page written as DRF writes it."""
 
     @classmethod
     def encoder(cls) -> Callable[[Any], str]:
@@ -273,42 +187,61 @@ class FeedRenderer(JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if not isinstance(data, Page):
             return super().render(data, accepted_media_type, renderer_context)
-        head = self.encoder()(data.head)
-        text = '{"results":[' + ",".join(data.events) + "]," + head[1:]
+        head = self.encoder()(data.head)[1:].encode()
+        body = b"".join((b'{"results":[', b",".join(data.events), b"],", head))
         if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             # Indented on request (``Accept: application/json; indent=2``).
             return super().render(
-                json.loads(text), accepted_media_type, renderer_context
+                json.loads(body), accepted_media_type, renderer_context
             )
         # As DRF's: \u2028 and \u2029 escaped (JSON as a strict JavaScript subset).
-        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+        for character in ("\u2028", "\u2029"):
+            raw = character.encode()
+            if raw in body:
+                body = body.replace(raw, character.encode("unicode_escape"))
+        return body
 
 
 def changes_page(
     user, since: int, limit: int, context: dict
-) -> tuple[list[str], int, bool]:
+) -> tuple[list[bytes], int, bool]:
     """The events after ``since`` that ``user`` may see (from at most ``limit``
     read), each written as JSON, the cursor to go on from, and whether more may
-    follow at once. Rows are shaped and written one at a time, as they come."""
-    viewer = Viewer(user)
-    renderer = Renderer(context)
-    encode = FeedRenderer.encoder()
-    events: list[str] = []
-    last, read = since, 0
-    with connections[router.db_for_write(ChangeEvent)].cursor() as cursor:
-        cursor.execute(BOUND_SQL)  # first: see the module's docstring
-        (bound,) = cursor.fetchone()
-        cursor.execute(EVENTS_SQL, [since, bound, limit])
-        for row in cursor:
-            read += 1
-            last, eid, now_published, now_merged = row[0], row[1], row[9], row[10]
-            visible_now = now_published is not None and viewer.sees(
-                eid, published=now_published, merged=now_merged is not None
-            )
-            event = shape(viewer, renderer, row[:9], visible_now)
-            if event is not None:
-                events.append(encode(event))
-    return events, last, read == limit
+    follow at once."""
+    statement, sets = events_sql(Viewer(user))
+    params = {"since": since, "limit": limit}
+    connection = connections[router.db_for_write(ChangeEvent)]
+    zone = [connection.timezone_name]
+    with connection.cursor() as cursor:
+        # First: see the module's docstring.
+        cursor.execute(BOUND_SQL, [timezone.get_current_timezone_name()])
+        params["bound"] = cursor.fetchone()[1]
+        cursor.cursor.adapters.register_loader("text", RawText)
+        try:
+            cursor.execute(statement, params)
+            rows = cursor.fetchall()
+        except DatabaseError:
+            # A failed transaction sets the time zone back itself.
+            with suppress(DatabaseError):
+                cursor.execute(ZONE_SQL, zone)
+            raise
+        cursor.execute(ZONE_SQL, zone)
+    fields = Fields(sets)
+    logos = None
+    events = []
+    for _event_id, head, columns, variant, tail, logo in rows:
+        if head is None:
+            continue
+        if columns is None:  # a delete or merge: written whole
+            events.append(head)
+            continue
+        event = head + fields(columns, variant) + tail
+        if logo:
+            logos = logos or Logos(context, FeedRenderer.encoder())
+            event = logos.put(event, logo)
+        events.append(event)
+    last = rows[-1][0] if rows else since
+    return events, last, len(rows) == limit
 
 
 # --- The API ---------------------------------------------------------------------

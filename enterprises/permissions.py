@@ -207,6 +207,43 @@ class Viewer:
             return False
         return published or self.staff or self.is_member(enterprise_id)
 
+    # The same rules as SQL, for statements that shape many entries at once (the
+    # change feed): conditions on SQL expressions of an entry's id and state.
+    # tests/enterprises/test_permissions_sql.py checks they agree with the above.
+
+    def member_sql(self, entry: str) -> str:
+        """Whether the entry ``entry`` (an SQL expression of its id) is one of the
+        user's own (the ids inline: integers read from the database)."""
+        if not self.member_ids:
+            return "FALSE"
+        ids = ",".join(str(int(pk)) for pk in sorted(self.member_ids))
+        return f"({entry} = ANY('{{{ids}}}'::bigint[]))"
+
+    def sees_sql(self, entry: str, *, published: str, merged: str) -> str:
+        """:meth:`sees` as an SQL condition on expressions of the entry's id and
+        whether it is published and merged away."""
+        anyway = "TRUE" if self.staff else self.member_sql(entry)
+        return f"(NOT ({merged}) AND (({published}) OR {anyway}))"
+
+    def fields_sql(
+        self, entry: str, contact_visibility: str
+    ) -> list[tuple[str, frozenset]]:
+        """:meth:`fields_of` as SQL: (condition, fields) pairs over expressions of
+        the entry's id and its contact visibility; the first condition that holds
+        gives the fields (the last always holds). A contact visibility that is no
+        choice counts as staff-only."""
+        tiers = []
+        if self.member_ids:
+            tiers.append((self.member_sql(entry), self.tier(min(self.member_ids))))
+        tiers.append(("TRUE", self.base_tier))
+        cases = []
+        for who, tier in tiers:
+            for published_to in (Visibility.PUBLIC, Visibility.MEMBERS):
+                condition = f"{who} AND {contact_visibility} = '{published_to}'"
+                cases.append((condition, visible_fields(tier, published_to)))
+            cases.append((who, visible_fields(tier, Visibility.STAFF)))
+        return cases
+
     def can_edit(self, enterprise: Enterprise) -> bool:
         return self.staff or self.is_member(enterprise.pk)
 
