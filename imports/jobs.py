@@ -157,6 +157,12 @@ def _summarise(
                 pass
         else:  # the report is written as the rows are planned
             save_report(job, rows())
+            # Where the stored rows came from, so the apply reads them without
+            # reading the file again.
+            options = {k: v for k, v in job.options.items() if k != "read"}
+            if run.store is not None and run.finished:
+                options["read"] = run.read
+            job.options = options
     finally:
         run.close()
     return summary
@@ -320,18 +326,20 @@ def apply_file(
     progress = progress or Progress(None)
     lock_job(job.pk)
     progress.update(0, status=ImportJob.Status.APPLYING)
-    table, fields = open_table(data, job.kind, options.sheet)
-    progress.total = progress.total or table.estimated_rows
+    sha256 = hashlib.sha256(data).hexdigest()
+    # The rows the dry run prepared, if they are all there for this file and
+    # data: the file is then not read again (a large workbook's cells would be
+    # parsed and held in memory once more, for nothing).
+    run = PlanRun.from_prepared(job.kind, options, job=job, sha256=sha256)
+    if run is None:
+        table, fields = open_table(data, job.kind, options.sheet)
+        progress.total = progress.total or table.estimated_rows
+        run = PlanRun(
+            job.kind, table, fields, options, for_apply=True, job=job, sha256=sha256
+        )
+        del table
+    progress.total = progress.total or job.counts.get("rows", 0)
     summary = Summary()
-    run = PlanRun(
-        job.kind,
-        table,
-        fields,
-        options,
-        for_apply=True,
-        job=job,
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
     section = SECTIONS[job.kind]
     writer = (
         EnterpriseWriter(job, actor)

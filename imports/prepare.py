@@ -226,36 +226,14 @@ class PlanRun:
         job: ImportJob | None = None,
         sha256: str = "",
     ) -> None:
-        present = [f for f in fields if f]
-        self.planner: Any
-        if kind == "enterprises":
-            self.planner = EnterprisePlanner(present, options)
-        elif SECTIONS[kind].planner is not None:
-            self.planner = SECTIONS[kind].planner(SECTIONS[kind], present, options)
-        else:
-            self.planner = GenericPlanner(SECTIONS[kind], present, options)
-        self.pool: Any = None
-        self.frozen = False
-        self.store: ImportJob | None = None  # the job whose rows are stored
-        self.stored = 0  # chunks stored so far
-        self.finished = False
-        self.source: Iterator[Any]
+        self._setup(kind, fields, options)
         chunks = row_chunks(table, fields)
         if kind != "enterprises" or table.estimated_rows < PARALLEL_MIN_ROWS:
             self.source = (clean_rows(self.planner.cleaner, c) for c in chunks)
             return
         builder = IndexBuilder()
-        state = (
-            PREPARED_VERSION,
-            sha256,
-            kind,
-            table.sheet,
-            fields,
-            CHUNK,
-            translation.get_language(),
-            builder.fingerprint(),
-        )
-        self.key = hashlib.sha256(repr(state).encode()).hexdigest()
+        self.key = _prepared_key(sha256, kind, table.sheet, fields, builder)
+        self.read = {"sheet": table.sheet, "fields": fields}
         if for_apply and job is not None and sha256:
             stored = _read_prepared(job, self.key)
             if stored is not None:
@@ -282,6 +260,50 @@ class PlanRun:
         finally:
             _WORKER = None
         self.source = self.pool.imap(_prepare, chunks)
+
+    @classmethod
+    def from_prepared(
+        cls, kind: str, options: Options, *, job: ImportJob, sha256: str
+    ) -> PlanRun | None:
+        """The run of an apply that reads the rows the job's dry run prepared,
+        without reading the file again (its sheet and columns as the dry run
+        found them), or None when there are not all of them for this file and
+        data (the apply then reads and prepares the file)."""
+        read = (job.options or {}).get("read")
+        if kind != "enterprises" or not sha256 or not isinstance(read, dict):
+            return None
+        fields = read.get("fields")
+        if not isinstance(fields, list):
+            return None
+        key = _prepared_key(
+            sha256, kind, str(read.get("sheet") or ""), fields, IndexBuilder()
+        )
+        stored = _read_prepared(job, key)
+        if stored is None:
+            return None
+        run = cls.__new__(cls)
+        run._setup(kind, fields, options)
+        run.key = key
+        run.source = stored
+        run._freeze()
+        return run
+
+    def _setup(self, kind: str, fields: list[str | None], options: Options) -> None:
+        present = [f for f in fields if f]
+        self.planner: Any
+        if kind == "enterprises":
+            self.planner = EnterprisePlanner(present, options)
+        elif SECTIONS[kind].planner is not None:
+            self.planner = SECTIONS[kind].planner(SECTIONS[kind], present, options)
+        else:
+            self.planner = GenericPlanner(SECTIONS[kind], present, options)
+        self.pool: Any = None
+        self.frozen = False
+        self.store: ImportJob | None = None  # the job whose rows are stored
+        self.stored = 0  # chunks stored so far
+        self.finished = False
+        self.read: dict[str, Any] = {}  # the sheet and columns of stored rows
+        self.source: Iterator[Any]
 
     def _freeze(self) -> None:
         """Keep the garbage collector off what exists now (the dictionaries, the
@@ -326,6 +348,28 @@ class PlanRun:
         if self.frozen:
             gc.unfreeze()
             self.frozen = False
+
+
+def _prepared_key(
+    sha256: str,
+    kind: str,
+    sheet: str,
+    fields: list[str | None],
+    builder: IndexBuilder,
+) -> str:
+    """What prepared rows are made with: the file, its sheet and columns, the
+    chunk size, the language, the regions and clusters."""
+    state = (
+        PREPARED_VERSION,
+        sha256,
+        kind,
+        sheet,
+        fields,
+        CHUNK,
+        translation.get_language(),
+        builder.fingerprint(),
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
 def _read_prepared(job: ImportJob, key: str) -> Iterator[Prepared] | None:

@@ -181,3 +181,36 @@ def test_the_apply_reads_committed_prepared_rows_on_its_own_connection(
     apply_file(job=job, actor=None, data=data, options=Options())
     monkeypatch.undo()
     assert Enterprise.objects.filter(uscc=uscc(901)).exists()
+
+
+def test_the_apply_of_prepared_rows_does_not_read_the_file_again(staff, monkeypatch):
+    # A large workbook's cells would be parsed and held in memory a second time.
+    from imports import jobs
+
+    data = csv_bytes(ROWS)
+    job = checked(staff, data)
+    assert job.options["read"]["fields"][1] == "name"
+    no_preparing(monkeypatch)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the apply read the file again")
+
+    monkeypatch.setattr(jobs, "open_table", no_reading)
+    apply_file(job=job, actor=staff, data=data, options=Options())
+    assert Enterprise.objects.filter(uscc=uscc(901)).exists()
+
+
+def test_a_file_other_than_the_one_prepared_is_read_and_prepared(staff, monkeypatch):
+    job = checked(staff, csv_bytes(ROWS))
+    other = csv_bytes([row(name="另一个文件服饰有限公司", uscc=uscc(902))])
+    calls = []
+    real = prepare.multiprocessing.get_context
+    monkeypatch.setattr(
+        prepare.multiprocessing,
+        "get_context",
+        lambda *a: calls.append(a) or real(*a),
+    )
+    apply_file(job=job, actor=staff, data=other, options=Options())
+    assert calls
+    assert Enterprise.objects.filter(uscc=uscc(902)).exists()
+    assert not Enterprise.objects.filter(uscc=uscc(901)).exists()
