@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.mail import mail_after_commit
+from core.formats import join_list
 from enterprises.models import Enterprise, EnterpriseMembership
 from enterprises.permissions import is_staff_member, user_can_edit
 from surveys.figures import BY_NAME, FIGURE_NAMES
@@ -96,7 +97,7 @@ def submission_save(
         if missing:
             raise ValidationError(
                 _("Fill in every figure not marked optional: %(names)s.")
-                % {"names": "、".join(missing)}
+                % {"names": join_list(missing)}
             )
         submission.flags = plausibility_flags(
             submission.values(), last_year_values(enterprise.pk, survey.year)

@@ -209,3 +209,21 @@ def test_the_history_page_in_english_has_no_chinese_of_the_sites_own(client):
     ).content.decode()
     table = page[page.index('id="change-records"') : page.index("</table>")]
     assert HAN.findall(table) == []
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_change_requests_show_no_internal_ids(client, language):
+    """The history and the review page name a change request in words, not by
+    its internal reference ("change-request:12")."""
+    member = MembershipFactory(enterprise__moq="100件")
+    change_request = change_request_submit(
+        actor=member.user, enterprise=member.enterprise, changes={"moq": "500件"}
+    )
+    client.force_login(StaffFactory())
+    for url in (
+        reverse("enterprises:enterprise-history", args=[member.enterprise.pk]),
+        reverse("review-change-request", args=[change_request.pk]),
+    ):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "change-request:" not in page, url
+        assert ("Change request" if language == "en" else "变更申请") in page, url
