@@ -41,10 +41,13 @@ def test_clusters_are_compared_from_a_clusters_page_and_the_list(
     _no_sideways_scroll(page)
     page.get_by_label("Compare Dalian Garments" if english else "比较大连服装").check()
     page.locator("#compare-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/clusters/compare/\?c=swim&c=suits$"))
+    # (In the list's order: Dalian before Xingcheng.)
+    page.wait_for_url(re.compile(r".*/clusters/compare/\?c=suits&c=swim$"))
     cells = page.locator('[data-figure="enterprises"]')
     expect(cells).to_have_count(2)
-    expect(page.locator("h1")).to_contain_text("Compare" if english else "比较")
+    expect(page.locator("h1")).to_have_text(
+        "Compare clusters" if english else "产业集群对比"
+    )
     assert axe_violations(page) == []
     _no_sideways_scroll(page)
     assert console_errors == []
