@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -124,3 +125,17 @@ class ThrottledPasswordResetForm(PasswordResetForm):
                 to_email,
                 html_email_template_name=html_email_template_name,
             )
+
+
+class LanguageForm(forms.Form):
+    """The user's language, for the e-mail the site sends them and for its pages
+    (``/me/``)."""
+
+    language = forms.ChoiceField(
+        label=_("Language for e-mail and the site"),
+        choices=settings.LANGUAGES,
+        error_messages={
+            "required": _("Choose one of the site's languages."),
+            "invalid_choice": _("Choose one of the site's languages."),
+        },
+    )

@@ -28,6 +28,7 @@ urlpatterns = [
         ),
         name="password_reset",
     ),
+    path("me/language/", views.language_preference_view, name="me-language"),
     path("me/tokens/", views.api_token_create_view, name="api-token-create"),
     path(
         "me/tokens/<int:pk>/revoke/",

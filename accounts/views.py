@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import throttle
-from accounts.forms import SignupForm
+from accounts.forms import LanguageForm, SignupForm
 from accounts.mail import language_set
 from accounts.models import ApiToken
 from accounts.signup import (
@@ -94,6 +95,27 @@ def set_language_view(request):
     response = django_set_language(request)
     if request.method == "POST":
         language_set(request.user, request.POST.get("language", ""))
+    return response
+
+
+@require_POST
+def language_preference_view(request):
+    """``/me/``'s language form: the user's language for e-mail and the site.
+    Django's ``set_language`` (through `set_language_view`, which also stores it)
+    switches the pages; anything but one of the site's languages changes
+    nothing and says so."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        for message in form.errors.get("language", []):
+            messages.error(request, str(message))
+        return redirect(reverse("me") + "#language")
+    language = form.cleaned_data["language"]
+    response = set_language_view(request)
+    with translation.override(language):
+        messages.success(
+            request,
+            _("Saved: the site and its e-mail to you are now in this language."),
+        )
     return response
 
 

@@ -1,5 +1,6 @@
 """Formatting that differs by language and that Django's formats do not cover: the
-separator of a list ("日本、韩国", "Japan, South Korea")."""
+separator of a list ("日本、韩国", "Japan, South Korea") and between sentences (none
+after a Chinese full stop, a space after an English one)."""
 
 from collections.abc import Iterable
 
@@ -16,3 +17,8 @@ def list_separator() -> str:
 
 def join_list(items: Iterable[object]) -> str:
     return list_separator().join(str(item) for item in items)
+
+
+def join_sentences(sentences: Iterable[object]) -> str:
+    glue = " " if (get_language() or "").startswith("en") else ""
+    return glue.join(str(s) for s in sentences)

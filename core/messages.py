@@ -10,7 +10,13 @@ A stored message is one of:
   of Django or of a form field said (its template and plural forms are Django's,
   so it is written down in every language of the site when it is raised:
   `validation_texts`);
-- a plain text: a row stored before messages had codes, shown as it is.
+- a plain text: a row stored before messages had codes (or what a person
+  typed), shown as it is;
+- a list of stored messages: sentences, rendered one after the other.
+
+A parameter that is a list of plain values (row numbers, names) renders as a list
+in the reader's language ("3、5" / "3, 5"); a list holding messages renders as
+sentences.
 
 `render_message` renders any of them; `{{ message|message }}` in templates
 (``core_format``).
@@ -24,6 +30,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from core.formats import join_list, join_sentences
 
 MESSAGES = {
     # A cell's error after its column ("label": a text in each language).
@@ -46,6 +54,86 @@ MESSAGES = {
         "“%(new)s”: a likely duplicate. Accept the warning to rename the "
         "entry, or correct the row."
     ),
+    "rows_with_errors": _(
+        "%(n)d row(s) have errors (rows %(rows)s): correct the file and "
+        "upload it again, or skip those rows. Nothing was changed."
+    ),
+    "rows_with_warnings": _(
+        "%(n)d row(s) have warnings not accepted (rows %(rows)s): accept "
+        "them row by row, correct the file, or skip those rows. Nothing was "
+        "changed."
+    ),
+    # Imports: why a job stopped (its message).
+    "row_error": _("Row %(row)d: %(error)s Nothing was changed."),
+    "row_warning": _(
+        "Row %(row)d: %(warning)s The warning was not accepted. Nothing was changed."
+    ),
+    "entry_not_saved": _("An entry could not be saved: %(error)s Nothing was changed."),
+    "import_failed": _("The import failed. Nothing was changed."),
+    "import_interrupted": _(
+        "The import stopped before it finished (the worker was "
+        "interrupted). Nothing was changed."
+    ),
+    "undo_failed": _("The undo failed. Nothing was changed."),
+    "undo_interrupted": _(
+        "The undo stopped before it finished (the worker was "
+        "interrupted). Nothing was changed."
+    ),
+    # Files that cannot be read as a table (`core.tabular`, the import header).
+    "file_empty": _("The file is empty."),
+    "file_too_large": _("The file is too large: the limit is %(mb)s MB."),
+    "file_bad_utf8": _(
+        "The file starts like UTF-8 text but contains invalid characters."
+    ),
+    "file_bad_utf16": _("The file starts like UTF-16 text but contains invalid data."),
+    "file_encoding": _(
+        "The file's text encoding was not recognised. Save it as CSV "
+        "(UTF-8 or GBK) or as XLSX."
+    ),
+    "file_binary": _(
+        "This is not a CSV, XLSX, XLS or ODS file (it contains binary data)."
+    ),
+    "csv_malformed": _("The CSV file is malformed near line %(line)d."),
+    "file_damaged": _(
+        "The %(format)s file is damaged or incomplete and cannot be read."
+    ),
+    "zip_not_workbook": _("This ZIP file is not an XLSX or ODS workbook."),
+    "workbook_no_sheet": _("The workbook has no worksheet."),
+    "workbook_no_such_sheet": _(
+        "The workbook has no sheet “%(sheet)s”; its sheets: %(sheets)s."
+    ),
+    "sheet_too_large": _(
+        "The sheet is too large: it spans %(rows)s rows and %(columns)s "
+        "columns, and at most %(cells)s cells can be read. Delete what lies "
+        "beyond the table, or split it into several files."
+    ),
+    "unpacks_too_large": _(
+        "The file unpacks to %(size)s MB, more than a spreadsheet "
+        "of its size holds (at most %(limit)s MB): it is refused unread. Save "
+        "it again from the spreadsheet program, or split it into several files."
+    ),
+    "cell_too_large": _(
+        "A cell of the file holds more than %(limit)s MB of text, more than "
+        "any column takes: the file is refused unread. Shorten that cell and "
+        "upload the file again."
+    ),
+    "unknown_import_kind": _("Unknown kind of import."),
+    "header_mismatch": _(
+        "The header row does not match the import template (%(problems)s). "
+        "Download the template and keep its first row."
+    ),
+    "unknown_columns": _("unknown columns: %(cols)s"),
+    "missing_columns": _("missing columns: %(cols)s"),
+    "two_problems": _("%(first)s; %(second)s"),
+    "column_twice": _("The column “%(col)s” appears twice in the header row."),
+    # History: the reasons the site writes itself (a person's reason is their text).
+    "profile_confirmed": _("Profile confirmed as current"),
+    "verified_by_association": _("Verified by the association."),
+    "undo_of_import": _("Undo of import %(id)s"),
+    "merged_entry": _("Merged entry %(id)s (%(name)s) into this one."),
+    "undo_of_merge": _("Undo of merge %(id)s."),
+    # A staff member's comment on a field of a change request they accepted.
+    "field_comment": _("%(label)s: “%(comment)s”"),
 }
 
 
@@ -54,6 +142,17 @@ def coded(code: str, /, **params: Any) -> dict[str, Any]:
     if code not in MESSAGES:
         raise KeyError(code)
     return {"code": code, "params": params} if params else {"code": code}
+
+
+def every_language(text: Any) -> dict[str, str]:
+    """A (lazily) translated text, e.g. a field's label, or a callable giving one
+    (a name's ``display_name``), written in every language of the site: a
+    parameter that renders in the reader's language."""
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            texts[language] = str(text() if callable(text) else text)
+    return texts
 
 
 def validation_texts(error: ValidationError) -> list[dict[str, str]]:
@@ -81,6 +180,10 @@ def _in_reader_language(texts: dict[str, Any]) -> str:
 def _param(value: Any) -> Any:
     if isinstance(value, dict):
         return render_message(value)
+    if isinstance(value, list):
+        if any(isinstance(item, dict | list) for item in value):
+            return render_message(value)
+        return join_list(value)
     return value
 
 
@@ -90,6 +193,8 @@ def render_message(stored: Any) -> str:
         return ""
     if isinstance(stored, str):
         return stored
+    if isinstance(stored, list):
+        return join_sentences(filter(None, map(render_message, stored)))
     if not isinstance(stored, dict):
         return str(stored)
     if "code" not in stored:

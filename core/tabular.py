@@ -34,9 +34,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
-
 from core import workbooks
+from core.messages import coded, render_message
 from core.sheetwriter import write_xlsx
 
 __all__ = ["write_xlsx"]  # the XLSX writer lives in core.sheetwriter
@@ -51,11 +50,17 @@ MAX_CELL_CHARS = 10_000
 
 
 class TabularError(Exception):
-    """A file that cannot be read as a table; ``message`` is for the user."""
+    """A file that cannot be read as a table. ``stored`` says why as a message to
+    store (`core.messages`: a code and its parameters); ``message`` is it in the
+    active language."""
 
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = message
+    def __init__(self, stored: Any) -> None:
+        self.stored = stored
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return render_message(self.stored)
 
 
 @dataclass
@@ -107,9 +112,7 @@ def detect_encoding(data: bytes) -> str:
         try:
             data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise TabularError(
-                _("The file starts like UTF-8 text but contains invalid characters.")
-            ) from exc
+            raise TabularError(coded("file_bad_utf8")) from exc
         return "utf-8-sig"
     try:
         data.decode("utf-8")
@@ -119,12 +122,7 @@ def detect_encoding(data: bytes) -> str:
     try:
         data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise TabularError(
-            _(
-                "The file's text encoding was not recognised. Save it as CSV "
-                "(UTF-8 or GBK) or as XLSX."
-            )
-        ) from exc
+        raise TabularError(coded("file_encoding")) from exc
     return "gb18030"
 
 
@@ -170,10 +168,7 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
         for row in reader:
             yield _clean_row([c.strip() for c in row[:MAX_COLUMNS]])
     except csv.Error as exc:
-        raise TabularError(
-            _("The CSV file is malformed near line %(line)d.")
-            % {"line": reader.line_num}
-        ) from exc
+        raise TabularError(coded("csv_malformed", line=reader.line_num)) from exc
 
 
 def _cell_text(value: Any) -> str:
@@ -222,12 +217,9 @@ def read_table(
     while iterating also raises TabularError.
     """
     if max_bytes is not None and len(data) > max_bytes:
-        raise TabularError(
-            _("The file is too large: the limit is %(mb)s MB.")
-            % {"mb": f"{max_bytes / 1_000_000:g}"}
-        )
+        raise TabularError(coded("file_too_large", mb=f"{max_bytes / 1_000_000:g}"))
     if not data.strip():
-        raise TabularError(_("The file is empty."))
+        raise TabularError(coded("file_empty"))
     if data.startswith((ZIP_MAGIC, OLE2_MAGIC)):
         tables = _workbook_tables(data, sheet)
     else:
@@ -240,7 +232,7 @@ def read_table(
         if found is False and fallback is None:
             fallback = table
     if fallback is None:
-        raise TabularError(_("The file is empty."))
+        raise TabularError(coded("file_empty"))
     return fallback
 
 
@@ -270,14 +262,10 @@ def _csv_table(data: bytes) -> Table:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise TabularError(
-                _("The file starts like UTF-16 text but contains invalid data.")
-            ) from exc
+            raise TabularError(coded("file_bad_utf16")) from exc
     else:
         if _looks_binary(data):
-            raise TabularError(
-                _("This is not a CSV, XLSX, XLS or ODS file (it contains binary data).")
-            )
+            raise TabularError(coded("file_binary"))
         encoding = detect_encoding(data)
         text = data.decode(encoding)
     rows = enumerate(_csv_rows(text), start=1)
@@ -329,47 +317,36 @@ def _sheet_table(sheet: workbooks.Sheet) -> Table:
     )
 
 
-def _damaged(label: str) -> str:
-    return _("The %(format)s file is damaged or incomplete and cannot be read.") % {
-        "format": label
-    }
+def _damaged(label: str) -> dict[str, Any]:
+    return coded("file_damaged", format=label)
 
 
 def _workbook_message(exc: workbooks.BadWorkbook, data: bytes) -> Any:
     if exc.reason == workbooks.NOT_A_WORKBOOK:
-        return _("This ZIP file is not an XLSX or ODS workbook.")
+        return coded("zip_not_workbook")
     if exc.reason == workbooks.NO_SHEET:
-        return _("The workbook has no worksheet.")
+        return coded("workbook_no_sheet")
     if exc.reason == workbooks.NO_SUCH_SHEET:
-        return _("The workbook has no sheet “%(sheet)s”; its sheets: %(sheets)s.") % {
-            "sheet": exc.params["sheet"],
-            "sheets": "、".join(exc.params["sheets"]),
-        }
+        return coded(
+            "workbook_no_such_sheet",
+            sheet=exc.params["sheet"],
+            sheets=list(exc.params["sheets"]),
+        )
     if exc.reason == workbooks.TOO_LARGE:
-        return _(
-            "The sheet is too large: it spans %(rows)s rows and %(columns)s "
-            "columns, and at most %(cells)s cells can be read. Delete what lies "
-            "beyond the table, or split it into several files."
-        ) % {
-            "rows": f"{exc.params['rows']:,}",
-            "columns": f"{exc.params['columns']:,}",
-            "cells": f"{workbooks.MAX_SHEET_CELLS:,}",
-        }
+        return coded(
+            "sheet_too_large",
+            rows=f"{exc.params['rows']:,}",
+            columns=f"{exc.params['columns']:,}",
+            cells=f"{workbooks.MAX_SHEET_CELLS:,}",
+        )
     if exc.reason == workbooks.UNPACKS_TOO_LARGE:
-        return _(
-            "The file unpacks to %(size)s MB, more than a spreadsheet "
-            "of its size holds (at most %(limit)s MB): it is refused unread. Save "
-            "it again from the spreadsheet program, or split it into several files."
-        ) % {
-            "size": f"{exc.params['size'] / 1_000_000:,.0f}",
-            "limit": f"{exc.params['limit'] / 1_000_000:,.0f}",
-        }
+        return coded(
+            "unpacks_too_large",
+            size=f"{exc.params['size'] / 1_000_000:,.0f}",
+            limit=f"{exc.params['limit'] / 1_000_000:,.0f}",
+        )
     if exc.reason == workbooks.CELL_TOO_LARGE:
-        return _(
-            "A cell of the file holds more than %(limit)s MB of text, more than "
-            "any column takes: the file is refused unread. Shorten that cell and "
-            "upload the file again."
-        ) % {"limit": f"{exc.params['limit'] / 1_000_000:g}"}
+        return coded("cell_too_large", limit=f"{exc.params['limit'] / 1_000_000:g}")
     label = exc.params.get("format") or (
         "xls" if data.startswith(OLE2_MAGIC) else "xlsx"
     )

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.messages import coded, every_language
 from enterprises.fields import field_label
 from enterprises.models import ChangeRecord, Enterprise, EnterpriseMerge
 from enterprises.services import (
@@ -39,6 +40,7 @@ from enterprises.services import (
     enterprise_reindex,
     enterprise_update,
     field_value,
+    reason_fields,
 )
 
 # Fields a merge may take from the source (the service's updatable fields; the
@@ -200,16 +202,15 @@ def enterprise_merge(
         if left:
             stayed[_key(field)] = left
     reference = f"merge:{merge.pk}"
-    reason = reason or _("Merged entry %(id)s (%(name)s) into this one.") % {
-        "id": source.pk,
-        "name": source.name,
-    }
+    why: str | dict[str, Any] = reason or coded(
+        "merged_entry", id=source.pk, name=every_language(lambda: source.display_name)
+    )
     record = enterprise_update(
         actor=actor,
         enterprise=target,
         changes=changes,
         origin=ChangeRecord.Origin.MERGE,
-        reason=reason,
+        reason=why,
         reference=reference,
     )
     if record is None:
@@ -217,7 +218,7 @@ def enterprise_merge(
             enterprise=target,
             actor=merge.actor,
             origin=ChangeRecord.Origin.MERGE,
-            reason=reason,
+            **reason_fields(why),
             reference=reference,
             changes={},
         )
@@ -256,7 +257,7 @@ def merge_undo(*, actor: User, merge: EnterpriseMerge) -> EnterpriseMerge:
         change_record_revert(
             actor=actor,  # type: ignore[arg-type]
             record=merge.record,
-            reason=_("Undo of merge %(id)s.") % {"id": merge.pk},
+            reason=coded("undo_of_merge", id=merge.pk),
         )
     if merge.taken:
         Enterprise.objects.filter(pk=target.pk).update(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.messages import coded
 from enterprises.choices import Source
 from enterprises.fields import EDITABLE_FIELDS, Group, group_fields
 from enterprises.models import ChangeRecord, Enterprise
@@ -134,7 +135,7 @@ def enterprise_verify(
         enterprise=enterprise,
         actor=actor if isinstance(actor, AuthUser) else None,
         origin=ChangeRecord.Origin.STAFF,
-        reason=_("Verified by the association."),
+        system_reason=coded("verified_by_association"),
         reference=VERIFY_REFERENCE,
         changes={
             "field_sources": {

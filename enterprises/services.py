@@ -11,6 +11,7 @@ from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enterprises.choices import Source
 from enterprises.fields import EDITABLE_FIELDS
@@ -34,6 +35,11 @@ ORIGIN_SOURCE: dict[str, str] = {
 }
 
 User = AuthUser | AnonymousUser
+
+
+# Why a change was made: what a person typed, or a message the site writes (a
+# code and its parameters, or a list of them: `core.messages`).
+Reason = str | dict[str, Any] | list[Any]
 
 
 def jsonable(value: Any) -> Any:
@@ -76,11 +82,13 @@ def enterprise_update(
     enterprise: Enterprise,
     changes: dict[str, Any],
     origin: str,
-    reason: str = "",
+    reason: Reason = "",
     reference: str = "",
 ) -> ChangeRecord | None:
     """Apply field changes to an enterprise and record them.
 
+    `reason` is what a person typed, or a message the site writes (a code and its
+    parameters, `core.messages.coded`: rendered in the reader's language).
     Returns the change record, or None when nothing actually changed. Raises
     ValidationError (nothing is saved) for unknown fields or invalid values.
     """
@@ -132,7 +140,7 @@ def enterprise_update(
         enterprise=enterprise,
         actor=actor if isinstance(actor, AuthUser) else None,
         origin=origin,
-        reason=reason,
+        **reason_fields(reason),
         reference=reference,
         changes=diff,
     )
@@ -226,21 +234,32 @@ def enterprise_create(
     return enterprise
 
 
+def reason_fields(reason: Reason | None) -> dict[str, Any]:
+    """The columns of a change record that hold `reason`: a person's text in
+    ``reason``, a message of the site's (`core.messages`) in ``system_reason``."""
+    if isinstance(reason, dict | list):
+        return {"reason": "", "system_reason": reason}
+    return {"reason": reason or "", "system_reason": None}
+
+
 @transaction.atomic
 def change_record_revert(
-    *, actor: User, record: ChangeRecord, reason: str = ""
+    *, actor: User, record: ChangeRecord, reason: Reason = ""
 ) -> ChangeRecord | None:
     """Put back the old values of a recorded change (itself recorded)."""
     enterprise = Enterprise.objects.get(pk=record.enterprise_id)
     for field, values in record.changes.items():
         if field_value(enterprise, field) != values["new"]:
             raise ValidationError(
-                _("“%(field)s” has changed again since; revert the later change first.")
-                % {
+                gettext_lazy(
+                    "“%(field)s” has changed again since; revert the later change "
+                    "first."
+                ),
+                params={
                     "field": getattr(
                         Enterprise._meta.get_field(field), "verbose_name", field
                     )
-                }
+                },
             )
     old = {field: values["old"] for field, values in record.changes.items()}
     for field in ("latitude", "longitude"):

@@ -11,6 +11,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formats import join_list
 from core.sheetwriter import ExtraSheet
 from enterprises.search.facets import FACET_TITLES, Labeller
 from enterprises.search.query import SORTS, Search
@@ -87,7 +88,7 @@ def describe_filters(
             out.append((_("Data health"), _("USCC check character fails")))
             continue
         labels = [labeller.label(code, v) for v in values]
-        out.append((str(FACET_TITLES.get(code, code)), "、".join(labels)))
+        out.append((str(FACET_TITLES.get(code, code)), join_list(labels)))
     if search.updated_since:
         out.append((_("Updated since"), search.updated_since.isoformat()))
     if search.stale:
@@ -118,7 +119,7 @@ def notes_sheet(
             [
                 _("Read-only columns"),
                 _("an import skips them: %(columns)s")
-                % {"columns": "、".join(read_only)},
+                % {"columns": join_list(read_only)},
             ]
         )
     return ExtraSheet(_("Notes"), rows, widths=[24, 80]), rows

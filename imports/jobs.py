@@ -19,9 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from core.messages import render_message
+from core.messages import coded, render_message, validation_texts
 from core.tabular import TabularError
 from imports.columns import SECTIONS
 from imports.models import ImportJob
@@ -47,20 +46,10 @@ def import_job_refresh(job: ImportJob) -> ImportJob:
             if job.status == ImportJob.Status.UNDOING:
                 job.status = ImportJob.Status.APPLIED
                 job.undone_by = None
-                job.message = str(
-                    gettext_lazy(
-                        "The undo stopped before it finished (the worker was "
-                        "interrupted). Nothing was changed."
-                    )
-                )
+                job.message = coded("undo_interrupted")
             else:
                 job.status = ImportJob.Status.FAILED
-                job.message = str(
-                    gettext_lazy(
-                        "The import stopped before it finished (the worker was "
-                        "interrupted). Nothing was changed."
-                    )
-                )
+                job.message = coded("import_interrupted")
                 discard_prepared(job)
             job.save(update_fields=["status", "message", "undone_by"])
     return job
@@ -101,7 +90,7 @@ def import_job_create(
     from imports.tasks import check_import
 
     if kind not in SECTIONS:
-        raise TabularError(gettext_lazy("Unknown kind of import."))
+        raise TabularError(coded("unknown_import_kind"))
     clean_prepared_rows()
     table, _fields = open_table(data, kind, sheet)
     # The sheet read, when there was a choice: the check and the apply read it.
@@ -203,7 +192,7 @@ def import_job_check(*, job_id: int) -> ImportJob:
                 )
             except TabularError as exc:
                 job.status = ImportJob.Status.INVALID
-                job.message = str(exc.message)
+                job.message = exc.stored
                 discard_prepared(job)
             else:
                 job.status = ImportJob.Status.CHECKED
@@ -252,7 +241,7 @@ def import_job_request_apply(
     summary = Summary(counts=dict(job.counts), flagged=dict(job.flagged or {}))
     blocking = summary.blocking(options)
     if blocking:
-        raise ValidationError(blocking)
+        raise ValidationError(render_message(blocking))
     if skip_bad and job.counts.get("rows", 0) <= job.counts.get("error", 0):
         raise ValidationError(_("Every row has an error: there is nothing to apply."))
     warned = set(job.flagged.get("warning", []))
@@ -288,18 +277,17 @@ def import_job_apply(*, job_id: int) -> ImportJob:
                 progress=progress,
             )
     except (ImportRefused, TabularError, ValidationError) as exc:
-        message = getattr(exc, "message", None) or "; ".join(
-            getattr(exc, "messages", [str(exc)])
-        )
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED,
-            message=str(message),
+            message=validation_texts(exc)
+            if isinstance(exc, ValidationError)
+            else exc.stored,
         )
         discard_prepared(job)
     except BaseException:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED,
-            message=str(gettext_lazy("The import failed. Nothing was changed.")),
+            message=coded("import_failed"),
         )
         discard_prepared(job)
         raise
@@ -365,30 +353,18 @@ def apply_file(
                         plan.action = "skip"  # left out, listed for download
                     elif plan.errors:
                         raise ImportRefused(
-                            _("Row %(row)d: %(error)s Nothing was changed.")
-                            % {
-                                "row": plan.row,
-                                "error": " ".join(map(render_message, plan.errors)),
-                            }
+                            coded("row_error", row=plan.row, error=plan.errors)
                         )
                     else:
                         raise ImportRefused(
-                            _(
-                                "Row %(row)d: %(warning)s The warning was not "
-                                "accepted. Nothing was changed."
-                            )
-                            % {
-                                "row": plan.row,
-                                "warning": " ".join(map(render_message, plan.warnings)),
-                            }
+                            coded("row_warning", row=plan.row, warning=plan.warnings)
                         )
                 summary.add(plan)
             try:
                 writer.write(plans)
             except ValidationError as exc:
                 raise ImportRefused(
-                    _("An entry could not be saved: %(error)s Nothing was changed.")
-                    % {"error": " ".join(exc.messages)}
+                    coded("entry_not_saved", error=validation_texts(exc))
                 ) from exc
             progress.update(summary.rows)
         writer.flush()

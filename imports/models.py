@@ -53,7 +53,10 @@ class ImportJob(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
-    message = models.TextField(_("message"), blank=True)
+    # Why the job stopped or what it needs (a message of `core.messages`: a code
+    # and its parameters, rendered in the reader's language; a text stored before
+    # messages had codes as it is); "" for none.
+    message = models.JSONField(_("message"), default=str, blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     progress_done = models.PositiveIntegerField(_("progress"), default=0)
     progress_total = models.PositiveIntegerField(_("progress total"), default=0)

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models.expressions import RawSQL
-from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
 from core.messages import coded
@@ -70,28 +69,17 @@ def open_table(
     if unknown or missing:
         parts = []
         if unknown:
-            parts.append(
-                _("unknown columns: %(cols)s") % {"cols": "、".join(unknown[:10])}
-            )
+            parts.append(coded("unknown_columns", cols=unknown[:10]))
         if missing:
-            parts.append(
-                _("missing columns: %(cols)s")
-                % {"cols": "、".join(c.header for c in missing)}
-            )
+            parts.append(coded("missing_columns", cols=[c.header for c in missing]))
+        problems = coded("two_problems", first=parts[0], second=parts[1])
         raise TabularError(
-            _(
-                "The header row does not match the import template (%(problems)s). "
-                "Download the template and keep its first row."
-            )
-            % {"problems": "; ".join(parts)}
+            coded("header_mismatch", problems=problems if len(parts) == 2 else parts[0])
         )
     seen: set[str] = set()
     for name in fields:
         if name and name in seen:
-            raise TabularError(
-                _("The column “%(col)s” appears twice in the header row.")
-                % {"col": name}
-            )
+            raise TabularError(coded("column_twice", col=name))
         if name:
             seen.add(name)
     return table, fields

@@ -30,8 +30,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
+from core.messages import coded
 from core.tabular import Table
 from enterprises.names import name_key, sort_keys
 from enterprises.services import jsonable
@@ -403,7 +403,7 @@ def _read_prepared(job: ImportJob, key: str) -> Iterator[Prepared] | None:
                     found = chunks.filter(number=number).values_list("data").first()
                 prepared = unpack(bytes(found[0])) if found else []
                 if len(prepared) != rows:  # deleted meanwhile
-                    raise ImportRefused(_("The import failed. Nothing was changed."))
+                    raise ImportRefused(coded("import_failed"))
                 yield prepared
         finally:
             reader.close()

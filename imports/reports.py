@@ -17,6 +17,7 @@ from typing import Any
 from django.core.files import File
 from django.utils.translation import gettext as _
 
+from core.formats import join_list
 from core.sheetwriter import NUMBER, TEXT
 from core.tabular import csv_chunks, xlsx_chunks
 from imports.columns import SECTIONS
@@ -58,7 +59,7 @@ class ReportRows:
                 for name, (old, new) in (data.get("changes") or {}).items()
             )
         elif action == "create":
-            changes = "、".join(
+            changes = join_list(
                 self.labels.get(name, name) for name in data.get("changes") or {}
             )
         target = data.get("target")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.messages import render_message
+from core.messages import coded, render_message
 
 REPORT_LIMIT = 2000  # rows kept in a job's stored report (all problems come first)
 ACTIONS = ("create", "update", "unchanged", "error", "skip")
@@ -17,11 +17,16 @@ FLAGGED_SHOWN = 10  # row numbers named in a message
 
 
 class ImportRefused(Exception):
-    """The file or the plan cannot be applied; ``message`` says why."""
+    """The file or the plan cannot be applied. ``stored`` says why as a message to
+    store (`core.messages`); ``message`` is it in the active language."""
 
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+    def __init__(self, stored: Any) -> None:
+        self.stored = stored
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return render_message(self.stored)
 
 
 @dataclass
@@ -114,9 +119,10 @@ class Options:
         return bool(plan.errors) or bool(plan.warnings and not self.accepts(plan.row))
 
 
-def _rows_text(rows: list[int]) -> str:
-    shown = "、".join(str(r) for r in rows[:FLAGGED_SHOWN])
-    return shown + ("…" if len(rows) > FLAGGED_SHOWN else "")
+def _rows_shown(rows: list[int]) -> list[int | str]:
+    """The row numbers a message names (a list: rendered in the reader's style)."""
+    shown: list[int | str] = list(rows[:FLAGGED_SHOWN])
+    return shown + ["…"] if len(rows) > FLAGGED_SHOWN else shown
 
 
 @dataclass
@@ -169,25 +175,25 @@ class Summary:
             :REPORT_LIMIT
         ]
 
-    def blocking(self, options: Options) -> str:
-        """Why the plan cannot be applied with these decisions, or ''."""
+    def blocking(self, options: Options) -> dict[str, Any] | str:
+        """Why the plan cannot be applied with these decisions (a message to store,
+        `core.messages`), or ''."""
         if options.skip_bad:
             return ""
         errors = self.flagged.get("error", [])
         if self.counts.get("error"):
-            return _(
-                "%(n)d row(s) have errors (rows %(rows)s): correct the file and "
-                "upload it again, or skip those rows. Nothing was changed."
-            ) % {"n": self.counts["error"], "rows": _rows_text(errors)}
+            return coded(
+                "rows_with_errors", n=self.counts["error"], rows=_rows_shown(errors)
+            )
         warned = [
             row for row in self.flagged.get("warning", []) if not options.accepts(row)
         ]
         if not self.flagged.get("warning") and not options.accept_warnings:
             warned = [0] * self.counts.get("warning", 0)  # rows not recorded
         if warned:
-            return _(
-                "%(n)d row(s) have warnings not accepted (rows %(rows)s): accept "
-                "them row by row, correct the file, or skip those rows. Nothing was "
-                "changed."
-            ) % {"n": len(warned), "rows": _rows_text(warned) if all(warned) else "?"}
+            return coded(
+                "rows_with_warnings",
+                n=len(warned),
+                rows=_rows_shown(warned) if all(warned) else "?",
+            )
         return ""

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.messages import coded, validation_texts
 from enterprises.models import ChangeRecord, Enterprise
 from enterprises.services import change_record_revert, jsonable
 from imports.columns import SECTIONS
@@ -75,14 +76,14 @@ def import_job_run_undo(*, job_id: int) -> ImportJob:
     except ValidationError as exc:
         ImportJob.objects.filter(pk=job.pk, status__in=UNDO_RUNNING).update(
             status=ImportJob.Status.APPLIED,
-            message=" ".join(str(m) for m in exc.messages),
+            message=validation_texts(exc),
             undone_by=None,
         )
     except BaseException:
-        with translation.override(language):
-            message = str(gettext_lazy("The undo failed. Nothing was changed."))
         ImportJob.objects.filter(pk=job.pk, status__in=UNDO_RUNNING).update(
-            status=ImportJob.Status.APPLIED, message=message, undone_by=None
+            status=ImportJob.Status.APPLIED,
+            message=coded("undo_failed"),
+            undone_by=None,
         )
         raise
     finally:
@@ -122,18 +123,18 @@ def import_job_undo(
         raise ValidationError(_("Only an applied import can be undone."))
     progress.total = _undo_total(job)
     progress.update(0, status=ImportJob.Status.UNDOING)
-    reason = _("Undo of import %(id)s") % {"id": job.pk}
+    reason = coded("undo_of_import", id=job.pk)
     created = [int(pk) for pk in job.result.get("created", [])]
     done = 0
     if job.kind == "enterprises":
         later = _changed_since(created, reference=f"import:{job.pk}")
         if later is not None:
             raise ValidationError(
-                _(
+                gettext_lazy(
                     "Enterprise %(id)s, created by this import, has changed since; "
                     "revert that change first."
-                )
-                % {"id": later}
+                ),
+                params={"id": later},
             )
         for record in ChangeRecord.objects.filter(
             pk__in=job.result.get("records", [])
@@ -155,8 +156,10 @@ def import_job_undo(
             for name, (old, new) in changes.items():
                 if jsonable(getattr(obj, name)) != new:
                     raise ValidationError(
-                        _("“%(name)s” has changed since the import; undo refused.")
-                        % {"name": obj}
+                        gettext_lazy(
+                            "“%(name)s” has changed since the import; undo refused."
+                        ),
+                        params={"name": obj},
                     )
                 setattr(obj, name, model._meta.get_field(name).to_python(old))
             obj.save(update_fields=list(changes))
@@ -264,11 +267,11 @@ def delete_rows(model: type[models.Model], pks: list[int]) -> None:
             cursor.execute(sql, {"ids": ids})
             if kind == "protect" and cursor.fetchone() is not None:
                 raise ValidationError(
-                    _(
+                    gettext_lazy(
                         "An entry to be deleted is still referred to by "
                         "%(model)s; undo refused."
-                    )
-                    % {"model": related._meta.verbose_name_plural}
+                    ),
+                    params={"model": related._meta.verbose_name_plural},
                 )
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's default
 

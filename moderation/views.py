@@ -13,10 +13,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import LanguageForm
+from accounts.mail import language_of
 from core.forms import add_service_errors
 from core.models import Region
 from enterprises.fields import LOW_RISK_FIELDS
@@ -465,7 +467,13 @@ def my_account_context(user) -> dict:
         for m in memberships
     ]
     claims = user.claims.select_related("enterprise").order_by("-created_at")
-    return {"memberships": memberships, "rows": rows, "claims": claims}
+    language = language_of(user, default=translation.get_language())
+    return {
+        "memberships": memberships,
+        "rows": rows,
+        "claims": claims,
+        "language_form": LanguageForm(initial={"language": language}),
+    }
 
 
 def me(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,7 @@
 """The history of an enterprise: one record per published change."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +39,13 @@ class ChangeRecord(models.Model):
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # what a person typed
+    # The reason the site wrote itself ("Undo of import 12"): a message of
+    # `core.messages` (a code and its parameters), rendered in the reader's
+    # language; see `reason_message`.
+    system_reason = models.JSONField(
+        _("reason given by the site"), null=True, blank=True, editable=False
+    )
     reference = models.CharField(
         _("reference"),
         max_length=100,
@@ -64,3 +72,9 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.origin} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def reason_message(self) -> Any:
+        """The reason as a stored message (`core.messages`): the site's, else the
+        text a person typed (or one stored before the site's had codes)."""
+        return self.system_reason or self.reason

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.mail import mail_after_commit
+from core.messages import coded, every_language
 from enterprises.fields import LOW_RISK_FIELDS
 from enterprises.fields import field_label as registry_field_label
 from enterprises.forms import (
@@ -32,9 +33,11 @@ from enterprises.models import (
 from enterprises.permissions import user_can_edit
 from enterprises.services import (
     UPDATABLE_FIELDS,
+    Reason,
     change_record_revert,
     enterprise_reindex,
     enterprise_update,
+    reason_fields,
 )
 from moderation.models import (
     ChangeRequest,
@@ -102,7 +105,7 @@ def profile_publish(
     enterprise: Enterprise,
     values: dict[str, Any],
     origin: str,
-    reason: str = "",
+    reason: Reason = "",
     reference: str = "",
 ) -> ChangeRecord | None:
     """Publish JSON-safe profile values (stored file names for logo/photos) as one
@@ -140,7 +143,7 @@ def profile_publish(
                 enterprise=enterprise,
                 actor=actor if actor is not None and actor.is_authenticated else None,
                 origin=origin,
-                reason=reason,
+                **reason_fields(reason),
                 reference=reference,
                 changes=extra_diff,
             )
@@ -166,7 +169,7 @@ def history_revert(
         if current_value(enterprise, field) != values["new"]:
             raise ValidationError(
                 _("“%(field)s” has changed again since; revert the later change first.")
-                % {"field": field}
+                % {"field": field_label(field)}
             )
     revert = profile_publish(
         actor=actor,
@@ -347,7 +350,11 @@ def change_request_decide(
     accepted = {field: rows[field].new for field, (ok, _c) in decisions.items() if ok}
     if accepted:
         comments = [
-            f"{field}: {comment}"
+            coded(
+                "field_comment",
+                label=every_language(registry_field_label(field)),
+                comment=comment,
+            )
             for field, (ok, comment) in decisions.items()
             if ok and comment
         ]
@@ -356,7 +363,7 @@ def change_request_decide(
             enterprise=change_request.enterprise,
             values=accepted,
             origin=ChangeRecord.Origin.CHANGE_REQUEST,
-            reason="; ".join(comments),
+            reason=comments or "",
             reference=change_request.reference,
         )
     now = timezone.now()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.mail import mail_after_commit
+from core.messages import coded
 from enterprises.models import (
     ChangeRecord,
     Enterprise,
@@ -40,7 +41,7 @@ def enterprise_confirm(*, actor: User, enterprise: Enterprise) -> None:
         enterprise=enterprise,
         changes={"last_confirmed_on": timezone.localdate()},
         origin=ChangeRecord.Origin.SELF_SERVICE,
-        reason=_("Profile confirmed as current"),
+        reason=coded("profile_confirmed"),
     )
 
 

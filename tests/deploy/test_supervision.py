@@ -22,6 +22,7 @@ from tests.deploy.helpers import (
     wait_until_up,
 )
 from tests.factories import StaffFactory
+from tests.imports.helpers import rendered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -153,7 +154,8 @@ def test_serve_restarts_dead_workers_and_reaps_their_jobs(tmp_path):
         )
         assert time.monotonic() - killed_worker < 60
         job.refresh_from_db()
-        assert "interrupted" in job.message or "中断" in job.message
+        assert "The import stopped before it finished" in rendered(job.message, "en")
+        assert "导入未完成即已停止" in rendered(job.message, "zh-hans")
         time.sleep(1)
     finally:
         poller.done.set()

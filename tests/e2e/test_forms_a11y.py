@@ -1,6 +1,7 @@
 """axe-core finds no WCAG 2.1 AA violation on the forms and staff pages, in both
 languages, on a desktop and a phone: the edit form, the claim form, sign-up, /me/,
-the dashboard, the review queue, an import, a confirmation page and the 404 page.
+the dashboard, the review queue, an import, a confirmation page and the 404 page;
+none of them scrolls sideways.
 Also: after login staff land on the review queue, whose header link counts what
 waits; a destructive action asks to confirm on its own page."""
 
@@ -50,6 +51,11 @@ def _as(page, base, user, language):
 def _check(page, url):
     page.goto(url)
     assert axe_violations(page) == [], url
+    # Nothing wider than the screen: a phone never scrolls sideways (wide tables
+    # scroll inside their own box).
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth + 1"
+    ), f"{url} scrolls sideways"
 
 
 @pytest.mark.parametrize(("viewport", "language"), COMBOS, ids=IDS)

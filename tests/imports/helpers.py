@@ -44,3 +44,14 @@ def uscc(n: int, county: str = "211481") -> str:
 def bad_check(code: str) -> str:
     """The same code with a wrong check character (still well-formed)."""
     return code[:17] + ("1" if code[17] != "1" else "2")
+
+
+def rendered(stored, language: str) -> str:
+    """A stored message (a job's, `core.messages`) as a reader in `language`
+    sees it."""
+    from django.utils import translation
+
+    from core.messages import render_message
+
+    with translation.override(language):
+        return render_message(stored)

@@ -121,7 +121,7 @@ def test_the_uploader_chooses_the_sheet_and_a_missing_sheet_is_named(
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
-    assert "no sheet “Nope”; its sheets: 说明、enterprises" in response.content.decode()
+    assert "no sheet “Nope”; its sheets: 说明, enterprises" in response.content.decode()
     assert not ImportJob.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -83,8 +83,13 @@ def test_wrong_headers_are_refused_with_one_message():
     with pytest.raises(TabularError) as info:
         plans(csv_bytes([["a", "b"]], header=["公司", "地区"]))
     message = str(info.value.message)
-    assert "unknown columns: 公司、地区" in message
+    assert "unknown columns: 公司, 地区; missing columns:" in message
     assert "企业名称 / Name" in message
+    # Stored as a code, it reads in the reader's language (its list style too).
+    with translation.override("zh-hans"):
+        chinese = render_message(info.value.stored)
+    assert "公司、地区" in chinese
+    assert "unknown columns" not in chinese
 
 
 @pytest.mark.parametrize(

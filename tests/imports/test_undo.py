@@ -28,7 +28,7 @@ from imports.undo import delete_rows, import_job_request_undo
 from moderation.models import Claim
 from programmes.models import Award, Event
 from tests.factories import ClusterFactory, EnterpriseFactory, MembershipFactory
-from tests.imports.helpers import csv_bytes, row, uscc
+from tests.imports.helpers import csv_bytes, rendered, row, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,10 @@ def test_undo_refused_when_a_created_entry_changed_leaves_everything_applied(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.APPLIED
     assert f"Enterprise {changed.pk}, created by this import, has changed since" in (
-        job.message
+        rendered(job.message, "en")
+    )
+    assert f"本次导入新建的企业 {changed.pk} 此后已有变更" in rendered(
+        job.message, "zh-hans"
     )
     assert job.undone_by is None and job.undone_at is None
     assert (
@@ -125,7 +128,8 @@ def test_undo_refused_when_an_updated_entry_changed_again_changes_nothing(
         client.post(undo_url(job), HTTP_ACCEPT_LANGUAGE="en")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.APPLIED
-    assert "changed again" in job.message
+    assert "“products (Chinese)” has changed again" in rendered(job.message, "en")
+    assert "“产品（中文）”此后已再次变更" in rendered(job.message, "zh-hans")
     existing.refresh_from_db()
     assert existing.products == "袜子"
     assert Enterprise.objects.filter(uscc=uscc(311)).exists()
@@ -177,8 +181,12 @@ def test_an_undo_whose_worker_died_goes_back_to_applied(client, staff):
     page = client.get(detail_url(job), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.APPLIED and job.undone_by is None
-    assert "The undo stopped before it finished" in job.message
+    assert "The undo stopped before it finished" in rendered(job.message, "en")
+    assert "撤销未完成即已停止" in rendered(job.message, "zh-hans")
     assert 'data-status="applied"' in page and "Undo this import" in page
+    # The page shows the message in the reader's language, whichever ran the job.
+    zh = client.get(detail_url(job), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "撤销未完成即已停止" in zh and "The undo stopped" not in zh
 
 
 def test_a_failing_undo_task_goes_back_to_applied(
@@ -199,7 +207,8 @@ def test_a_failing_undo_task_goes_back_to_applied(
         import_job_request_undo(actor=staff, job=job, language="en")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.APPLIED
-    assert job.message == "The undo failed. Nothing was changed."
+    assert rendered(job.message, "en") == "The undo failed. Nothing was changed."
+    assert rendered(job.message, "zh-hans") == "撤销失败。未做任何更改。"
     assert Enterprise.objects.filter(uscc=uscc(330)).exists()
 
 

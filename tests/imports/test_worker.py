@@ -21,7 +21,7 @@ from imports.jobs import (
 )
 from imports.models import ImportJob
 from tests.factories import EnterpriseFactory, StaffFactory
-from tests.imports.helpers import csv_bytes, row, uscc
+from tests.imports.helpers import csv_bytes, rendered, row, uscc
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -120,4 +120,5 @@ def test_killing_the_worker_mid_apply_changes_nothing(db_tasks):
     assert not Enterprise.objects.filter(name__startswith="批量企业").exists()
     job = import_job_refresh(ImportJob.objects.get(pk=job.pk))
     assert job.status == ImportJob.Status.FAILED
-    assert "interrupted" in job.message or "中断" in job.message
+    assert "The import stopped before it finished" in rendered(job.message, "en")
+    assert "导入未完成即已停止" in rendered(job.message, "zh-hans")

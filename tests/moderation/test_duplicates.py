@@ -3,6 +3,7 @@ counted on the dashboard, refreshed by a background task."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from enterprises.merging import enterprise_merge
 from enterprises.uscc import check_character
@@ -138,3 +139,20 @@ def test_queue_is_for_staff_only(client, who):
     response = client.post(reverse("review-duplicates-scan"))
     assert response.status_code in (302, 404)
     assert not DuplicateScan.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "separator"), [("en", ", "), ("zh-hans", "、")])
+def test_a_pairs_reasons_are_listed_in_the_readers_style(client, language, separator):
+    a = EnterpriseFactory(name="东德泳装有限公司", contact_email="dd@example.com")
+    EnterpriseFactory(name="东德泳装有限公司", contact_email="dd@example.com")
+    duplicates_find()
+    pair = open_pairs().get()
+    assert len(pair.reasons) == 2
+    client.force_login(StaffFactory())
+    html = client.get(
+        reverse("review-duplicates"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    with translation.override(language):
+        labels = open_pairs().get().reason_labels
+    assert separator.join(labels) in html
+    assert a.pk in (pair.low_id, pair.high_id)

@@ -96,7 +96,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{summary.rows} rows — {counts or 'nothing'}")
         blocking = summary.blocking(opts)
         if blocking:
-            raise CommandError(blocking)
+            raise CommandError(render_message(blocking))
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was changed.")
             return
@@ -107,7 +107,7 @@ class Command(BaseCommand):
             applied = apply_file(job=job, actor=None, data=data, options=opts)
         except (ImportRefused, TabularError) as exc:
             ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportJob.Status.FAILED, message=str(exc.message)
+                status=ImportJob.Status.FAILED, message=exc.stored
             )
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(
