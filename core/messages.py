@@ -204,3 +204,16 @@ def render_message(stored: Any) -> str:
         return " ".join(str(_param(v)) for v in (stored.get("params") or {}).values())
     params = {k: _param(v) for k, v in (stored.get("params") or {}).items()}
     return str(template) % params if params else str(template)
+
+
+class StoredMessageError(Exception):
+    """An error whose reason is a message to store (a code and its parameters,
+    ``stored``); ``message`` is it in the active language."""
+
+    def __init__(self, stored: Any) -> None:
+        self.stored = stored
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return render_message(self.stored)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import workbooks
-from core.messages import coded, render_message
+from core.messages import StoredMessageError, coded
 from core.sheetwriter import write_xlsx
 
 __all__ = ["write_xlsx"]  # the XLSX writer lives in core.sheetwriter
@@ -49,18 +49,8 @@ MAX_COLUMNS = 200
 MAX_CELL_CHARS = 10_000
 
 
-class TabularError(Exception):
-    """A file that cannot be read as a table. ``stored`` says why as a message to
-    store (`core.messages`: a code and its parameters); ``message`` is it in the
-    active language."""
-
-    def __init__(self, stored: Any) -> None:
-        self.stored = stored
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        return render_message(self.stored)
+class TabularError(StoredMessageError):
+    """A file that cannot be read as a table. ``stored`` says why (`core.messages`)."""
 
 
 @dataclass

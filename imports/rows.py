@@ -9,24 +9,15 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.messages import coded, render_message
+from core.messages import StoredMessageError, coded, render_message
 
 REPORT_LIMIT = 2000  # rows kept in a job's stored report (all problems come first)
 ACTIONS = ("create", "update", "unchanged", "error", "skip")
 FLAGGED_SHOWN = 10  # row numbers named in a message
 
 
-class ImportRefused(Exception):
-    """The file or the plan cannot be applied. ``stored`` says why as a message to
-    store (`core.messages`); ``message`` is it in the active language."""
-
-    def __init__(self, stored: Any) -> None:
-        self.stored = stored
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        return render_message(self.stored)
+class ImportRefused(StoredMessageError):
+    """The file or the plan cannot be applied. ``stored`` says why (`core.messages`)."""
 
 
 @dataclass
