@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from core.sheetwriter import column_letters
+
 PIECE = 4 * 1024 * 1024  # bytes of a part scanned at a time (core.workbooks)
 
 
@@ -163,7 +165,7 @@ def _xlsx_patterns(prefix: bytes) -> _XlsxPatterns:
 @lru_cache(maxsize=64)
 def _beyond(prefix: bytes, rows: int, columns: int) -> re.Pattern[bytes]:
     p = re.escape(prefix)
-    letters = _greater(_column_letters(columns), letters=True)
+    letters = _greater(column_letters(columns), letters=True)
     digits = _greater(str(rows), letters=False)
     ref = b"(?:" + letters + rb"\d+|[A-Za-z]+" + digits + b")"
     return re.compile(
@@ -187,15 +189,6 @@ def _greater(text: str, *, letters: bool) -> bytes:
             rest = one_of(alphabet) + f"{{{len(text) - i - 1}}}"
             parts.append(same + one_of(higher) + rest)
     return ("(?:" + "|".join(parts) + ")").encode()
-
-
-def _column_letters(number: int) -> str:
-    """1 -> A, 27 -> AA; 0 -> "" (before A)."""
-    out = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _column_number(letters: bytes) -> int:
