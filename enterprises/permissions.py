@@ -213,11 +213,16 @@ class Viewer:
 
     def member_sql(self, entry: str) -> str:
         """Whether the entry ``entry`` (an SQL expression of its id) is one of the
-        user's own (the ids inline: integers read from the database)."""
-        if not self.member_ids:
+        user's own: a subquery of the memberships, the user's id inline (an
+        integer read from the database), so that no statement waits for the ids."""
+        if self.staff or not self.user.is_authenticated:
             return "FALSE"
-        ids = ",".join(str(int(pk)) for pk in sorted(self.member_ids))
-        return f"({entry} = ANY('{{{ids}}}'::bigint[]))"
+        members = EnterpriseMembership._meta.db_table
+        user_id = int(cast(int, self.user.pk))
+        return (
+            f"({entry} IN (SELECT enterprise_id FROM {members} "  # noqa: S608
+            f"WHERE user_id = {user_id}))"
+        )
 
     def sees_sql(self, entry: str, *, published: str, merged: str) -> str:
         """:meth:`sees` as an SQL condition on expressions of the entry's id and
@@ -264,13 +269,7 @@ def visible_enterprises(
     own drafts, everyone the published ones; nobody an entry merged into another
     (its addresses redirect to the survivor)."""
     queryset = Enterprise.objects.all() if queryset is None else queryset
-    queryset = queryset.filter(merged_into__isnull=True)
-    if is_staff_member(user):
-        return queryset
-    if user.is_authenticated:
-        own = _member_enterprise_ids(user)
-        return queryset.filter(Q(published=True) | Q(pk__in=own))
-    return queryset.filter(published=True)
+    return queryset.filter(visible_enterprise_q(user, ""))
 
 
 def sees_drafts(user: User) -> bool:
@@ -330,17 +329,17 @@ def visible_enterprise_ids(user: User) -> QuerySet:
 def visible_enterprise_q(
     user: User, prefix: str = "enterprise", *, null_ok: bool = False
 ) -> Q:
-    """A condition on rows related to an enterprise through ``prefix``: only those
-    of enterprises ``user`` may see (and, with ``null_ok``, those of none)."""
+    """:func:`visible_enterprises` as a condition on the enterprise reached through
+    ``prefix`` (``""``: the entry itself): only those ``user`` may see (and, with
+    ``null_ok``, rows related to none)."""
+    at = f"{prefix}__" if prefix else ""
     # A merged-away entry is nobody's to see (its rows moved to the survivor).
-    not_merged = Q(**{f"{prefix}__merged_into__isnull": True})
-    if is_staff_member(user):
-        condition = not_merged
-    else:
-        shown = Q(**{f"{prefix}__published": True})
+    condition = Q(**{f"{at}merged_into__isnull": True})
+    if not is_staff_member(user):
+        shown = Q(**{f"{at}published": True})
         if user.is_authenticated:
-            shown |= Q(**{f"{prefix}__in": _member_enterprise_ids(user)})
-        condition = shown & not_merged
+            shown |= Q(**{f"{prefix or 'pk'}__in": _member_enterprise_ids(user)})
+        condition &= shown
     if null_ok:
         condition |= Q(**{f"{prefix}__isnull": True})
     return condition
@@ -361,19 +360,15 @@ def visible_enterprise_sql(
     user: User, table: str = Enterprise._meta.db_table
 ) -> tuple[list[str], list]:
     """:func:`visible_enterprises` as SQL conditions (and their parameters) on
-    ``table``, for the search's raw queries."""
-    not_merged = f"{table}.merged_into_id IS NULL"
-    if is_staff_member(user):
-        return [not_merged], []
-    if user.is_authenticated:
-        # Constant SQL (table names); the user is a bound parameter.
-        members = EnterpriseMembership._meta.db_table
-        return [
-            not_merged,
-            f"({table}.published OR {table}.id IN (SELECT enterprise_id FROM "  # noqa: S608
-            f"{members} WHERE user_id = %s))",
-        ], [user.pk]
-    return [not_merged, f"{table}.published"], []
+    ``table``, for the search's raw queries: :meth:`Viewer.sees_sql` on its
+    columns (PostgreSQL folds the constant parts away: staff read
+    ``merged_into_id IS NULL``, visitors also ``published``)."""
+    sees = Viewer(user).sees_sql(
+        f"{table}.id",
+        published=f"{table}.published",
+        merged=f"{table}.merged_into_id IS NOT NULL",
+    )
+    return [sees], []
 
 
 # --- Search filters and facets ---------------------------------------------------

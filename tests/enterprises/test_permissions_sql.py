@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
-from enterprises.permissions import Viewer
+from enterprises.models import Enterprise
+from enterprises.permissions import Viewer, visible_enterprise_sql, visible_enterprises
 from tests.factories import (
     EnterpriseFactory,
     MembershipFactory,
@@ -90,3 +91,42 @@ def test_a_contact_visibility_that_is_no_choice_shows_no_contacts(readers):
     n = evaluate(chosen, {"entry": entries[1], "visibility": "everyone"})
     assert "contact_phone" not in cases[n][1]
     assert cases[n][1] == viewer.fields_of(entries[1], "staff")
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "member", "owner", "staff"])
+def test_the_searchs_sql_shows_the_entries_the_policy_shows(db, reader):
+    """visible_enterprise_sql (the search's raw statements) and visible_enterprises
+    (pages, the API) pick the same entries: published or not, merged or not, one's
+    own or another's."""
+    owner = UserFactory()
+    entries = []
+    for own, published, merged in itertools.product(
+        [True, False], [True, False], [True, False]
+    ):
+        entry = EnterpriseFactory(published=published)
+        if own:
+            MembershipFactory(enterprise=entry, user=owner)
+        if merged:
+            survivor = EnterpriseFactory()
+            Enterprise.objects.filter(pk=entry.pk).update(merged_into=survivor)
+        entries.append(entry.pk)
+    user = {
+        "anonymous": AnonymousUser(),
+        "member": UserFactory(),
+        "owner": owner,
+        "staff": StaffFactory(),
+    }[reader]
+    parts, params = visible_enterprise_sql(user, "e")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.id FROM {Enterprise._meta.db_table} e "  # noqa: S608
+            f"WHERE e.id = ANY(%s) AND {' AND '.join(parts)}",
+            [entries, *params],
+        )
+        by_sql = {row[0] for row in cursor.fetchall()}
+    by_policy = set(
+        visible_enterprises(user).filter(pk__in=entries).values_list("pk", flat=True)
+    )
+    assert by_sql == by_policy
+    expected = {"anonymous": 2, "member": 2, "owner": 3, "staff": 4}[reader]
+    assert len(by_policy) == expected
