@@ -36,6 +36,9 @@ from enterprises.models import (
 )
 
 EXPIRING_WITHIN = dt.timedelta(days=90)
+# The entry's own fields the badges read (a page that loads only some columns
+# loads these).
+BADGE_COLUMNS = ("registration_status", "source", "field_sources", "last_confirmed_on")
 
 
 def certificate_state(valid_until: dt.date | None, today: dt.date) -> str:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from core.pagecache import visitor_cache
 from enterprises.badges import attach_badges, certificate_state
 from enterprises.listing import (
+    RESULT_COLUMNS,
     SEARCHABLE_FACETS,
     SEARCHABLE_FROM,
     canonical_query,
@@ -50,7 +51,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     tidy_first = not request.htmx and not search.errors and is_untidy(request.GET)
     if tidy_first and search.page == 1:
         return redirect(_address(path, canonical_query(search)))
-    result = run(search, request.user)
+    result = run(search, request.user, columns=RESULT_COLUMNS)
     if search.page > result.num_pages:
         # Past the end: the last page (whose rows run() has already read).
         search.page = result.num_pages

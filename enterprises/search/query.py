@@ -358,12 +358,15 @@ def first_matches(
         return _fetch(ids[:limit])
 
 
-def _fetch(ids: list[int]) -> list[Enterprise]:
-    found = (
-        Enterprise.objects.filter(id__in=ids)
-        .select_related("region", "city")
-        .defer("search_vector")
-    )
+def _fetch(ids: list[int], columns: tuple[str, ...] | None = None) -> list[Enterprise]:
+    """The entries ``ids`` in that order: with ``columns``, only those (a page that
+    shows a few of the fields, whose places it names from core.regions); else every
+    column but the search document, with the places."""
+    found = Enterprise.objects.filter(id__in=ids)
+    if columns:
+        found = found.only(*columns)
+    else:
+        found = found.select_related("region", "city").defer("search_vector")
     by_id = {e.id: e for e in found}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -481,15 +484,24 @@ def _sampled(search: Search, user, with_facets: bool, sampled) -> tuple:
     return max(sampled_total, EXACT_LIMIT + 1), True, counts
 
 
-def run(search: Search, user, *, with_facets: bool = True) -> Result:
+def run(
+    search: Search,
+    user,
+    *,
+    with_facets: bool = True,
+    columns: tuple[str, ...] | None = None,
+) -> Result:
     """Execute a search: the page of rows, the total and the facet counts (of the
     facets ``user`` may use). Every statement uses the indexes (no sequential scan
-    of the table and its search documents)."""
+    of the table and its search documents). ``columns``: the only fields the
+    caller reads of the rows (see ``_fetch``)."""
     with index_only():
-        return _run(search, user, with_facets=with_facets)
+        return _run(search, user, with_facets=with_facets, columns=columns)
 
 
-def _run(search: Search, user, *, with_facets: bool) -> Result:
+def _run(
+    search: Search, user, *, with_facets: bool, columns: tuple[str, ...] | None
+) -> Result:
     search.for_user(user)
     total, broad, counts = _counted(search, user, with_facets)
     near: list[str] = []
@@ -500,7 +512,11 @@ def _run(search: Search, user, *, with_facets: bool) -> Result:
             total, broad, counts = _counted(search, user, with_facets)
         else:
             near = suggestions(search, user)
-    rows = _page_rows(search, user, broad=broad, total=total) if total else []
+    rows = (
+        _page_rows(search, user, broad=broad, total=total, columns=columns)
+        if total
+        else []
+    )
     usable = usable_facets(user)
     facets: dict[str, list[FacetValue]] = {}
     for key, count in counts.items():
@@ -523,18 +539,26 @@ def _run(search: Search, user, *, with_facets: bool) -> Result:
     )
 
 
-def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterprise]:
+def _page_rows(
+    search: Search,
+    user,
+    *,
+    broad: bool,
+    total: int,
+    columns: tuple[str, ...] | None = None,
+) -> list[Enterprise]:
     size = search.page_size
     offset = (min(search.page, max(1, -(-total // size))) - 1) * size
     relevance = search.sort == "relevance" and search.tsquery
     if relevance and search.exact_matches is not None:
-        return _fetch(homophones.ordered_ids(search, user, offset + size)[offset:])
+        ids = homophones.ordered_ids(search, user, offset + size)[offset:]
+        return _fetch(ids, columns)
     if relevance and offset + size <= RANKED_LIMIT:
         dense = broad and total * sample_percent() / 100 >= DENSE_SHARE * SAMPLE_ROWS
         ids = relevance_ids(
             search, user, offset + size, total=None if broad else total, dense=dense
         )
-        return _fetch(ids[offset : offset + size])
+        return _fetch(ids[offset : offset + size], columns)
     walk = (
         broad
         and not search.tsquery
@@ -550,4 +574,4 @@ def _page_rows(search: Search, user, *, broad: bool, total: int) -> list[Enterpr
     # one statement, the places were looked up for every match before the sort.
     with index_only(*off):
         ids = list(search.ordered(user).values_list("id", flat=True)[offset:][:size])
-    return _fetch(ids)
+    return _fetch(ids, columns)

@@ -2,6 +2,8 @@
 pages, chips, the typeahead's options, and the query count with all of them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import EnterpriseFactory
 
@@ -90,6 +92,31 @@ def test_chips_and_numbered_pages_add_no_query(client, django_assert_max_num_que
     url = "/enterprises/?q=泳装&sector=swimwear&updated=1y&page_size=2&page=5"
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def test_a_longer_page_of_results_costs_no_more_statements(client):
+    """The page reads only the columns its rows show (run(columns=...)): a field
+    the row shows but the page did not load would cost a statement per row."""
+    EnterpriseFactory.create_batch(
+        22,
+        products="泳装",
+        sectors=["swimwear"],
+        is_exporter=True,
+        export_markets=["EU"],
+        founded_year=2001,
+        contact_person="王经理",
+        contact_phone="0411-88888888",
+        contact_visibility="public",
+    )
+    client.get("/enterprises/?q=泳装&page_size=1")  # warm the per-process caches
+    counts = {}
+    for size in (2, 20):
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/enterprises/?q=泳装&page_size={size}").content.decode()
+        assert html.count('class="result"') == size
+        assert html.count('data-field="contact_phone"') == size
+        counts[size] = len(queries)
+    assert counts[20] == counts[2]
 
 
 def test_a_query_typed_after_browsing_is_ranked(client, swimwear):
