@@ -21,6 +21,7 @@ input method gives a wrong character of the same sound).
 """
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -352,3 +353,18 @@ def parse(q: str) -> Parsed:
 def query(q: str) -> str | None:
     """The tsquery literal for what a user typed, or None if nothing is searchable."""
     return parse(q).tsquery()
+
+
+_LEXEME_RE = re.compile(r"('(?:[^'\\]|''|\\.)*')(?::([*A-Da-d]*))?")
+
+
+def restricted(tsquery: str, weights: str) -> str:
+    """``tsquery`` matching only lexemes of the given weights (e.g. ``"AB"``): the
+    same as matching it against ``ts_filter(document, '{a,b}')``, without copying
+    each document's lexemes to match it."""
+
+    def one(match: re.Match) -> str:
+        star = "*" if "*" in (match.group(2) or "") else ""
+        return f"{match.group(1)}:{star}{weights}"
+
+    return _LEXEME_RE.sub(one, tsquery)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.textsearch.queries import restricted
 from core.textsearch.text import normalize
 from enterprises.permissions import visible_enterprise_sql
 from enterprises.search.sampling import TABLE, index_only
@@ -49,6 +50,7 @@ FIELD_VECTORS = (
     f"ts_filter({TABLE}.search_vector, '{{a,b}}')",
     None,  # the whole document
 )
+FIELD_WEIGHTS = ("A", "AB")  # the same tiers' weights
 # ts_rank weights of D, C, B, A (USCC, places, products, names).
 RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
 
@@ -119,20 +121,22 @@ def _order_all(search: Search, user, need: int) -> list[int]:
     """The tiers as one ORDER BY, for a result small enough to score every row."""
     nq = normalize(search.q)
     where_sql, params = search.where(user)
-    name, products = FIELD_VECTORS[:2]
+    # The tiers of FIELD_VECTORS, as the query restricted to their weights: the
+    # same rows (ts_filter copies every document's lexemes for each test).
     sql = (
         f"SELECT {TABLE}.id FROM {TABLE} WHERE {where_sql} ORDER BY "  # noqa: S608
         f"CASE WHEN {TABLE}.name = %s OR lower({TABLE}.name_en) = %s THEN 0 "
         f"WHEN {TABLE}.name LIKE %s OR lower({TABLE}.name_en) LIKE %s THEN 1 "
         f"ELSE 2 END, {TABLE}.registration_status <> %s, "
-        f"CASE WHEN {name} @@ %s::tsquery THEN 0 "
-        f"WHEN {products} @@ %s::tsquery THEN 1 ELSE 2 END, "
+        f"CASE WHEN {TABLE}.search_vector @@ %s::tsquery THEN 0 "
+        f"WHEN {TABLE}.search_vector @@ %s::tsquery THEN 1 ELSE 2 END, "
         f"ts_rank(%s::float4[], {TABLE}.search_vector, %s::tsquery) DESC, "
         f"{TABLE}.id LIMIT %s"
     )
     like = like_prefix(nq)
-    tsquery = search.tsquery
-    values = [nq, nq, like, like, ACTIVE, tsquery, tsquery, RANK_WEIGHTS]
+    tsquery = search.tsquery or ""
+    tiers = [restricted(tsquery, weights) for weights in FIELD_WEIGHTS]
+    values = [nq, nq, like, like, ACTIVE, *tiers, RANK_WEIGHTS]
     with index_only() as cursor:
         cursor.execute(sql, [*params, *values, search.rank_tsquery or tsquery, need])
         return [row[0] for row in cursor.fetchall()]

@@ -206,3 +206,35 @@ def test_api_names_the_dropped_words(client):
     assert [row["id"] for row in data["results"]] == [swim.id]
     assert data["dropped_words"] == ["宏达"]
     assert data["suggestions"] == []
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["泳装", "大杨 西服", "swim", "dalian suits", "Longf", "兴城泳装厂"],
+)
+def test_a_query_restricted_to_weights_matches_as_the_filtered_document(q):
+    """The small result's ORDER BY tests each tier with the query restricted to
+    the tier's weights (no copy of the document): the same rows as testing the
+    query on ts_filter(document, weights), which the tier indexes hold."""
+    from django.db import connection
+
+    from core.textsearch.queries import restricted
+
+    EnterpriseFactory(name="大杨泳装有限公司", products="西服")
+    EnterpriseFactory(name="兴城西服厂", products="泳装 童装", name_en="Longfeng")
+    EnterpriseFactory(name="大连织造", products="swimwear suits", address="兴城")
+    EnterpriseFactory(name="Dalian Swim Co", products="服装")
+    tsquery = Search.from_params(QueryDict(f"q={q}"), ANON).tsquery
+    assert tsquery
+    with connection.cursor() as cursor:
+        for vector, weights in zip(
+            ranking.FIELD_VECTORS[:2], ranking.FIELD_WEIGHTS, strict=True
+        ):
+            cursor.execute(
+                f"SELECT id, {vector} @@ %s::tsquery, "  # noqa: S608
+                f"search_vector @@ %s::tsquery FROM {ranking.TABLE}",
+                [tsquery, restricted(tsquery, weights)],
+            )
+            rows = cursor.fetchall()
+            assert [r[1] for r in rows] == [r[2] for r in rows], (q, weights)
+    assert any(r[1] for r in rows)  # the products tier matches something
