@@ -9,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from core.pagecache import visitor_cache
+from core.regions import region_levels, region_names
 from enterprises.badges import attach_badges, certificate_state
 from enterprises.listing import (
     RESULT_COLUMNS,
@@ -31,6 +32,7 @@ from enterprises.search.query import (
     SORTS,
     UPDATED_PRESETS,
     Search,
+    fetch,
     first_matches,
     run,
 )
@@ -38,6 +40,8 @@ from enterprises.search.ranking import name_matches
 from enterprises.search.sampling import index_only
 
 TYPEAHEAD_LIMIT = 8
+# The columns a suggestion shows (its place is named from core.regions).
+TYPEAHEAD_COLUMNS = ("name", "name_en", "city")
 
 
 @login_not_required
@@ -126,21 +130,20 @@ def typeahead(request: HttpRequest) -> HttpResponse:
     if search.tsquery:
         # (One planner setting for all the statements.)
         with index_only():
-            pinned = name_matches(search.q, request.user, TYPEAHEAD_LIMIT)
-            found = {
-                e.id: e
-                for e in Enterprise.objects.filter(id__in=pinned).select_related("city")
-            }
-            suggestions = [found[i] for i in pinned if i in found]
-            if len(suggestions) < TYPEAHEAD_LIMIT:
+            ids = name_matches(search.q, request.user, TYPEAHEAD_LIMIT)
+            if len(ids) < TYPEAHEAD_LIMIT:
                 # Fewer than the limit: every name match is among them.
-                suggestions += first_matches(
+                ids += first_matches(
                     search,
                     request.user,
-                    TYPEAHEAD_LIMIT - len(suggestions),
-                    exclude=pinned,
+                    TYPEAHEAD_LIMIT - len(ids),
+                    exclude=ids,
                     names=True,
                 )
+            suggestions = fetch(ids, TYPEAHEAD_COLUMNS)
+            places = region_names()
+            for e in suggestions:
+                e.place = places[e.city_id]
     return render(
         request,
         "enterprises/typeahead.html",
@@ -158,16 +161,14 @@ def _matching_clusters(text: str) -> list:
     if not text:
         return []
     return list(
-        Cluster.objects.filter(
-            Q(name__contains=text) | Q(name_en__icontains=text)
-        ).order_by("slug")[:3]
+        Cluster.objects.filter(Q(name__contains=text) | Q(name_en__icontains=text))
+        .only("slug", "name", "name_en")
+        .order_by("slug")[:3]
     )
 
 
 def _matching_places(text: str) -> list[tuple[str, str, str]]:
     """(URL parameter, code, name) of cities and counties whose name matches."""
-    from core.regions import region_levels, region_names
-
     if not text or len(text) > 20:
         return []
     names = region_names()

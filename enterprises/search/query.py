@@ -344,7 +344,8 @@ def sort_order(sort: str) -> str:
 def first_matches(
     search: Search, user, limit: int, *, exclude: list[int], names: bool = False
 ) -> list:
-    """The first ``limit`` matches in relevance order, but those in ``exclude``;
+    """The ids of the first ``limit`` matches in relevance order, but those in
+    ``exclude``;
     ``names``: ``exclude`` holds every exact and prefix name match (not searched
     for again)."""
     with index_only():
@@ -355,10 +356,10 @@ def first_matches(
             )
             if i not in exclude
         ]
-        return _fetch(ids[:limit])
+        return ids[:limit]
 
 
-def _fetch(ids: list[int], columns: tuple[str, ...] | None = None) -> list[Enterprise]:
+def fetch(ids: list[int], columns: tuple[str, ...] | None = None) -> list[Enterprise]:
     """The entries ``ids`` in that order: with ``columns``, only those (a page that
     shows a few of the fields, whose places it names from core.regions); else every
     column but the search document, with the places."""
@@ -494,7 +495,7 @@ def run(
     """Execute a search: the page of rows, the total and the facet counts (of the
     facets ``user`` may use). Every statement uses the indexes (no sequential scan
     of the table and its search documents). ``columns``: the only fields the
-    caller reads of the rows (see ``_fetch``)."""
+    caller reads of the rows (see ``fetch``)."""
     with index_only():
         return _run(search, user, with_facets=with_facets, columns=columns)
 
@@ -552,13 +553,13 @@ def _page_rows(
     relevance = search.sort == "relevance" and search.tsquery
     if relevance and search.exact_matches is not None:
         ids = homophones.ordered_ids(search, user, offset + size)[offset:]
-        return _fetch(ids, columns)
+        return fetch(ids, columns)
     if relevance and offset + size <= RANKED_LIMIT:
         dense = broad and total * sample_percent() / 100 >= DENSE_SHARE * SAMPLE_ROWS
         ids = relevance_ids(
             search, user, offset + size, total=None if broad else total, dense=dense
         )
-        return _fetch(ids[offset : offset + size], columns)
+        return fetch(ids[offset : offset + size], columns)
     walk = (
         broad
         and not search.tsquery
@@ -570,8 +571,8 @@ def _page_rows(
     # and sorting it. Otherwise a bitmap scan of the indexes, never of the table.
     # A text query's matches come from its index (a bitmap), then are sorted.
     off = ["bitmapscan"] if walk else ["indexscan"] if search.tsquery else []
-    # The page's ids first, then its rows with their places (_fetch): joined in
+    # The page's ids first, then its rows with their places (fetch): joined in
     # one statement, the places were looked up for every match before the sort.
     with index_only(*off):
         ids = list(search.ordered(user).values_list("id", flat=True)[offset:][:size])
-    return _fetch(ids, columns)
+    return fetch(ids, columns)

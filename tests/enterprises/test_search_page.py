@@ -84,6 +84,23 @@ def test_typeahead_options_hold_no_links(client):
         in html
     )
     assert "<a " not in html
+    assert f'<span class="sub">{e.city.name}</span>' in html  # its place
+
+
+def test_typeahead_costs_no_statement_per_suggestion(client):
+    """Suggestions are read in one statement, with only what they show (their
+    places named from the per-process region names)."""
+    for i in range(8):
+        EnterpriseFactory(name=f"大杨提示{i}号服饰有限公司")
+    client.get("/enterprises/typeahead/?q=大杨提")  # the per-process caches
+    found = []
+    for q in ("大杨提示1", "大杨提"):  # a few suggestions, then eight
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/enterprises/typeahead/?q={q}").content.decode()
+        found.append((html.count("号服饰有限公司"), len(queries)))
+    (few, statements_few), (eight, statements_eight) = found
+    assert 1 <= few < 8 and eight == 8
+    assert statements_eight <= statements_few
 
 
 def test_chips_and_numbered_pages_add_no_query(client, django_assert_max_num_queries):
