@@ -60,6 +60,14 @@ def _designation_labels() -> dict:
     return dict(apps.get_model("clusters", "Designation").Kind.choices)
 
 
+def _names(model) -> dict[str, str]:
+    """Each row's name in the active language, by slug (three columns read)."""
+    from core.models import bilingual
+
+    rows = model.objects.order_by().values_list("slug", "name", "name_en")
+    return {slug: bilingual(name, name_en) for slug, name, name_en in rows}
+
+
 class Labeller:
     """Resolves facet values to display labels with a fixed number of queries."""
 
@@ -73,12 +81,12 @@ class Labeller:
 
         if code == "cl":
             Cluster = apps.get_model("clusters", "Cluster")
-            labels = {c.slug: c.display_name for c in Cluster.objects.all()}
+            labels = _names(Cluster)
         elif code in ("ci", "co"):
             labels = region_names()
         elif code == "pr":
             Programme = apps.get_model("programmes", "Programme")
-            labels = {p.slug: p.display_name for p in Programme.objects.all()}
+            labels = _names(Programme)
         elif code == "se":
             labels = dict(Sector.choices)
         elif code == "bm":
