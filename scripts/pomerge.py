@@ -1,13 +1,16 @@
 """Resolve a conflict in the catalogue after a merge.
 
+    git show :1:core/locale/zh_Hans/LC_MESSAGES/django.po > /tmp/base.po
     git show :2:core/locale/zh_Hans/LC_MESSAGES/django.po > /tmp/ours.po
     git show :3:core/locale/zh_Hans/LC_MESSAGES/django.po > /tmp/theirs.po
     git checkout --ours core/locale/zh_Hans/LC_MESSAGES/django.po
-    .venv/bin/python scripts/pomerge.py /tmp/ours.po /tmp/theirs.po
+    .venv/bin/python scripts/pomerge.py /tmp/ours.po /tmp/theirs.po --base /tmp/base.po
 
 Regenerates the catalogue from the merged sources (makemessages), then fills every
 empty or fuzzy entry from the translations found in the given files, and names the
-messages that are still untranslated.
+messages that are still untranslated. With ``--base`` (the common ancestor's
+catalogue) it is a three-way merge: a translation that only the other branch
+changed is taken from it, and one that both changed differently is named.
 """
 
 import re
@@ -61,19 +64,52 @@ def translations(text: str) -> dict[str, str]:
     return found
 
 
-def main(sources: list[str]) -> int:
+def _read(path: str) -> dict[str, str]:
+    return translations(Path(path).read_text(encoding="utf-8"))
+
+
+def changed_by_theirs(
+    ours: dict[str, str], theirs: dict[str, str], base: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """The translations the other branch changed and ours did not (to take), and
+    the keys both changed differently (to name)."""
+    take, both = {}, []
+    for key, translation in theirs.items():
+        if key not in base or translation == base[key]:
+            continue  # new on their side (filled below if empty), or unchanged
+        if ours.get(key, base[key]) == base[key]:
+            take[key] = translation
+        elif ours[key] != translation:
+            both.append(key)
+    return take, both
+
+
+def main(args: list[str]) -> int:
+    base_path = None
+    if "--base" in args:
+        at = args.index("--base")
+        base_path = args[at + 1]
+        args = args[:at] + args[at + 2 :]
     known: dict[str, str] = {}
-    for source in sources:
-        known.update(translations(Path(source).read_text(encoding="utf-8")))
+    for source in args:
+        known.update(_read(source))
+    take: dict[str, str] = {}
+    both: list[str] = []
+    if base_path and len(args) == 2:
+        take, both = changed_by_theirs(_read(args[0]), _read(args[1]), _read(base_path))
     env = {"DJANGO_DEBUG": "1", "PATH": "/usr/bin:/bin"}
     subprocess.run(MAKEMESSAGES, check=True, env=env)  # noqa: S603
     blocks = PO.read_text(encoding="utf-8").split("\n\n")
     missing = []
     for i, block in enumerate(blocks[1:], 1):
         parsed = parse(block)
-        if not parsed or parsed[2] or parsed[0] == "\x00":
+        if not parsed or parsed[0] == "\x00":
             continue
         key = parsed[0]
+        if parsed[2]:
+            if key in take:  # translated on our side as at the base: theirs
+                blocks[i] = block[: block.index("\nmsgstr") + 1] + take[key]
+            continue
         if key not in known:
             missing.append(key.replace("\x00", " | "))
             continue
@@ -84,7 +120,9 @@ def main(sources: list[str]) -> int:
     PO.write_text("\n\n".join(blocks), encoding="utf-8")
     for msgid in missing:
         sys.stderr.write(f"untranslated: {msgid}\n")
-    return 1 if missing else 0
+    for msgid in both:
+        sys.stderr.write(f"changed on both sides (ours kept): {msgid}\n")
+    return 1 if missing or both else 0
 
 
 if __name__ == "__main__":
