@@ -257,7 +257,7 @@ def changes_page(
     for _event_id, head, columns, variant, tail, logo in rows:
         if head is None:
             continue
-        if columns is None:  # a delete or merge: written whole
+        if columns is None:  # written whole (a delete, a merge, every column)
             events.append(head)
             continue
         event = head + fields(columns, variant) + tail

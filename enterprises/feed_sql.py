@@ -217,28 +217,39 @@ def events_sql(viewer: Viewer) -> tuple[str, list[frozenset]]:
         f" WHEN '{Kind.PUBLISH}' THEN 2 WHEN '{Kind.UNPUBLISH}' THEN 3"
         f" WHEN '{Kind.MERGE}' THEN 4 ELSE 5 END"
     )
-    # The changed columns as JSON; a create's (every column) written once for
-    # the statement, not for each event: the list of every column, sorted as the
-    # triggers sort it (by the database's collation), is an InitPlan.
-    every = ARRAY_OF_EVERY_COLUMN
-    changed = (
-        f"CASE WHEN c.fields = (SELECT {every}) THEN"
-        f" (SELECT array_to_json({every})::text)"
-        " ELSE array_to_json(c.fields)::text END"
-    )
+    # An event of every column (a create, a publish, a restore: most of a page
+    # of them) is written whole here, its changed fields too: by variant, the
+    # names of the columns it shows, in the order the triggers sort the columns
+    # (the database's collation), each list once for the statement (InitPlans).
+    # Of any other (or with a logo) Python writes the changed fields (Fields).
+    listed = []
+    for shown_set in sets:
+        pairs = [
+            f"('{c}', '{n}')"
+            for c, n in COLUMN_FIELDS.items()
+            if c != "clusters" and n in shown_set
+        ]
+        names = "string_agg('\"' || f.name || '\"', ',' ORDER BY f.col)"
+        table = f"(VALUES {', '.join(pairs)}) f(col, name)"
+        listed.append(
+            f"(SELECT '[' || {names} || ']' FROM {table})" if pairs else "'[]'"  # noqa: S608
+        )
+    whole = "c.whole AND p.logo IS NULL"
     statement = f"""
 SELECT c.id,
     CASE WHEN NOT (c.before OR c.after) THEN NULL
          WHEN NOT c.after THEN {gone}
          WHEN c.variant IS NULL OR {quiet} THEN NULL
+         WHEN {whole} THEN {shown} || {_case("c.variant", listed)} || {tail}
          ELSE {shown} END,
-    CASE WHEN c.after THEN {changed} END,
+    CASE WHEN c.after AND NOT ({whole}) THEN array_to_json(c.fields)::text END,
     c.variant,
-    {tail},
+    CASE WHEN NOT ({whole}) THEN {tail} END,
     p.logo
 FROM (
     SELECT c.*, s.before, s.after,
-        CASE WHEN s.after AND {now} THEN {variant} END AS variant
+        CASE WHEN s.after AND {now} THEN {variant} END AS variant,
+        c.fields = (SELECT {ARRAY_OF_EVERY_COLUMN}) AS whole
     FROM (
         SELECT c.id, c.enterprise_id, c.kind, c.fields, c.data, c.published,
             c.contact_visibility, c.merged_into_id, c.created_at,
