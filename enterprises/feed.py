@@ -22,11 +22,13 @@ by ``Viewer.sees_sql``, the fields of each tier and contact visibility by
 each visible column of the stored values written, under its field's name, as the
 API writes it (times in the request's zone, decimals as strings), by SQL made from
 the API's serializer fields (:func:`value_sql`); a stored key that is no
-registered column is never written. Python adds the list of changed fields (once
-per page for each list of changed columns) and a logo's address (by the
-serializer's field, on the request's host), and sends the UTF-8 bytes as they came:
-nothing is parsed or encoded again. Nested lists and objects within ``data`` are
-spaced as PostgreSQL writes them.
+registered column is never written. An event of every registered column (a
+create, publish or restore) comes whole, its list of changed fields too; of the
+others Python adds the list of changed fields (once per page for each list of
+changed columns), and a logo's address (by the serializer's field, on the
+request's host). It sends the UTF-8 bytes as they came: nothing is parsed or
+encoded again. Nested lists and objects within ``data`` are spaced as PostgreSQL
+writes them. The statements are prepared once per connection (``bound_cursor``).
 
 **The cursor never skips or repeats an event.** Ids are taken while the writer holds
 the row's lock, so changes of one entry come in the order they committed. A
