@@ -179,6 +179,11 @@ for _alias, _database in DATABASES.items():
         _database.setdefault("OPTIONS", {}).setdefault(
             "options", "-c work_mem=" + _work_mem
         )
+    if not _pgbouncer:
+        # Statements of cursors that bind on the server (only the change feed's:
+        # Django's bind in the text) are prepared once per connection and reused.
+        # PgBouncer's transaction pooling would hand them to other connections.
+        _database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
     if _alias != "default":
         # A replica that does not answer is skipped, not waited for.
         _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)

@@ -22,11 +22,13 @@ by ``Viewer.sees_sql``, the fields of each tier and contact visibility by
 each visible column of the stored values written, under its field's name, as the
 API writes it (times in the request's zone, decimals as strings), by SQL made from
 the API's serializer fields (:func:`value_sql`); a stored key that is no
-registered column is never written. Python adds the list of changed fields (once
-per page for each list of changed columns) and a logo's address (by the
-serializer's field, on the request's host), and sends the UTF-8 bytes as they came:
-nothing is parsed or encoded again. Nested lists and objects within ``data`` are
-spaced as PostgreSQL writes them.
+registered column is never written. An event of every registered column (a
+create, publish or restore) comes whole, its list of changed fields too; of the
+others Python adds the list of changed fields (once per page for each list of
+changed columns), and a logo's address (by the serializer's field, on the
+request's host). It sends the UTF-8 bytes as they came: nothing is parsed or
+encoded again. Nested lists and objects within ``data`` are spaced as PostgreSQL
+writes them. The statements are prepared once per connection (``bound_cursor``).
 
 **The cursor never skips or repeats an event.** Ids are taken while the writer holds
 the row's lock, so changes of one entry come in the order they committed. A
@@ -43,11 +45,15 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from contextlib import suppress
+from operator import itemgetter
 from typing import Any
 
 from django.db import DatabaseError, connections, router
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.utils import CursorWrapper
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,6 +61,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
+from psycopg.types.numeric import Int8
 from rest_framework import exceptions, serializers
 from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.renderers import JSONRenderer
@@ -90,6 +97,8 @@ SELECT set_config('TimeZone', %s, false), least(
 
 
 ZONE_SQL = "SELECT set_config('TimeZone', %s, false)"
+# U+2028 and U+2029 in UTF-8.
+LINE_SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")
 
 
 def parse_cursor(raw: str | None) -> int:
@@ -195,11 +204,27 @@ class FeedRenderer(JSONRenderer):
                 json.loads(body), accepted_media_type, renderer_context
             )
         # As DRF's: \u2028 and \u2029 escaped (JSON as a strict JavaScript subset).
-        for character in ("\u2028", "\u2029"):
-            raw = character.encode()
-            if raw in body:
-                body = body.replace(raw, character.encode("unicode_escape"))
+        # One pass over the page finds whether there are any (a page is megabytes).
+        if LINE_SEPARATORS.search(body):
+            for character in ("\u2028", "\u2029"):
+                body = body.replace(
+                    character.encode(), character.encode("unicode_escape")
+                )
         return body
+
+
+def bound_cursor(connection) -> CursorWrapper:
+    """A cursor of ``connection`` binding its parameters on the server (Django's
+    bind them in the statement's text), so that psycopg prepares its statements
+    once per connection where the settings allow (``prepare_threshold``, not
+    behind PgBouncer): a page's statement is long and the same for every page of
+    a tier, its parsing and planning a few milliseconds each time. Counted as any
+    cursor's statements (``CaptureQueriesContext``, the debug log)."""
+    connection.ensure_connection()
+    cursor = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
 
 
 def changes_page(
@@ -209,13 +234,14 @@ def changes_page(
     read), each written as JSON, the cursor to go on from, and whether more may
     follow at once."""
     statement, sets = events_sql(Viewer(user))
-    params = {"since": since, "limit": limit}
+    # As bigints (else a small one binds as smallint: another prepared statement).
+    params = {"since": Int8(since), "limit": Int8(limit)}
     connection = connections[router.db_for_write(ChangeEvent)]
     zone = [connection.timezone_name]
-    with connection.cursor() as cursor:
+    with bound_cursor(connection) as cursor:
         # First: see the module's docstring.
         cursor.execute(BOUND_SQL, [timezone.get_current_timezone_name()])
-        params["bound"] = cursor.fetchone()[1]
+        params["bound"] = Int8(cursor.fetchone()[1])
         cursor.cursor.adapters.register_loader("text", RawText)
         try:
             cursor.execute(statement, params)
@@ -226,13 +252,14 @@ def changes_page(
                 cursor.execute(ZONE_SQL, zone)
             raise
         cursor.execute(ZONE_SQL, zone)
+    rows.sort(key=itemgetter(0))  # as read: sorted already (see events_sql)
     fields = Fields(sets)
     logos = None
     events = []
     for _event_id, head, columns, variant, tail, logo in rows:
         if head is None:
             continue
-        if columns is None:  # a delete or merge: written whole
+        if columns is None:  # written whole (a delete, a merge, every column)
             events.append(head)
             continue
         event = head + fields(columns, variant) + tail

@@ -38,6 +38,13 @@ if not all(
 ):
     raise ValueError("A column or field name of the change feed is no identifier.")
 
+# The columns of a create (the triggers write the whole row: the registered
+# columns, when no other is in the table), sorted as the triggers sort them.
+_EVERY = ",".join(sorted(c for c in COLUMN_FIELDS if c != "clusters"))
+ARRAY_OF_EVERY_COLUMN = (
+    f"ARRAY(SELECT k FROM unnest('{{{_EVERY}}}'::varchar[]) k ORDER BY k)"  # noqa: E501, S608  (identifiers)
+)
+
 
 def moment_sql(expr: str) -> str:
     """SQL of the timestamptz ``expr`` as DRF's DateTimeField writes it (ISO 8601
@@ -210,19 +217,39 @@ def events_sql(viewer: Viewer) -> tuple[str, list[frozenset]]:
         f" WHEN '{Kind.PUBLISH}' THEN 2 WHEN '{Kind.UNPUBLISH}' THEN 3"
         f" WHEN '{Kind.MERGE}' THEN 4 ELSE 5 END"
     )
+    # An event of every column (a create, a publish, a restore: most of a page
+    # of them) is written whole here, its changed fields too: by variant, the
+    # names of the columns it shows, in the order the triggers sort the columns
+    # (the database's collation), each list once for the statement (InitPlans).
+    # Of any other (or with a logo) Python writes the changed fields (Fields).
+    listed = []
+    for shown_set in sets:
+        pairs = [
+            f"('{c}', '{n}')"
+            for c, n in COLUMN_FIELDS.items()
+            if c != "clusters" and n in shown_set
+        ]
+        names = "string_agg('\"' || f.name || '\"', ',' ORDER BY f.col)"
+        table = f"(VALUES {', '.join(pairs)}) f(col, name)"
+        listed.append(
+            f"(SELECT '[' || {names} || ']' FROM {table})" if pairs else "'[]'"  # noqa: S608
+        )
+    whole = "c.whole AND p.logo IS NULL"
     statement = f"""
 SELECT c.id,
     CASE WHEN NOT (c.before OR c.after) THEN NULL
          WHEN NOT c.after THEN {gone}
          WHEN c.variant IS NULL OR {quiet} THEN NULL
+         WHEN {whole} THEN {shown} || {_case("c.variant", listed)} || {tail}
          ELSE {shown} END,
-    CASE WHEN c.after THEN array_to_json(c.fields)::text END,
+    CASE WHEN c.after AND NOT ({whole}) THEN array_to_json(c.fields)::text END,
     c.variant,
-    {tail},
+    CASE WHEN NOT ({whole}) THEN {tail} END,
     p.logo
 FROM (
     SELECT c.*, s.before, s.after,
-        CASE WHEN s.after AND {now} THEN {variant} END AS variant
+        CASE WHEN s.after AND {now} THEN {variant} END AS variant,
+        c.fields = (SELECT {ARRAY_OF_EVERY_COLUMN}) AS whole
     FROM (
         SELECT c.id, c.enterprise_id, c.kind, c.fields, c.data, c.published,
             c.contact_visibility, c.merged_into_id, c.created_at,
@@ -246,8 +273,9 @@ LEFT JOIN LATERAL (
     FROM (SELECT c.data || '{{}}'::jsonb AS raw WHERE c.variant IS NOT NULL OFFSET 0) r
     OFFSET 0  -- each value worked out once, however often used below
 ) p ON TRUE
-ORDER BY c.id
 """  # noqa: S608  (identifiers from the model, values bound)
+    # In id order as read (a nested loop over the page's events): no ORDER BY,
+    # whose sort would copy every written event; changes_page orders the rows.
     return statement, sets
 
 

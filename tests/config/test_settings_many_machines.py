@@ -20,6 +20,7 @@ print(json.dumps({
             "conn_max_age": db["CONN_MAX_AGE"],
             "mirror": db.get("TEST", {}).get("MIRROR"),
             "startup_options": db.get("OPTIONS", {}).get("options"),
+            "prepare_threshold": db.get("OPTIONS", {}).get("prepare_threshold"),
             "server_side_cursors": not db.get("DISABLE_SERVER_SIDE_CURSORS", False),
         }
         for alias, db in s.DATABASES.items()
@@ -99,7 +100,7 @@ def test_the_pool_replaces_persistent_connections_on_every_database():
         assert db["conn_max_age"] == 0  # Django refuses a pool with persistent ones
 
 
-def test_behind_pgbouncer_no_server_side_cursors_and_no_startup_options():
+def test_behind_pgbouncer_no_server_side_cursors_startup_options_or_prepares():
     result = _settings(
         DATABASE_URL=PRIMARY,
         DATABASE_REPLICA_URLS="postgres://app:secret@db-r1/directory",
@@ -109,9 +110,13 @@ def test_behind_pgbouncer_no_server_side_cursors_and_no_startup_options():
     for db in shown["databases"].values():
         assert db["server_side_cursors"] is False
         assert db["startup_options"] is None
+        # Its transaction pooling hands a connection's prepared statements to
+        # other clients: psycopg prepares none (the change feed's included).
+        assert db["prepare_threshold"] is None
     plain = json.loads(_settings(DATABASE_URL=PRIMARY).stdout)["databases"]
     assert plain["default"]["server_side_cursors"] is True
     assert plain["default"]["startup_options"] == "-c work_mem=32MB"
+    assert plain["default"]["prepare_threshold"] == 0
 
 
 def test_pgbouncer_and_the_pool_together_are_refused():

@@ -171,3 +171,54 @@ def test_a_page_costs_the_same_statements_however_many_events(db):
     assert len(many) == len(one)
     feed = [q for q in many.captured_queries if "enterprises_changeevent" in q["sql"]]
     assert len(feed) == 2  # where the page may reach, and the page itself
+
+
+def test_a_create_with_a_logo_names_the_same_fields_as_one_without(db, api):
+    """A create is written whole by PostgreSQL, its list of fields too, unless it
+    has a logo (whose address Python writes): both lists are the same."""
+    plain = EnterpriseFactory(contact_visibility="members")
+    with_logo = EnterpriseFactory(contact_visibility="members", logo="logos/a.png")
+    shown = {e["enterprise"]: e for e in page(api)["results"]}
+    assert shown[with_logo.pk]["data"]["logo"].startswith("http://testserver/")
+    assert shown[plain.pk]["data"]["logo"] is None
+    assert shown[with_logo.pk]["fields"] == shown[plain.pk]["fields"]
+    assert {"logo", "name", "city"} <= set(shown[plain.pk]["fields"])
+    assert "contact_phone" not in shown[plain.pk]["fields"]  # members' only
+
+
+def test_a_create_of_a_dropped_column_shows_only_registered_fields(db):
+    """A create written when the table had another column carries it in its
+    columns and values: it is written by Python's list of fields, without it."""
+    staff = StaffFactory()
+    EnterpriseFactory()
+    since = last_cursor()
+    entry = EnterpriseFactory()
+    event = ChangeEvent.objects.get(id__gt=since, kind="create")
+    expected = {
+        client: page(client, since)["results"]
+        for client in (APIClient(), token_client(staff))
+    }
+    ChangeEvent.objects.filter(pk=event.pk).update(
+        data=event.data | {"old_phone": "0429-9"},
+        fields=sorted([*event.fields, "old_phone"]),
+    )
+    for client, before in expected.items():
+        (create,) = page(client, since)["results"]
+        assert create["enterprise"] == entry.pk
+        assert "old_phone" not in create["fields"]
+        assert "old_phone" not in create["data"]
+        assert [create] == before
+
+
+def test_a_tiers_page_statement_is_prepared_once_per_connection(db, api):
+    """Parsed and planned once, however many pages a connection serves."""
+    EnterpriseFactory()
+    for _ in range(3):
+        page(api)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%FROM enterprises_changeevent c%"],
+        )
+        assert [row[0] for row in cursor.fetchall()] == [3]
