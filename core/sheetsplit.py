@@ -38,6 +38,7 @@ from core.sheetextent import PIECE, OdsExtent, XlsxExtent
 
 SPLIT_MIN_BYTES = 24_000_000  # inflated XML of a sheet part worth two processes
 BATCH_ROWS = 2000  # rows sent to the reading process at a time
+CUT_AT = 0.5  # where in the part's XML the second half starts (at the next row)
 
 _NAME_ENDS = frozenset(b" \t\r\n/>")  # the bytes that end a tag's name
 _WORKSHEET = re.compile(rb"<(\w+:)?worksheet\b")
@@ -242,7 +243,7 @@ def _half_workbook(
                                 extent.feed(b"".join(pending))
                                 pending.clear()
 
-                    cutter = _Cutter(fmt, half, info.file_size // 2, write)
+                    cutter = _Cutter(fmt, half, int(info.file_size * CUT_AT), write)
                     for at, segment in _segments(_checked(data, info, texts)):
                         cutter.feed(at, segment)
                     cutter.finish()
