@@ -24,6 +24,7 @@ one piece, as before.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import re
 import tempfile
@@ -43,8 +44,14 @@ CUT_AT = 0.5  # where in the part's XML the second half starts (at the next row)
 _NAME_ENDS = frozenset(b" \t\r\n/>")  # the bytes that end a tag's name
 _WORKSHEET = re.compile(rb"<(\w+:)?worksheet\b")
 _ODS_TABLE = re.compile(rb"<table:table[\s>]")
-_ODS_GROUPS = (b"<table:table-row-group", b"<table:table-header-rows", b"<table:table-rows")
-_ODS_REPEATS = re.compile(rb'<table:table-row\b[^>]*?table:number-rows-repeated="(\d+)"')
+_ODS_GROUPS = (
+    b"<table:table-row-group",
+    b"<table:table-header-rows",
+    b"<table:table-rows",
+)
+_ODS_REPEATS = re.compile(
+    rb'<table:table-row\b[^>]*?table:number-rows-repeated="(\d+)"'
+)
 _ROW_NUMBER = re.compile(rb'\sr="\d+"')
 _EMPTY_XLSX_SHEET = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
@@ -331,10 +338,11 @@ def read_split(
     info: zipfile.ZipInfo,
     index: int,
     convert: Callable[[list[Any]], list[str]],
-) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]]:
+) -> tuple[list[str], int, SplitRows]:
     """Start the two processes; the workbook's sheet names, the sheet's rows
-    (estimated) and its rows (converted cells). Raises NoSplit (nothing is left running) or BadWorkbook
-    for the sheet; a damage found later is raised from the rows as RuntimeError."""
+    (estimated) and its rows (converted cells). Raises NoSplit (nothing is left
+    running) or BadWorkbook for the sheet; a damage found later is raised from
+    the rows as RuntimeError."""
     context = multiprocessing.get_context("fork")
     halves = []
     try:
@@ -363,7 +371,7 @@ def read_split(
     except BaseException:
         _stop(halves)
         raise
-    return starts[0][3], max(rows - 1, 0), _rows(halves)
+    return starts[0][3], max(rows - 1, 0), SplitRows(halves)
 
 
 def _receive(conn: Any) -> tuple:
@@ -373,18 +381,39 @@ def _receive(conn: Any) -> tuple:
         return ("damaged",)  # the process died
 
 
-def _rows(halves: list):
-    try:
-        for _process, conn in halves:
-            while True:
-                message = _receive(conn)
-                if message[0] == "end":
-                    break
-                if message[0] != "rows":
-                    raise RuntimeError(f"the sheet could not be read: {message[0]}")
-                yield from message[1]
-    finally:
-        _stop(halves)
+class SplitRows:
+    """The rows of the two halves, in order; closing (or dropping) it stops the
+    processes."""
+
+    def __init__(self, halves: list) -> None:
+        self.halves = halves
+        self.owner = os.getpid()  # not a process forked from this one
+        self.rows = self._rows()
+
+    def __iter__(self) -> SplitRows:
+        return self
+
+    def __next__(self) -> tuple[int, list[str]]:
+        return next(self.rows)
+
+    def _rows(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            for _process, conn in self.halves:
+                while True:
+                    message = _receive(conn)
+                    if message[0] == "end":
+                        break
+                    if message[0] != "rows":
+                        raise RuntimeError(f"the sheet was not read: {message[0]}")
+                    yield from message[1]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.owner == os.getpid():
+            _stop(self.halves)
+
+    __del__ = close
 
 
 def _stop(halves: list) -> None:

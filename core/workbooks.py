@@ -108,9 +108,7 @@ def open_sheets(
         assert convert is not None  # noqa: S101
         info, _index = split
         try:
-            names, estimated, rows = sheetsplit.read_split(
-                data, fmt, info, 0, convert
-            )
+            names, estimated, rows = sheetsplit.read_split(data, fmt, info, 0, convert)
         except sheetsplit.NoSplit:
             _check_parts(data, [info], fmt)
         else:
@@ -184,6 +182,7 @@ def _check_zip(data: bytes, *, split: bool = False) -> tuple[str, Any]:
     with `split`, the part left for two processes to check and read
     (`core.sheetsplit.candidate`: the part and its sheet's index) or None."""
     from core import sheetsplit
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
