@@ -388,7 +388,7 @@ class SplitRows:
     def __init__(self, halves: list) -> None:
         self.halves = halves
         self.owner = os.getpid()  # not a process forked from this one
-        self.rows = self._rows()
+        self.rows = _rows(halves, self.owner)  # holds the halves, not this object
 
     def __iter__(self) -> SplitRows:
         return self
@@ -396,24 +396,26 @@ class SplitRows:
     def __next__(self) -> tuple[int, list[str]]:
         return next(self.rows)
 
-    def _rows(self) -> Iterator[tuple[int, list[str]]]:
-        try:
-            for _process, conn in self.halves:
-                while True:
-                    message = _receive(conn)
-                    if message[0] == "end":
-                        break
-                    if message[0] != "rows":
-                        raise RuntimeError(f"the sheet was not read: {message[0]}")
-                    yield from message[1]
-        finally:
-            self.close()
-
     def close(self) -> None:
         if self.owner == os.getpid():
             _stop(self.halves)
 
     __del__ = close
+
+
+def _rows(halves: list, owner: int) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for _process, conn in halves:
+            while True:
+                message = _receive(conn)
+                if message[0] == "end":
+                    break
+                if message[0] != "rows":
+                    raise RuntimeError(f"the sheet was not read: {message[0]}")
+                yield from message[1]
+    finally:
+        if owner == os.getpid():
+            _stop(halves)
 
 
 def _stop(halves: list) -> None:

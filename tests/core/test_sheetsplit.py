@@ -5,6 +5,7 @@ it is read in one piece."""
 
 import datetime as dt
 import io
+import multiprocessing
 import random
 import zipfile
 from pathlib import Path
@@ -230,3 +231,15 @@ def test_a_sheet_too_large_in_its_second_half_is_refused(splits):
     message = refused(ods_bytes(rows + huge))
     assert "5,000,040 rows" in message and "3 columns" in message
     assert splits[1] == 1
+
+
+def test_a_table_dropped_unread_stops_its_processes(splits):
+    rows = "".join(
+        f'<row r="{n}">' + text_cell(f"A{n}", f"row {n} " + "x" * 40) + "</row>"
+        for n in range(1, 20_000)
+    )
+    table = read_table(xlsx_sheet(rows))
+    assert next(table.rows)[0] == 2
+    assert splits == [1, 1]
+    del table  # the halves wait to send more rows than a pipe holds
+    assert multiprocessing.active_children() == []
