@@ -208,14 +208,15 @@ class _Cutter:
 
 
 def _segments(pieces: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
-    """The pieces cut again before their last ``<``: whole tags, with their
-    offsets in the part."""
+    """The pieces cut again before their last ``<``: whole tags (a tag is never
+    cut in two), with their offsets in the part."""
     rest, at = b"", 0
     for piece in pieces:
         data = rest + piece
         cut = data.rfind(b"<")
-        if cut <= 0:
-            cut = len(data)
+        if cut <= 0:  # no whole tag yet (a text is at most MAX_TEXT_BYTES)
+            rest = data
+            continue
         rest = data[cut:]
         yield at, data[:cut]
         at += cut
@@ -359,7 +360,7 @@ def read_split(
         starts = [_receive(receive) for _process, receive in halves]
         for message in starts:
             if message[0] == "bad":
-                raise workbooks.BadWorkbook(message[1], **message[2])
+                raise workbooks.BadWorkbook(message[1], **{"format": fmt, **message[2]})
         if any(message[0] != "start" for message in starts):
             if any(message[0] == "damaged" for message in starts):
                 raise workbooks.BadWorkbook(workbooks.DAMAGED, format=fmt)
