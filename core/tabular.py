@@ -265,7 +265,10 @@ def _csv_table(data: bytes) -> Table:
 def _workbook_tables(data: bytes, only: str) -> Iterator[Table]:
     try:
         names, sheets = workbooks.open_sheets(
-            data, zip_container=data.startswith(ZIP_MAGIC), only=only
+            data,
+            zip_container=data.startswith(ZIP_MAGIC),
+            only=only,
+            convert=_row_cells,
         )
         for sheet in sheets:
             table = _sheet_table(sheet)
@@ -275,25 +278,34 @@ def _workbook_tables(data: bytes, only: str) -> Iterator[Table]:
         raise TabularError(_workbook_message(exc, data)) from exc
 
 
+def _row_cells(row: list[Any]) -> list[str]:
+    """A workbook row's values as cleaned text cells, the grid's padding after
+    the last cell dropped."""
+    cells = _clean_row(
+        [
+            v.strip()
+            if v.__class__ is str
+            else _number_cell(v)
+            if v.__class__ is float or v.__class__ is int
+            else _cell_text(v).strip()
+            for v in row[:MAX_COLUMNS]
+        ]
+    )
+    while cells and not cells[-1]:  # the grid pads rows to its width
+        cells.pop()
+    return cells
+
+
 def _sheet_table(sheet: workbooks.Sheet) -> Table:
     label = sheet.format.upper()
 
     def cells() -> Iterator[tuple[int, list[str]]]:
         try:
+            if sheet.converted:  # by core.sheetsplit's processes
+                yield from sheet.rows
+                return
             for number, row in sheet.rows:
-                cells = _clean_row(
-                    [
-                        v.strip()
-                        if v.__class__ is str
-                        else _number_cell(v)
-                        if v.__class__ is float or v.__class__ is int
-                        else _cell_text(v).strip()
-                        for v in row[:MAX_COLUMNS]
-                    ]
-                )
-                while cells and not cells[-1]:  # the grid pads rows to its width
-                    cells.pop()
-                yield number, cells
+                yield number, _row_cells(row)
         except Exception as exc:  # noqa: BLE001 - any damage found while reading
             raise TabularError(_damaged(label)) from exc
 

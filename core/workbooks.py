@@ -15,10 +15,11 @@ is checked once read. What is wrong is raised as `BadWorkbook`, whose reason
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,7 @@ class Sheet:
     rows: Iterator[tuple[int, list[Any]]]  # (row number, cell values)
     estimated_rows: int
     name: str = ""
+    converted: bool = False  # rows of cells `convert` made (`core.sheetsplit`)
 
 
 def open_workbook(data: bytes, *, zip_container: bool) -> Sheet:
@@ -84,12 +86,36 @@ def open_workbook(data: bytes, *, zip_container: bool) -> Sheet:
 
 
 def open_sheets(
-    data: bytes, *, zip_container: bool, only: str = ""
+    data: bytes,
+    *,
+    zip_container: bool,
+    only: str = "",
+    convert: Callable[[list[Any]], list[str]] | None = None,
 ) -> tuple[list[str], Iterator[Sheet]]:
     """The names of a workbook's sheets and the sheets themselves, in order (or
     the one named `only`), each read when the iterator reaches it. Raises
-    BadWorkbook (also from the iterator, for a sheet too large)."""
-    fmt = _check_zip(data) if zip_container else "xls"
+    BadWorkbook (also from the iterator, for a sheet too large). With `convert`
+    (a row's values to text cells), a large sheet of a ZIP workbook is read in two
+    processes (`core.sheetsplit`), its rows converted there."""
+    from core import sheetsplit  # it builds on this module
+
+    split = None
+    if zip_container:
+        fmt, split = _check_zip(data, split=convert is not None)
+    else:
+        fmt = "xls"
+    if split is not None and fmt == "ods":
+        assert convert is not None  # noqa: S101
+        info, _index = split
+        try:
+            names, estimated, rows = sheetsplit.read_split(data, fmt, info, 0, convert)
+        except sheetsplit.NoSplit:
+            _check_parts(data, [info], fmt)
+        else:
+            if only and only not in names:
+                rows.close()
+                raise BadWorkbook(NO_SUCH_SHEET, sheet=only, sheets=names)
+            return names, iter([Sheet(fmt, rows, estimated, names[0], True)])
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(workbook.sheet_names)
@@ -103,9 +129,22 @@ def open_sheets(
         raise BadWorkbook(NO_SUCH_SHEET, sheet=only, sheets=names)
 
     def sheets() -> Iterator[Sheet]:
+        nonlocal split
         for index, name in enumerate(names):
             if only and name != only:
                 continue
+            if split is not None and index == split[1]:
+                assert convert is not None  # noqa: S101
+                try:
+                    _names, estimated, rows = sheetsplit.read_split(
+                        data, fmt, split[0], index, convert
+                    )
+                except sheetsplit.NoSplit:
+                    _check_parts(data, [split[0]], fmt)
+                    split = None
+                else:
+                    yield Sheet(fmt, rows, estimated, name, True)
+                    continue
             try:
                 sheet = workbook.get_sheet_by_index(index)
             except CalamineError as exc:
@@ -117,7 +156,7 @@ def open_sheets(
             start = sheet.start or (0, 0)
             yield Sheet(
                 fmt,
-                _numbered(sheet.iter_rows(), start),
+                numbered(sheet.iter_rows(), start),
                 max(sheet.height - 1, 0),
                 name,
             )
@@ -125,10 +164,12 @@ def open_sheets(
     return names, sheets()
 
 
-def _numbered(rows: Iterator[list[Any]], start: tuple[int, int]):
+def numbered(rows: Iterator[list[Any]], start: tuple[int, int]):
     """Rows numbered as in the sheet (1 = its first row), each padded from column
-    A (calamine's grid starts at the first value cell)."""
+    A. calamine's grid starts at the first value cell, but its rows come from the
+    sheet's first row, those above that cell empty: they are passed over."""
     pad = [""] * start[1]
+    rows = itertools.islice(rows, start[0], None)
     for number, row in enumerate(rows, start=start[0] + 1):
         yield number, pad + row if pad else row
 
@@ -136,8 +177,12 @@ def _numbered(rows: Iterator[list[Any]], start: tuple[int, int]):
 # --- ZIP containers ------------------------------------------------------------------
 
 
-def _check_zip(data: bytes) -> str:
-    """Check a ZIP workbook part by part (see the module doc); its format."""
+def _check_zip(data: bytes, *, split: bool = False) -> tuple[str, Any]:
+    """Check a ZIP workbook part by part (see the module doc); its format and,
+    with `split`, the part left for two processes to check and read
+    (`core.sheetsplit.candidate`: the part and its sheet's index) or None."""
+    from core import sheetsplit
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -152,21 +197,37 @@ def _check_zip(data: bytes) -> str:
             raise BadWorkbook(NOT_A_WORKBOOK)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise BadWorkbook(DAMAGED) from exc
+    deferred = sheetsplit.candidate(fmt, infos) if split else None
     try:
-        _check_parts(data, infos, fmt)
+        _check_parts(data, infos, fmt, skip=deferred)
+        if deferred is not None:
+            index = sheetsplit.sheet_index(data, fmt, deferred.filename)
+            if index is None:
+                _check_parts(data, [deferred], fmt)
+                return fmt, None
+            return fmt, (deferred, index)
     except BadWorkbook as exc:
         exc.params.setdefault("format", fmt)
         raise
-    return fmt
+    return fmt, None
 
 
-def _check_parts(data: bytes, infos: list[zipfile.ZipInfo], fmt: str) -> None:
+def _check_parts(
+    data: bytes,
+    infos: list[zipfile.ZipInfo],
+    fmt: str,
+    *,
+    skip: zipfile.ZipInfo | None = None,
+) -> None:
+    """Check the parts `infos` (all but `skip`, whose size is counted)."""
     limit = unpacked_limit(len(data))
     declared = sum(i.file_size for i in infos)
     if declared > limit:  # before anything is inflated
         raise BadWorkbook(UNPACKS_TOO_LARGE, size=declared, limit=limit)
     inflated = 0
     for info in infos:
+        if info is skip:
+            continue
         name = info.filename
         extent: XlsxExtent | OdsExtent | None = None
         if fmt == "xlsx" and name.startswith("xl/worksheets/"):
@@ -175,8 +236,8 @@ def _check_parts(data: bytes, infos: list[zipfile.ZipInfo], fmt: str) -> None:
             extent = OdsExtent()
         xml = name.endswith((".xml", ".rels", ".vml"))
         tail = b""
-        texts = _TextRuns(MAX_TEXT_BYTES)
-        for piece in _inflate(data, info):
+        texts = TextRuns(MAX_TEXT_BYTES)
+        for piece in inflate(data, info):
             inflated += len(piece)
             if inflated > limit:  # each part stops at its declared size anyway
                 raise BadWorkbook(UNPACKS_TOO_LARGE, size=inflated, limit=limit)
@@ -194,14 +255,14 @@ def _check_parts(data: bytes, infos: list[zipfile.ZipInfo], fmt: str) -> None:
                 # The quick bound counts every row with cells: look at each value
                 # cell once.
                 extent = XlsxExtent(exact=True)
-                for piece in _inflate(data, info):
+                for piece in inflate(data, info):
                     extent.feed(piece)
                 rows, columns = extent.finish()
             if rows * columns > MAX_SHEET_CELLS:
                 raise BadWorkbook(TOO_LARGE, rows=rows, columns=columns)
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """A part's bytes, inflated from its own data (not trusting the reader of the
     ZIP to stop where the sizes say): exactly `file_size` bytes with the CRC the
     archive names, else BadWorkbook."""
@@ -245,7 +306,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raise BadWorkbook(DAMAGED)
 
 
-class _TextRuns:
+class TextRuns:
     """Refuses an XML part with more than `limit` bytes between two ``<`` (a
     cell's text: a cell of 300 MB would take more than that in memory twice, in
     calamine and in Python), fed in pieces. A piece is searched for a ``<`` in

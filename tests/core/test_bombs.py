@@ -45,7 +45,7 @@ def test_an_xlsx_bomb_is_refused_by_its_declared_size_before_it_is_inflated(
     def never(*args, **kwargs):
         raise AssertionError("inflated or handed to calamine")
 
-    monkeypatch.setattr(workbooks, "_inflate", never)
+    monkeypatch.setattr(workbooks, "inflate", never)
     monkeypatch.setattr(workbooks.CalamineWorkbook, "from_filelike", never)
     with pytest.raises(TabularError) as refused:
         read_table(bomb)
