@@ -169,14 +169,21 @@ def mix(ids: list[int], searches: list[str], rng: random.Random) -> str:
 
 
 def server_cpu(server: subprocess.Popen) -> float:
-    """CPU seconds used so far by the gunicorn workers and the task worker."""
+    """CPU seconds used so far by the served stack: every process under `make
+    serve` (gunicorn's master and workers, the task worker, their supervisors),
+    and every one of them that has ended and been reaped (a killed task worker, a
+    gunicorn worker replaced): the kernel adds a reaped child's times to its
+    parent's ``children_*`` times. Counting only the living, a process that died
+    during a run took its CPU out of the difference (a negative figure)."""
     total = 0.0
-    for process in psutil.Process(server.pid).children(recursive=True):
+    root = psutil.Process(server.pid)
+    for process in [root, *root.children(recursive=True)]:
         try:
             times = process.cpu_times()
         except psutil.Error:
             continue
-        total += times.user + times.system
+        total += times.user + times.system + times.children_user
+        total += times.children_system
     return total
 
 
