@@ -2,8 +2,13 @@
 demo's 10,000 entries: LOAD_CLIENTS (50) concurrent clients for LOAD_SECONDS (60)
 on a mix of the home page, searches (the mixed log of bench/querymix.py, drawn
 from the data), enterprise pages and the API, with the API
-throttles raised for the run. Then the same run again while the task worker is
-killed once (SIGKILL) and started again by the supervisor.
+throttles raised for the run, after LOAD_WARM_UP_REQUESTS (2,000) untimed requests
+of the same mix (the server's start moves the page cache's generation on, so it
+starts empty; a number of requests, not a time, so that a busy machine starts the
+run with as much cached as a quiet one). Then the same run again while the task
+worker is killed once (SIGKILL) and started again by the supervisor. Printed per
+run: CPU per request of the served stack, of PostgreSQL and of the load generator
+(figures a busy machine changes little), and the load average.
 
 Prints throughput and latency percentiles per run and checks: no response other
 than 2xx and p99 <= 500 ms on the first run, no failed request on the second. Its
@@ -34,6 +39,7 @@ CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 ENTERPRISES = int(os.environ.get("LOAD_ENTERPRISES", "10000"))
 P99_BUDGET_MS = 500
+WARM_UP_REQUESTS = int(os.environ.get("LOAD_WARM_UP_REQUESTS", "2000"))
 PG_DIR = os.environ.get("LOAD_PG_DIR", str(ROOT / "var" / "load-pg"))
 
 
@@ -187,6 +193,29 @@ def server_cpu(server: subprocess.Popen) -> float:
     return total
 
 
+def database_cpu() -> float | None:
+    """CPU seconds used so far by the embedded PostgreSQL (the postmaster, its
+    backends, and those that ended: reaped by the postmaster); None with
+    LOAD_DATABASE_URL."""
+    if os.environ.get("LOAD_DATABASE_URL"):
+        return None
+    try:
+        pid = int((Path(PG_DIR) / "postmaster.pid").read_text().split()[0])
+        root = psutil.Process(pid)
+        processes = [root, *root.children()]
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user
+        total += times.children_system
+    return total
+
+
 def run(
     port: int,
     ids: list[int],
@@ -195,19 +224,22 @@ def run(
     name: str,
     server: subprocess.Popen,
     during=None,
+    requests: int | None = None,
 ) -> dict:
-    """``CLIENTS`` clients for ``seconds``; each run (``name``) draws its own
+    """``CLIENTS`` clients for ``seconds`` (or, with ``requests``, until they
+    have made that many between them); each run (``name``) draws its own
     sequence of addresses, so a run does not replay what the warm-up (or the run
     before) asked and found in the page cache."""
     results: list[tuple[str, float, int | str]] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
+    share = None if requests is None else max(1, requests // CLIENTS)
 
     def client(number: int) -> None:
         rng = random.Random(f"{name}-{number}")  # noqa: S311
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        while time.monotonic() < deadline:
+        mine: list[tuple[str, float, int | str]] = []
+        while time.monotonic() < deadline and (share is None or len(mine) < share):
             path = mix(ids, searches, rng)
             started = time.perf_counter()
             try:
@@ -223,6 +255,7 @@ def run(
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     began = time.monotonic()
     cpu_began, server_began = time.process_time(), server_cpu(server)
+    database_began = database_cpu()
     for thread in threads:
         thread.start()
     if during:
@@ -232,6 +265,12 @@ def run(
     elapsed = time.monotonic() - began
     own_cpu = time.process_time() - cpu_began
     web_cpu = server_cpu(server) - server_began
+    database_ended = database_cpu()
+    database_used = (
+        None
+        if database_began is None or database_ended is None
+        else database_ended - database_began
+    )
     times = sorted(r[1] for r in results)
     bad = [r for r in results if not (isinstance(r[2], int) and 200 <= r[2] < 300)]
 
@@ -255,10 +294,13 @@ def run(
         "p99": pct(0.99),
         "max": times[-1],
         "bad": bad,
-        # The load generator's own CPU (its threads) and the served stack's
-        # (gunicorn workers, task worker; not PostgreSQL), per request.
+        # The load generator's own CPU (its threads), the served stack's
+        # (gunicorn workers, task worker) and PostgreSQL's, per request.
         "client_ms": own_cpu * 1000 / max(1, len(results)),
         "server_ms": web_cpu * 1000 / max(1, len(results)),
+        "database_ms": None
+        if database_used is None
+        else database_used * 1000 / max(1, len(results)),
         "client_share": own_cpu / elapsed,
     }
 
@@ -282,11 +324,17 @@ def report(label: str, figures: dict) -> None:
         f"  p99 {figures['p99']:6.1f}  max {figures['max']:7.1f} ms"
         f"  non-2xx/failed {len(figures['bad'])}"
     )
+    database = (
+        ""
+        if figures["database_ms"] is None
+        else f" PostgreSQL {figures['database_ms']:.1f} ms,"
+    )
     print(
-        f"    CPU per request: web {figures['server_ms']:.1f} ms,"
+        f"    CPU per request: web {figures['server_ms']:.1f} ms,{database}"
         f" load generator {figures['client_ms']:.1f} ms"
         f" ({figures['client_share']:.0%} of a core)"
     )
+    print(f"    load average at the end: {os.getloadavg()[0]:.1f}")
     for kind, (n, p50, p99) in figures["kinds"].items():
         print(f"    {kind:<12} {n:>6,} req  p50 {p50:6.1f}  p99 {p99:7.1f} ms")
     for path, ms, status in figures["slowest"]:
@@ -318,8 +366,10 @@ def main() -> None:
         print(
             f"gunicorn workers: {workers}; {CLIENTS} clients, {SECONDS:.0f} s per run"
         )
-        # Warm the workers' caches and connections.
-        run(port, ids, searches, 5, "warm-up", server)
+        # Warm the workers' caches and connections: a fixed number of requests
+        # of the same mix (not a time), so that the page cache holds as much at
+        # the start of the first run on a busy machine as on a quiet one.
+        run(port, ids, searches, 600, "warm-up", server, requests=WARM_UP_REQUESTS)
         first = run(port, ids, searches, SECONDS, "first", server)
         report("home/search/detail/API", first)
 
