@@ -25,8 +25,8 @@ def compile_templates() -> int:
     root = Path(settings.BASE_DIR).resolve()
     count = 0
     for backend in engines.all():
-        for folder in backend.template_dirs:
-            folder = Path(folder).resolve()
+        for name in backend.template_dirs:
+            folder = Path(name).resolve()
             if not folder.is_relative_to(root) or ".venv" in folder.parts:
                 continue
             for path in sorted(folder.rglob("*")):

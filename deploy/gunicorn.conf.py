@@ -15,9 +15,10 @@ worker accepts every connection it can (up to worker_connections, 1,000) whether
 or not a thread is free, and a kept-alive connection stays with the worker that
 took it: requests queue behind a slow one (a search built afresh: 40-150 ms where
 a cached page costs 4) in one worker while another idles. With gthread workers the
-last quiet run's p99 was 7.6 times its median (1,541 against 202 ms). The sync worker answers with ``Connection: close``;
-nginx in front (deploy/nginx.conf) keeps the clients' connections and buffers slow
-ones, which is what the sync worker needs.
+last quiet run's p99 was 7.6 times its median (1,541 against 202 ms); paired runs
+on a busy machine, sync then gthread: 1.9 and 2.0 against 7.0 and 3.6 times. The
+sync worker answers with ``Connection: close``; nginx in front (deploy/nginx.conf)
+keeps the clients' connections and buffers slow ones, which the sync worker needs.
 """
 
 import os
@@ -34,8 +35,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # A worker is replaced after about 20,000 requests (a bound on what a leak could
-# hold; every ten minutes or so per worker at 150 req/s over five): a new one starts with an
-# empty cache of recent pages and a new database connection.
+# hold; every ten minutes or so per worker at 150 req/s over five workers): the
+# new one starts with an empty cache of recent pages and a new connection.
 max_requests = 20000
 max_requests_jitter = 2000
 # The app (Django, the search's dictionaries, the compiled templates and the
