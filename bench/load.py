@@ -13,8 +13,10 @@ run: CPU per request of the served stack, of PostgreSQL and of the load generato
 Prints throughput and latency percentiles per run and checks: no response other
 than 2xx and p99 <= 500 ms on the first run, no failed request on the second. Its
 own embedded database in var/load-pg (LOAD_PG_DIR), seeded once and reused; or
-LOAD_DATABASE_URL. Exits non-zero when a check fails. Run by `make bench` after
-bench/run.py, or alone: .venv/bin/python bench/load.py
+LOAD_DATABASE_URL. LOAD_ENTERPRISES=1000000 runs the same against a million entries
+(var/load-pg-1000000; figures printed, the p99 budget is for 10,000). Exits
+non-zero when a check fails. Run by `make bench` after bench/run.py, or alone:
+.venv/bin/python bench/load.py
 """
 
 import http.client
@@ -40,7 +42,15 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 ENTERPRISES = int(os.environ.get("LOAD_ENTERPRISES", "10000"))
 P99_BUDGET_MS = 500
 WARM_UP_REQUESTS = int(os.environ.get("LOAD_WARM_UP_REQUESTS", "2000"))
-PG_DIR = os.environ.get("LOAD_PG_DIR", str(ROOT / "var" / "load-pg"))
+# A database per size: var/load-pg (10,000), var/load-pg-1000000 (LOAD_ENTERPRISES).
+PG_DIR = os.environ.get(
+    "LOAD_PG_DIR",
+    str(
+        ROOT
+        / "var"
+        / ("load-pg" if ENTERPRISES == 10_000 else f"load-pg-{ENTERPRISES}")
+    ),
+)
 
 
 def free_port() -> int:
@@ -396,7 +406,9 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGKILL)
     checks = {
         "no non-2xx response": not first["bad"],
-        f"p99 <= {P99_BUDGET_MS} ms": first["p99"] <= P99_BUDGET_MS,
+        # The budget is for the demo's 10,000; a larger directory prints figures.
+        f"p99 <= {P99_BUDGET_MS} ms": first["p99"] <= P99_BUDGET_MS
+        or ENTERPRISES > 10_000,
         "no failed request while the worker restarts": not second["bad"],
         "the task worker was killed and started again": bool(killed and restarted),
     }
