@@ -360,7 +360,8 @@ def main() -> None:
     print(f"Starting make serve on 127.0.0.1:{port} ({ENTERPRISES:,} demo entries)...")
     server = start_server(port, log)
     try:
-        wait_up(port, server)
+        # Seeding a million demo entries takes a while on the first run.
+        wait_up(port, server, 900 if ENTERPRISES <= 10_000 else 4 * 3600)
         ids = enterprise_ids(port)
         searches = search_log()
         workers = (
