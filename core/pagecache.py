@@ -8,7 +8,9 @@ key is the absolute address as asked (scheme, host, path, the query string as
 sent), the language, today's date (certificates, events and "updated within" are
 reckoned by the day), the request headers a response may vary on (``Accept``, the
 htmx ones) and the database's **generation**. Entries live at most
-``PAGE_CACHE_SECONDS`` (a bound on memory, not on freshness).
+``PAGE_CACHE_SECONDS`` (a bound on memory, not on freshness). What is kept is a
+200 or a redirect (``STORED_STATUSES``: a search page past the end leads to the
+last one only after the whole search has run).
 
 **Why a cached answer is never stale.** Every table of every model (but those no
 visitor's page shows: ``UNSEEN_BY_VISITORS``; for an update, only of the columns
