@@ -8,10 +8,13 @@ key is the absolute address as asked (scheme, host, path, the query string as
 sent), the language, today's date (certificates, events and "updated within" are
 reckoned by the day), the request headers a response may vary on (``Accept``, the
 htmx ones) and the database's **generation**. Entries live at most
-``PAGE_CACHE_SECONDS`` (a bound on memory, not on freshness).
+``PAGE_CACHE_SECONDS`` (a bound on memory, not on freshness). What is kept is a
+200 or a redirect (``STORED_STATUSES``: a search page past the end leads to the
+last one only after the whole search has run).
 
 **Why a cached answer is never stale.** Every table of every model (but those no
-visitor's page shows: ``UNSEEN_BY_VISITORS``) has a statement trigger,
+visitor's page shows: ``UNSEEN_BY_VISITORS``; for an update, only of the columns
+they see: ``UNSEEN_COLUMNS``, so a sign-in is not a write) has a statement trigger,
 ``core_pagecache_bump()`` (migration ``core/0004``; attached after every
 ``migrate`` by :func:`install_triggers`), so every writer is caught: the
 services, the import's COPY and undo, merges, the admin, raw SQL. The trigger
@@ -103,6 +106,15 @@ KEY_HEADERS = (
 )
 VARY_ALLOWED = frozenset(h.lower() for h in (*KEY_HEADERS, "Accept-Language", "Cookie"))
 NOT_STORED_HEADERS = frozenset({"content-length", "set-cookie"})
+# Columns of a visible table that no visitor's page or API read shows, which
+# requests themselves write: an update of only these leaves the generation where it
+# is (the trigger is ``UPDATE OF`` the table's other columns). A sign-in sets
+# ``last_login``; a password change or reset sets ``password``.
+UNSEEN_COLUMNS = {"auth.user": frozenset({"last_login", "password"})}
+# Answers kept besides 200: redirects (a page past the end of a search, an untidy
+# address, a merged enterprise's old page), which the database decides as it does
+# a page, and which cost a whole search to reach.
+STORED_STATUSES = frozenset({200, 301, 302, 307, 308})
 
 
 @cache
@@ -203,7 +215,9 @@ def _personal_state(request: HttpRequest) -> tuple[bool, ...]:
 
 
 def _storable(response: HttpResponse) -> bool:
-    if response.status_code != 200 or response.streaming or response.cookies:
+    if response.status_code not in STORED_STATUSES:
+        return False
+    if response.streaming or response.cookies:
         return False
     control = response.get("Cache-Control", "").lower()
     if any(word in control for word in ("private", "no-store", "no-cache")):
@@ -218,11 +232,18 @@ def _entry(response: HttpResponse, body: bytes) -> dict:
         for name, value in response.items()
         if name.lower() not in NOT_STORED_HEADERS
     ]
-    return {"headers": headers, "body": zlib.compress(body, 6)}
+    return {
+        "status": response.status_code,
+        "headers": headers,
+        "body": zlib.compress(body, 6),
+    }
 
 
 def _from_entry(request: HttpRequest, entry: dict) -> HttpResponse:
-    response = HttpResponse(_personalise(request, zlib.decompress(entry["body"])))
+    response = HttpResponse(
+        _personalise(request, zlib.decompress(entry["body"])),
+        status=entry.get("status", 200),
+    )
     for name, value in entry["headers"]:
         response[name] = value
     return response
@@ -275,23 +296,36 @@ def visitor_cache(view: Callable) -> Callable:
     return wrapper
 
 
-def _tables(connection) -> list[tuple[str, bool]]:
-    """(table, visible to visitors) of every model with a table here."""
+def _tables(connection) -> dict[str, tuple[str, ...] | None]:
+    """The tables that get the trigger: of every visible model with a table here,
+    the columns whose update moves the generation (sorted), or None for all."""
     existing = set(connection.introspection.table_names())
-    seen: dict[str, bool] = {}
+    seen: dict[str, tuple[str, ...] | None] = {}
     for model in apps.get_models(include_auto_created=True):
         opts = model._meta
         if opts.proxy or not opts.managed or opts.db_table not in existing:
             continue
-        visible = opts.label_lower not in UNSEEN_BY_VISITORS
-        seen[opts.db_table] = seen.get(opts.db_table, False) or visible
-    return sorted(seen.items())
+        if opts.label_lower in UNSEEN_BY_VISITORS:
+            continue
+        unseen = UNSEEN_COLUMNS.get(opts.label_lower)
+        if unseen is None:
+            seen[opts.db_table] = None
+            continue
+        with connection.cursor() as cursor:
+            columns = connection.introspection.get_table_description(
+                cursor, opts.db_table
+            )
+        seen[opts.db_table] = tuple(
+            sorted(c.name for c in columns if c.name not in unseen)
+        )
+    return seen
 
 
 def install_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
-    """Attach the generation's trigger to every visible model table that lacks it
-    (and take it off the others). Connected to ``post_migrate``, so new tables get
-    it; the generation moves on, as a migration may change what a page shows."""
+    """Attach the generation's trigger to every visible model table that lacks it,
+    on the columns visitors see (:data:`UNSEEN_COLUMNS`), and take it off the
+    others. Connected to ``post_migrate``, so new tables and columns get it; the
+    generation moves on, as a migration may change what a page shows."""
     connection = connections[using]
     if connection.vendor != "postgresql" or using != DEFAULT_DB_ALIAS:
         return
@@ -300,19 +334,32 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
         cursor.execute("SELECT to_regproc('core_pagecache_bump') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return  # core's migration not applied (yet)
+        # Each trigger's table and the columns its UPDATE is restricted to.
         cursor.execute(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "SELECT c.relname, array(SELECT a.attname::text FROM pg_attribute a "
+            "WHERE a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr) "
+            "ORDER BY a.attname) "
+            "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "WHERE t.tgname = %s AND pg_table_is_visible(c.oid)",
             [TRIGGER],
         )
-        present = {row[0] for row in cursor.fetchall()}
-        for table, visible in _tables(connection):
-            if visible and table not in present:
-                cursor.execute(
-                    f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
-                    f"OR TRUNCATE ON {quote(table)} FOR EACH STATEMENT "
-                    f"EXECUTE FUNCTION core_pagecache_bump()"
-                )
-            elif not visible and table in present:
+        present = {table: tuple(columns) or None for table, columns in cursor}
+        wanted = _tables(connection)
+        for table in present.keys() - wanted.keys():
+            cursor.execute(f"DROP TRIGGER {TRIGGER} ON {quote(table)}")
+        for table, columns in wanted.items():
+            if table in present and present[table] == columns:
+                continue
+            if table in present:
                 cursor.execute(f"DROP TRIGGER {TRIGGER} ON {quote(table)}")
+            update = (
+                "UPDATE"
+                if columns is None
+                else "UPDATE OF " + ", ".join(quote(c) for c in columns)
+            )
+            cursor.execute(
+                f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR {update} OR DELETE "
+                f"OR TRUNCATE ON {quote(table)} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION core_pagecache_bump()"
+            )
         cursor.execute("SELECT nextval('core_pagecache_generation')")

@@ -15,7 +15,12 @@ from django.test.utils import CaptureQueriesContext
 
 from core import pagecache
 from enterprises.services import enterprise_update
-from tests.factories import ClusterFactory, EnterpriseFactory, StaffFactory
+from tests.factories import (
+    ClusterFactory,
+    EnterpriseFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -223,6 +228,44 @@ def test_the_generation_moves_on_with_each_committed_write():
     before = pagecache.generation()
     EnterpriseFactory()
     assert pagecache.generation() > before
+
+
+def test_a_sign_in_leaves_the_visitors_pages_cached(client):
+    """Signing in writes the user's last_login (and the session, the throttle's
+    counters): nothing a visitor sees, so the generation stays and the visitors'
+    copies stay good. A change of what pages may show of a user still moves it."""
+    user = UserFactory()
+    before = pagecache.generation()
+    signed_in = Client().post(
+        "/accounts/login/",
+        {"username": user.username, "password": "pw-for-tests-2026"},
+    )
+    assert signed_in.status_code == 302
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert pagecache.generation() == before
+    type(user).objects.filter(pk=user.pk).update(first_name="Wei")
+    assert pagecache.generation() > before
+
+
+def test_a_redirect_is_kept_like_a_page(client):
+    """A page past the end of a search redirects to the last page; reaching that
+    answer costs the whole search, so it is kept too (and moves on with a write)."""
+    EnterpriseFactory(name="大连泳装有限公司", products="泳装")
+    path = "/enterprises/?q=泳装&page=3"
+    first = client.get(path)
+    assert first.status_code == 302
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(path)
+    assert second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert len(queries) == 1
+    for n in range(2, 5):
+        EnterpriseFactory(name=f"大连泳装{n}厂", products="泳装")
+    with CaptureQueriesContext(connection) as queries:
+        third = client.get(path)
+    assert third.status_code == 302
+    assert len(queries) > 1
 
 
 def test_a_cached_api_answer_still_counts_against_the_throttle(client, monkeypatch):
