@@ -229,6 +229,11 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+# The Chinese UI groups a figure's digits as the English one does ("10,344"; Django's
+# zh_Hans format has no separator): core/formats/zh_Hans/formats.py. Figures are
+# grouped where shown (core.formats.number, the `number` filter), not every integer
+# a template prints (USE_THOUSAND_SEPARATOR stays off: years, IDs, codes, pages).
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static")

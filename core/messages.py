@@ -16,7 +16,8 @@ A stored message is one of:
 
 A parameter that is a list of plain values (row numbers, names) renders as a list
 in the reader's language ("3、5" / "3, 5"); a list holding messages renders as
-sentences.
+sentences. A number under one of the names in ``FIGURES`` (a count or a size) has
+its digits grouped ("12,345 rows"); other numbers (a row, a line, an ID) do not.
 
 `render_message` renders any of them; `{{ message|message }}` in templates
 (``core_format``).
@@ -31,7 +32,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from core.formats import join_list, join_sentences
+from core.formats import join_list, join_sentences, number
 
 MESSAGES = {
     # A cell's error after its column ("label": a text in each language).
@@ -55,11 +56,11 @@ MESSAGES = {
         "entry, or correct the row."
     ),
     "rows_with_errors": _(
-        "%(n)d row(s) have errors (rows %(rows)s): correct the file and "
+        "%(n)s row(s) have errors (rows %(rows)s): correct the file and "
         "upload it again, or skip those rows. Nothing was changed."
     ),
     "rows_with_warnings": _(
-        "%(n)d row(s) have warnings not accepted (rows %(rows)s): accept "
+        "%(n)s row(s) have warnings not accepted (rows %(rows)s): accept "
         "them row by row, correct the file, or skip those rows. Nothing was "
         "changed."
     ),
@@ -137,6 +138,10 @@ MESSAGES = {
 }
 
 
+# The parameters that are figures: counts and sizes ("n" rows, "rows" × "columns").
+FIGURES = frozenset({"n", "rows", "columns", "cells", "size", "limit"})
+
+
 def coded(code: str, /, **params: Any) -> dict[str, Any]:
     """A message to store: ``MESSAGES[code]`` with ``params`` (JSON values)."""
     if code not in MESSAGES:
@@ -177,7 +182,13 @@ def _in_reader_language(texts: dict[str, Any]) -> str:
     return str(next(iter(texts.values()), ""))
 
 
-def _param(value: Any) -> Any:
+def _param(value: Any, name: str = "") -> Any:
+    if (
+        name in FIGURES
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return number(value)
     if isinstance(value, dict):
         return render_message(value)
     if isinstance(value, list):
@@ -202,7 +213,7 @@ def render_message(stored: Any) -> str:
     template = MESSAGES.get(stored["code"])
     if template is None:  # a code since retired: what is known of it
         return " ".join(str(_param(v)) for v in (stored.get("params") or {}).values())
-    params = {k: _param(v) for k, v in (stored.get("params") or {}).items()}
+    params = {k: _param(v, k) for k, v in (stored.get("params") or {}).items()}
     return str(template) % params if params else str(template)
 
 

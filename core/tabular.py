@@ -337,15 +337,15 @@ def _workbook_message(exc: workbooks.BadWorkbook, data: bytes) -> Any:
     if exc.reason == workbooks.TOO_LARGE:
         return coded(
             "sheet_too_large",
-            rows=f"{exc.params['rows']:,}",
-            columns=f"{exc.params['columns']:,}",
-            cells=f"{workbooks.MAX_SHEET_CELLS:,}",
+            rows=exc.params["rows"],
+            columns=exc.params["columns"],
+            cells=workbooks.MAX_SHEET_CELLS,
         )
     if exc.reason == workbooks.UNPACKS_TOO_LARGE:
         return coded(
             "unpacks_too_large",
-            size=f"{exc.params['size'] / 1_000_000:,.0f}",
-            limit=f"{exc.params['limit'] / 1_000_000:,.0f}",
+            size=round(exc.params["size"] / 1_000_000),
+            limit=round(exc.params["limit"] / 1_000_000),
         )
     if exc.reason == workbooks.CELL_TOO_LARGE:
         return coded("cell_too_large", limit=f"{exc.params['limit'] / 1_000_000:g}")

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from html import escape
 
 from django.http import QueryDict
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
 
-from core.formats import join_list
+from core.formats import join_list, number
 from core.paging import page_numbers
 from core.regions import region_names
 from enterprises.badges import BADGE_COLUMNS
@@ -212,7 +212,7 @@ def _options(param: str, items, prefix: str) -> SafeString:
             '<label><span><input type="checkbox" form="search-form" '
             f'id="f-{param}-{escape(value)}" name="{param}" value="{escape(value)}"'
             f"{' checked' if selected else ''}> {escape(label)}</span> "
-            f'<span class="count">{prefix}{number_format(count, force_grouping=True)}'
+            f'<span class="count">{prefix}{number(count)}'
             "</span></label>"
             for value, label, count, selected in items
         )

@@ -1,6 +1,7 @@
 from django import template
 
 from core.formats import join_list as _join_list
+from core.formats import number as _number
 from core.messages import render_message
 
 register = template.Library()
@@ -10,6 +11,13 @@ register = template.Library()
 def join_list(items) -> str:
     """A list joined with the reader's language's separator (``core.formats``)."""
     return _join_list(items or ())
+
+
+@register.filter(is_safe=True)
+def number(value, decimals=None) -> str:
+    """A figure with its digits grouped in the reader's language (``core.formats``):
+    ``{{ total|number }}``, ``{{ revenue|number:1 }}``."""
+    return _number(value, None if decimals is None else int(decimals))
 
 
 @register.filter

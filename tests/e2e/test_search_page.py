@@ -330,3 +330,56 @@ def test_axe_finds_nothing_on_search_with_the_typeahead_open(
         texts = page.locator(".pager, .chips, [data-filters-button]").all_inner_texts()
         assert not re.search(r"[\u4e00-\u9fff]", " ".join(texts)), texts
     assert console_errors == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_four_digit_totals_and_facet_counts_fit_a_phone(
+    live_server, page, console_errors, language
+):
+    """1,200 demo enterprises: the total and the facet counts have four digits,
+    grouped ("1,138"), and neither the results nor the open drawer is wider than
+    the phone."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", enterprises=1200, seed=7, workers=1)
+    page.set_viewport_size(PHONE)
+    if language == "en":
+        _english(page, live_server.url)
+    page.goto(f"{live_server.url}/enterprises/")
+    count = page.locator("#result-count")
+    expect(count).to_have_text(re.compile(r"\d,\d{3}"))
+    assert _total(page) >= 1000
+    _no_horizontal_scroll(page)
+    page.locator("[data-filters-button]").click()
+    expect(page.locator("#filters")).to_be_visible()
+    counts = page.locator("#filters .count").all_inner_texts()
+    assert any(re.fullmatch(r"≈?\d,\d{3}", c.strip()) for c in counts), counts
+    _no_horizontal_scroll(page)
+    # Nothing of the drawer or the line above the results reaches past the screen
+    # (clipped text would not show in the page's own width).
+    wider = page.evaluate(
+        """() => [...document.querySelectorAll(
+                '#filters label, #filters .count, .results-meta *, #result-count')]
+            .filter(el => el.getClientRects().length)
+            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
+                || el.scrollWidth > el.clientWidth + 1
+                    && getComputedStyle(el).overflowX !== 'visible')
+            .map(el => el.outerHTML.slice(0, 120))"""
+    )
+    assert wider == []
+    # A count is never broken across lines ("5" above "0" beside a long label).
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll('#filters .count')]
+            .filter(el => el.getClientRects().length)
+            .filter(el => {
+                const range = document.createRange();
+                range.selectNodeContents(el);
+                return range.getClientRects().length > 1;
+            })
+            .map(el => el.parentElement.textContent.trim())"""
+    )
+    assert broken == []
+    page.locator("#filters .drawer-close").click()
+    expect(page.locator("#filters")).to_be_hidden()
+    expect(count).to_be_in_viewport()
+    assert console_errors == []

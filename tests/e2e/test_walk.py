@@ -51,3 +51,37 @@ def test_clusters_are_compared_from_a_clusters_page_and_the_list(
     assert axe_violations(page) == []
     _no_sideways_scroll(page)
     assert console_errors == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_comparing_the_longest_named_clusters_fits_a_phone(
+    live_server, page, console_errors, language
+):
+    """Demo data (survey figures, seven-digit money): the comparison of the two
+    clusters with the longest names, and the choice of clusters above it, are no
+    wider than a phone; each checkbox stays on the line of its cluster's name."""
+    from django.core.management import call_command
+
+    from clusters.models import Cluster
+
+    call_command("seed_demo", enterprises=1200, seed=7, workers=1)
+    name = "name_en" if language == "en" else "name"
+    longest = sorted(Cluster.objects.all(), key=lambda c: -len(getattr(c, name)))
+    base = live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    _as(page, base, None, language)
+    page.goto(f"{base}/clusters/compare/?c={longest[0].slug}&c={longest[1].slug}")
+    expect(page.locator("#compare-statistics")).to_be_visible()
+    _no_sideways_scroll(page)
+    apart = page.evaluate(
+        """() => [...document.querySelectorAll('label.inline')].filter(label => {
+            const box = label.querySelector('input').getBoundingClientRect();
+            const range = document.createRange();
+            range.selectNodeContents(label);
+            range.setStartAfter(label.querySelector('input'));
+            const first = range.getClientRects()[0];
+            return first && Math.abs(first.top - box.top) > box.height;
+        }).map(label => label.textContent.trim())"""
+    )
+    assert apart == []
+    assert console_errors == []

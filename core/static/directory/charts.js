@@ -96,7 +96,7 @@
             tooltip: {
               trigger: "item",
               formatter: function (p) {
-                return echarts.format.encodeHTML(p.name) + ": " + (p.value || 0).toLocaleString();
+                return echarts.format.encodeHTML(p.name) + ": " + echarts.format.addCommas(p.value || 0);
               },
             },
             visualMap: {

@@ -1,0 +1,55 @@
+"""Formatting that differs by language: a figure's digits grouped by thousands
+(`number`, through Django's number format of the reader's language, which
+``zh_Hans/formats.py`` here adjusts: FORMAT_MODULE_PATH), and what Django's formats
+do not cover: the separator of a list ("日本、韩国", "Japan, South Korea") and
+between sentences (none after a Chinese full stop, a space after an English one).
+
+`number` is for counts and amounts a reader sees (results, facet counts, figures,
+progress); codes, years, IDs, phone numbers, postcodes and page numbers are not
+figures and stay as they are. Templates call it as ``{{ value|number }}`` or
+``{{ value|number:1 }}`` (``core_format``)."""
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_noop
+
+# Django 6.1's label of a blank choice in a form's select has no Chinese in
+# Django's own catalogue; ours translates it (this marks it for makemessages).
+BLANK_CHOICE_LABEL = gettext_noop("- Select an option -")
+
+
+def list_separator() -> str:
+    return ", " if (get_language() or "").startswith("en") else "、"
+
+
+def join_list(items: Iterable[object]) -> str:
+    return list_separator().join(str(item) for item in items)
+
+
+def join_sentences(sentences: Iterable[object]) -> str:
+    glue = " " if (get_language() or "").startswith("en") else ""
+    return glue.join(str(s) for s in sentences)
+
+
+def number(value: object, decimals: int | None = None) -> str:
+    """``value`` (an int, a Decimal, a float or a numeric text) with its digits
+    grouped in the reader's language ("10,344"; "1,234.5" with ``decimals=1``);
+    ``None`` as an empty text and anything else as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, int | float | Decimal):
+        try:
+            value = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+        if not value.is_finite():
+            return str(value)
+    if decimals is not None:
+        # Rounded here: Django's number format cuts the digits beyond decimal_pos.
+        exact = value if isinstance(value, Decimal) else Decimal(str(value))
+        value = exact.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return number_format(value, decimal_pos=decimals, force_grouping=True)
