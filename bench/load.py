@@ -191,9 +191,14 @@ def server_cpu(server: subprocess.Popen) -> float:
     gunicorn worker replaced): the kernel adds a reaped child's times to its
     parent's ``children_*`` times. Counting only the living, a process that died
     during a run took its CPU out of the difference (a negative figure)."""
-    total = 0.0
     root = psutil.Process(server.pid)
-    for process in [root, *root.children(recursive=True)]:
+    return _cpu([root, *root.children(recursive=True)])
+
+
+def _cpu(processes: list) -> float:
+    """The CPU seconds of ``processes`` and of their reaped children."""
+    total = 0.0
+    for process in processes:
         try:
             times = process.cpu_times()
         except psutil.Error:
@@ -215,15 +220,7 @@ def database_cpu() -> float | None:
         processes = [root, *root.children()]
     except (OSError, ValueError, IndexError, psutil.Error):
         return None
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system + times.children_user
-        total += times.children_system
-    return total
+    return _cpu(processes)
 
 
 def run(
