@@ -440,6 +440,7 @@ from core.textsearch.queries import (  # noqa: E402
     Parsed,
     parse,
     query,
+    restricted,
 )
 
-__all__ += ["MAX_QUERY_TERMS", "Parsed", "parse"]
+__all__ += ["MAX_QUERY_TERMS", "Parsed", "parse", "restricted"]

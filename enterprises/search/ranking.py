@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.textsearch.queries import restricted
-from core.textsearch.text import normalize
+from core.textsearch.text import normalize, restricted
 from enterprises.permissions import visible_enterprise_sql
 from enterprises.search.sampling import TABLE, index_only
 
@@ -42,15 +41,18 @@ WALK_ROWS = 2_000
 DENSE_SHARE = 0.2
 PINNED_LIMIT = 50
 ACTIVE = "active"
-# The document's lexemes of weight A (names) and A, B (names, products, sectors,
-# clusters, designations): expression indexes of the same expressions in
+# The tiers: the document's lexemes of weight A (names) and A, B (names,
+# products, sectors, clusters, designations), then the whole document. Their
+# vectors have expression indexes of the same expressions in
 # enterprises.migrations.
+FIELD_WEIGHTS = ("A", "AB")
 FIELD_VECTORS = (
-    f"ts_filter({TABLE}.search_vector, '{{a}}')",
-    f"ts_filter({TABLE}.search_vector, '{{a,b}}')",
+    *(
+        f"ts_filter({TABLE}.search_vector, '{{{','.join(weights.lower())}}}')"
+        for weights in FIELD_WEIGHTS
+    ),
     None,  # the whole document
 )
-FIELD_WEIGHTS = ("A", "AB")  # the same tiers' weights
 # ts_rank weights of D, C, B, A (USCC, places, products, names).
 RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
 

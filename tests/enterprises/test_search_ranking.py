@@ -218,7 +218,7 @@ def test_a_query_restricted_to_weights_matches_as_the_filtered_document(q):
     query on ts_filter(document, weights), which the tier indexes hold."""
     from django.db import connection
 
-    from core.textsearch.queries import restricted
+    from core.textsearch.text import restricted
 
     EnterpriseFactory(name="大杨泳装有限公司", products="西服")
     EnterpriseFactory(name="兴城西服厂", products="泳装 童装", name_en="Longfeng")
