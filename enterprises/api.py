@@ -291,6 +291,13 @@ class EnterprisePagination(DirectoryPagination):
                     "items": {"type": "string"},
                     "description": "Queries with results, when `q` has none.",
                 },
+                "facets_estimated": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Filters of `facets` whose counts are estimates "
+                    "(all of them when `count_estimated`; else a selected filter "
+                    "whose alternatives are very many).",
+                },
                 "facets": {
                     "type": "object",
                     "description": "Facet counts, per filter asked for in `facets`.",
@@ -405,6 +412,9 @@ class EnterpriseViewSet(
         extra["suggestions"] = result.suggestions
         if facet_codes:
             extra["facets"] = self._facets(result, facet_codes)
+            extra["facets_estimated"] = [
+                FACETS[code] for code in facet_codes if result.facet_estimated(code)
+            ]
         return Response(
             {
                 "count": result.total,

@@ -196,12 +196,13 @@ def result_rows(rows) -> SafeString:
     return SafeString("\n".join(out))
 
 
-def facet_options(groups, estimated: bool) -> None:
+def facet_options(groups, result) -> None:
     """Set ``values_html`` and ``more_html`` on each facet group: its checkboxes,
     written out here rather than by the template's loop (a page has about 200 of
-    them, and the loop cost about as much as the page's SQL)."""
-    prefix = "≈" if estimated else ""
+    them, and the loop cost about as much as the page's SQL). Estimated counts
+    read "≈"."""
     for group in groups:
+        prefix = "≈" if result.facet_estimated(group.code) else ""
         group.values_html = _options(group.param, group.values, prefix)
         group.more_html = _options(group.param, group.more, prefix)
 

@@ -67,7 +67,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     attach_badges(result.rows)
     rows = [(e, viewer.fields(e)) for e in result.rows]
     groups = facet_groups(result)
-    facet_options(groups, result.estimated)
+    facet_options(groups, result)
     active = chips(search, groups)
     health = sum(1 for on in (search.stale, search.incomplete) if on) + (
         "uw" in search.filters

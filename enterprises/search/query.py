@@ -22,8 +22,9 @@ turns into SQL against the ``search_vector`` and ``facets`` columns (both GIN):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from django.db.models import QuerySet
@@ -46,34 +47,22 @@ from enterprises.permissions import (
     usable_health_filters,
     visible_enterprise_sql,
 )
-from enterprises.search import facetindex, homophones
+from enterprises.search import counting, homophones
 from enterprises.search.indexing import FACETS
 from enterprises.search.ranking import DENSE_SHARE, RANKED_LIMIT, relevance_ids
 from enterprises.search.relaxing import relax, suggestions
 from enterprises.search.sampling import (
     SAMPLE_ROWS,
-    capped_count,
-    estimate,
-    facet_counts,
     index_only,
     sample_percent,
-    sampled_facet_counts,
+    table_rows,
 )
 
-# Counts are exact up to this many matches; above, estimated and labelled so.
-EXACT_LIMIT = 50_000
-# Above this planner estimate a search is taken as broad without counting; below
-# a tenth of EXACT_LIMIT it is counted exactly without a cap.
-BROAD_ESTIMATE = 5 * EXACT_LIMIT
-# The planner underestimates searches that combine correlated conditions (兴城 and
-# 泳装 and city 211400): from this estimate on, the block sample (needed anyway for
-# a broad result) is taken first and decides.
-SAMPLE_FIRST_ESTIMATE = 200
-# A table whose block sample would hold at least this share of it (10,000
-# entries) is counted without estimates and samples.
-SMALL_TABLE_PERCENT = 10
 # Broad results up to this offset are read by walking an index in sort order.
 WALK_LIMIT = 200
+# A broad text search's walk reads at most this many times the rows its share of
+# the table predicts (_walked_text).
+WALK_SLACK = 4
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_QUERY_CHARS = 200
@@ -401,6 +390,12 @@ class Result:
     suggestions: list[str] = field(default_factory=list)
     # What the total counts: "published" entries, or "with_drafts" (staff).
     counts: str = "published"
+    # The facets whose counts are estimates though the total is exact: a selected
+    # facet whose alternatives are more than EXACT_LIMIT (all are when estimated).
+    estimated_facets: set[str] = field(default_factory=set)
+
+    def facet_estimated(self, code: str) -> bool:
+        return self.estimated or code in self.estimated_facets
 
     @property
     def dropped(self) -> list[str]:
@@ -425,66 +420,6 @@ class Result:
         return self.search.page > 1
 
 
-def _counted(search: Search, user, with_facets: bool) -> tuple[int, bool, dict]:
-    """(total, whether broad and estimated, facet counts) of a search.
-
-    On a table of at most a tenth of the sample's reach (10,000 entries: the
-    sample would be most of it) a search is counted in one statement with its
-    facets; a filtered one adds one for the selected facets' alternatives. On a
-    larger table the planner's estimate (no rows read) and, for a middling one,
-    the block sample decide whether the result is broad; a result that may not be
-    is counted in the same one capped statement.
-    """
-    where_sql, params = search.where(user)
-    sampled = None
-    small = sample_percent() >= SMALL_TABLE_PERCENT
-    if not small:
-        planned = estimate(where_sql, params)
-        if planned > BROAD_ESTIMATE:
-            return _sampled(search, user, with_facets, None)
-        if planned >= SAMPLE_FIRST_ESTIMATE:
-            sampled = sampled_facet_counts(search, user, with_facets=with_facets)
-            if sampled[1] >= 1.5 * EXACT_LIMIT:
-                return _sampled(search, user, with_facets, sampled)
-    if with_facets:
-        # Exact counts in memory when the matches without the facet filters
-        # are few enough to name (enterprises.search.facetindex).
-        exact = facetindex.facet_counts(search, user, EXACT_LIMIT)
-        if exact is not None:
-            return exact[1], False, exact[0]
-    if with_facets and not (search.filters and small):
-        counts, exact_total = facet_counts(where_sql, params, cap=EXACT_LIMIT)
-    else:
-        counts, exact_total = {}, capped_count(where_sql, params, EXACT_LIMIT)
-    if exact_total > EXACT_LIMIT:
-        return _sampled(search, user, with_facets, sampled)
-    if with_facets and exact_total and search.filters:
-        # A facet with a selected value counts its alternatives without its own
-        # filter, so another value can be added to the selection. On a small
-        # table every facet in one pass over the matches without the facet
-        # filters (each filter a column, the counts FILTERed by the others);
-        # on a large one that set may be most of the table: one count per facet.
-        if small:
-            counts, _t = sampled_facet_counts(
-                search, user, with_facets=True, percent=100
-            )
-            return exact_total, False, counts
-        for code in search.filters:
-            sql, p = search.where(user, exclude_facet=code)
-            own, _t = facet_counts(sql, p)
-            for key in [k for k in counts if k.startswith(code + ":")]:
-                del counts[key]
-            counts.update({k: v for k, v in own.items() if k.startswith(code + ":")})
-    return exact_total, False, counts
-
-
-def _sampled(search: Search, user, with_facets: bool, sampled) -> tuple:
-    counts, sampled_total = sampled or sampled_facet_counts(
-        search, user, with_facets=with_facets
-    )
-    return max(sampled_total, EXACT_LIMIT + 1), True, counts
-
-
 def run(
     search: Search,
     user,
@@ -504,13 +439,13 @@ def _run(
     search: Search, user, *, with_facets: bool, columns: tuple[str, ...] | None
 ) -> Result:
     search.for_user(user)
-    total, broad, counts = _counted(search, user, with_facets)
+    total, broad, counts, estimated = counting.count(search, user, with_facets)
     near: list[str] = []
     if not broad and search.tsquery and homophones.widen(search, user, total):
-        total, broad, counts = _counted(search, user, with_facets)
+        total, broad, counts, estimated = counting.count(search, user, with_facets)
     if not total and search.tsquery and not search.dropped:
         if len(search.parsed.required) > 1 and relax(search, user):
-            total, broad, counts = _counted(search, user, with_facets)
+            total, broad, counts, estimated = counting.count(search, user, with_facets)
         else:
             near = suggestions(search, user)
     rows = (
@@ -536,7 +471,14 @@ def _run(
         values.sort(key=lambda f: (-f.count, f.value))
     counted = "with_drafts" if sees_drafts(user) else "published"
     return Result(
-        search, total, broad, rows, facets if with_facets else {}, near, counted
+        search,
+        total,
+        broad,
+        rows,
+        facets if with_facets else {},
+        near,
+        counted,
+        estimated if with_facets else set(),
     )
 
 
@@ -560,19 +502,51 @@ def _page_rows(
             search, user, offset + size, total=None if broad else total, dense=dense
         )
         return fetch(ids[offset : offset + size], columns)
-    walk = (
-        broad
-        and not search.tsquery
-        and search.sort in WALKED_SORTS
-        and offset + size <= WALK_LIMIT
-    )
     # Thousands of rows match: for the first pages, walking an index in the sort
     # order and stopping after a page beats collecting every match (a bitmap scan)
     # and sorting it. Otherwise a bitmap scan of the indexes, never of the table.
-    # A text query's matches come from its index (a bitmap), then are sorted.
+    # A text query's matches come from its index (a bitmap), then are sorted,
+    # unless a bounded walk finds the page (_walked_text).
+    walk = broad and search.sort in WALKED_SORTS and offset + size <= WALK_LIMIT
+    if walk and search.tsquery:
+        found = _walked_text(search, user, offset, size, total)
+        if found is not None:
+            return fetch(found, columns)
+        walk = False
     off = ["bitmapscan"] if walk else ["indexscan"] if search.tsquery else []
     # The page's ids first, then its rows with their places (fetch): joined in
     # one statement, the places were looked up for every match before the sort.
     with index_only(*off):
         ids = list(search.ordered(user).values_list("id", flat=True)[offset:][:size])
     return fetch(ids, columns)
+
+
+def _walked_text(
+    search: Search, user, offset: int, size: int, total: int
+) -> list[int] | None:
+    """The ids of a page of a broad text search in a sort order, by walking the
+    order's index over the entries the search's filters select and testing each
+    for the text; None when the walk's bound was reached before the page was
+    complete. The bound is WALK_SLACK times the rows the result's share of the
+    table predicts the page needs: a text that matches one end of the order only
+    (兴城 by name: 兴城…) stops the walk early, and the caller sorts every match."""
+    share = min(1.0, max(total, 1) / table_rows())
+    bound = math.ceil(WALK_SLACK * (offset + size) / share)
+    walked = (
+        replace(search, q="")
+        .ordered(user)
+        .extra(  # noqa: S610
+            select={"m": f"{TABLE}.search_vector @@ %s::tsquery"},
+            select_params=[search.tsquery],
+        )
+        .values_list("id", "m")[:bound]
+    )
+    sql, params = walked.query.sql_with_params()
+    with index_only("bitmapscan") as cursor:
+        cursor.execute(
+            f"SELECT w.id FROM ({sql}) AS w WHERE w.m "  # noqa: S608
+            f"OFFSET {int(offset)} LIMIT {int(size)}",
+            params,
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) == size else None

@@ -52,9 +52,10 @@ def in_memory(query: str, user=VISITOR):
 
 
 def in_sql(query: str, user=VISITOR):
-    return sampled_facet_counts(
+    sample = sampled_facet_counts(
         search(query, user), user, with_facets=True, percent=100
     )
+    return sample.counts, sample.total
 
 
 @pytest.mark.parametrize(

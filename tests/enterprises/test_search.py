@@ -202,10 +202,10 @@ def test_bad_parameters_are_reported_not_fatal():
 def broad_limits(monkeypatch):
     """Make a dozen rows a 'broad' result: counts and facets come from the block
     sample (the whole small table here, so the estimates are exact)."""
-    from enterprises.search import query as search_module
+    from enterprises.search import counting
 
-    monkeypatch.setattr(search_module, "EXACT_LIMIT", 5)
-    monkeypatch.setattr(search_module, "BROAD_ESTIMATE", 5)
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(counting, "BROAD_ESTIMATE", 5)
 
 
 def test_broad_results_estimate_counts_and_facets_in_one_pass(broad_limits):

@@ -9,8 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
 
-from enterprises.search import query as search_module
-from enterprises.search import ranking
+from enterprises.search import counting, ranking
 from enterprises.search.plans import capture
 from enterprises.search.query import Search, run
 from tests.factories import EnterpriseFactory
@@ -22,10 +21,10 @@ ANON = AnonymousUser()
 
 @pytest.fixture
 def broad(monkeypatch):
-    monkeypatch.setattr(search_module, "EXACT_LIMIT", 5)
-    monkeypatch.setattr(search_module, "BROAD_ESTIMATE", 5)
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(counting, "BROAD_ESTIMATE", 5)
     # the path of a large table: planner estimates and block samples
-    monkeypatch.setattr(search_module, "SMALL_TABLE_PERCENT", 101)
+    monkeypatch.setattr(counting, "SMALL_TABLE_PERCENT", 101)
     monkeypatch.setattr(ranking, "CANDIDATES", 3)
 
 
