@@ -279,6 +279,10 @@ def test_query_latin_shapes():
     assert query("12") == "'12':*"
     assert query(USCC) == f"'{USCC.lower()}'"
     assert query(USCC.lower()) == f"'{USCC.lower()}'"
+    # one letter is a word of its own (the T of T恤), not the prefix of every
+    # lexeme that starts with it
+    assert query("t") == "'t'"
+    assert "'t':*" not in query("T恤")
 
 
 def test_query_terms_are_anded_and_mixed_text_split():

@@ -172,6 +172,12 @@ def test_english_word_prefixes_match_in_the_search():
         assert result("q=" + q).rows == [longfeng], q
 
 
+def test_t_shirts_are_found_without_every_word_starting_with_t():
+    tshirts = EnterpriseFactory(name="某针织有限公司", products="T恤、polo衫")
+    EnterpriseFactory(name="铁西某服饰有限公司", address="铁西区", products="恤衫")
+    assert result("q=T恤").rows == [tshirts]
+
+
 # --- counts ------------------------------------------------------------------------
 
 
