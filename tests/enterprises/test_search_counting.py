@@ -165,3 +165,13 @@ def test_the_sample_is_scaled_by_its_rows_not_its_share_of_pages(monkeypatch):
     assert percent < 100
     sample = sampling.sampled_facet_counts(Search(), ANON, with_facets=False)
     assert sample.total == 120
+
+
+def test_a_sample_surely_above_the_limit_is_not_counted(large, monkeypatch):
+    monkeypatch.setattr(counting, "SAMPLE_FIRST_ESTIMATE", 0)
+    for _ in range(6):  # 1.2 times the limit of 5
+        EnterpriseFactory(products="泳装")
+    result, statements = searched("q=泳装")
+    assert result.estimated and result.total == 6
+    # the sample decided: no statement read the matches to count them
+    assert not [s for s in statements if "array_agg(id)" in s or "LIMIT 6" in s]
