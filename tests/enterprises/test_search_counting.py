@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from enterprises.models import Enterprise
 from enterprises.search import counting, query, sampling
+from enterprises.search.plans import capture
 from enterprises.search.query import Search, run
 from tests.factories import EnterpriseFactory
 
@@ -129,9 +130,14 @@ def test_a_broad_text_search_by_date_walks_the_date_order(dated_swimwear):
     _dated(
         matching_days=range(0, 36, 3), other_days=[d for d in range(36) if d % 3][:18]
     )
-    result, statements = searched("q=泳装&sort=-updated&page_size=4")
+    with capture() as captured:
+        result, statements = searched("q=泳装&sort=-updated&page_size=4")
     assert result.estimated
     assert [e.id for e in result.rows] == _newest_swimwear(4)
+    # the walk goes down the date index; no statement scans the table
+    walk = [p for p in captured.plans if "SELECT w.id" in p.sql]
+    assert walk and ("Index Scan", "enterprises_enterprise") in walk[0].node_types
+    assert not [p.sql for p in captured.plans if p.scans_table]
     page_reads = [s for s in statements if ORDER_BY_DATE in s]
     assert len(page_reads) == 1 and "SELECT w.id" in page_reads[0], page_reads
     page2 = run(
