@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
 
-from core.formats import join_list, labelled, number
+from core.formats import in_own_language, join_list, labelled, number
 from core.paging import page_numbers
 from core.regions import region_names
 from enterprises.badges import BADGE_COLUMNS
@@ -180,12 +180,13 @@ def result_rows(rows) -> SafeString:
         )
         out.append(
             f'<article class="result" data-id="{e.pk}">\n'
-            f'<h2><a href="{escape(e.get_absolute_url())}">{escape(e.display_name)}</a>'
+            f'<h2><a href="{escape(e.get_absolute_url())}">'
+            f"{in_own_language(e.display_name)}</a>"
             f"{'' if e.published else draft}</h2>\n"
             f"{e.badges.html()}\n"
             f'<div class="sub">{escape(place)}</div>\n'
             f"<div>{tags}</div>\n"
-            f'<div class="sub">{escape(products)}</div>\n'
+            f'<div class="sub">{in_own_language(products)}</div>\n'
             f"{contacts}</article>"
         )
     return SafeString("\n".join(out))

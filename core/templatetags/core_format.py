@@ -1,5 +1,6 @@
 from django import template
 
+from core.formats import in_own_language
 from core.formats import join_groups as _join_groups
 from core.formats import join_list as _join_list
 from core.formats import labelled as _labelled
@@ -20,6 +21,14 @@ def join_labelled(pairs) -> str:
     """(label, value) pairs as "行业：泳装；城市：葫芦岛市" / "Sector: Swimwear;
     City: Huludao" (``core.formats``): ``{{ filters|join_labelled }}``."""
     return _join_groups(_labelled(label, value) for label, value in pairs or ())
+
+
+@register.filter
+def lang_marked(text) -> str:
+    """Text as it was written (a name, products, an address), marked
+    ``lang="zh-CN"`` when it is Chinese in the English UI (``core.formats``):
+    ``{{ enterprise.display_name|lang_marked }}``."""
+    return in_own_language(text)
 
 
 @register.filter(is_safe=True)
