@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from enterprises.models import EnterpriseCertification
 from tests.e2e.axe import axe_violations
 from tests.e2e.test_forms_a11y import COMBOS, IDS, _as
-from enterprises.models import EnterpriseCertification
 from tests.factories import ClusterFactory, EnterpriseFactory, MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -76,9 +76,7 @@ def test_a_visitors_pages_pass_axe_and_fit_the_screen(
     expect(page.locator('[data-certificate="iso9001"]')).to_have_attribute(
         "data-state", "expired"
     )
-    expect(page.locator("h1 [lang=zh-CN]")).to_have_count(
-        1 if language == "en" else 0
-    )
+    expect(page.locator("h1 [lang=zh-CN]")).to_have_count(1 if language == "en" else 0)
     _walked(page, f"{base}/clusters/")
     _walked(page, f"{base}/clusters/swim/")
     assert console_errors == []

@@ -1,8 +1,10 @@
-"""Issue 13, "full-width colons after Chinese labels": the pages where a label
-stands before its value (export filters, an import's changed fields, a survey's
-flagged figures, search chips, badges, history), read in Chinese, have no ASCII
-colon after a Chinese label ("行业：泳装", not "行业: 泳装"); in English the
-colon is followed by a space ("Sector: Swimwear")."""
+"""Issue 13, "one date style per language; full-width colons after Chinese
+labels": the pages where a label stands before its value (export filters, an
+import's changed fields, a survey's flagged figures, search chips, badges,
+history, where the data comes from), read in Chinese, have no ASCII colon after a
+Chinese label ("行业：泳装", not "行业: 泳装"); in English the colon is followed
+by a space ("Sector: Swimwear"). Dates read in the language's style
+("2026年1月5日", "Jan. 5, 2026"), never as ISO codes ("2026-01-05")."""
 
 import re
 from decimal import Decimal
@@ -25,23 +27,36 @@ pytestmark = pytest.mark.django_db
 CJK = "\u3400-\u9fff\u3001-\u303f\uff01-\uff60"
 ASCII_COLON_AFTER_CHINESE = re.compile(rf"[{CJK}]\s*:")
 COLON_WITHOUT_SPACE = re.compile(r"[A-Za-z)]:(?=[^\s/\d])")
+VOID = {"area", "br", "col", "hr", "img", "input", "link", "meta", "source", "wbr"}
+ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
 
 class _Text(HTMLParser):
-    """The text a reader sees: not scripts, styles, code or what was typed."""
+    """The text a reader sees: not scripts, styles, code or what was typed, nor
+    an import's changed cells (``ul.changes``: as the spreadsheet has them)."""
 
     SKIPPED = {"script", "style", "code", "textarea", "title"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.depth = 0
+        self.stack: list[tuple[str, bool]] = []
         self.parts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        self.depth += tag in self.SKIPPED
+        if tag in VOID:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        self.stack.append((tag, tag in self.SKIPPED or "changes" in classes))
 
     def handle_endtag(self, tag):
-        self.depth -= tag in self.SKIPPED
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    @property
+    def depth(self) -> int:
+        return sum(skipped for _tag, skipped in self.stack)
 
     def handle_data(self, data):
         if not self.depth:
@@ -59,6 +74,8 @@ def test_the_reader_finds_a_wrong_colon():
     assert not ASCII_COLON_AFTER_CHINESE.search(_text("<td>行业：泳装 12:05</td>"))
     assert COLON_WITHOUT_SPACE.search(_text("<p>Registration:Active</p>"))
     assert not COLON_WITHOUT_SPACE.search(_text("<p>Sector: x, 12:05 http://a</p>"))
+    assert ISO_DATE.search(_text("<td>2026-01-05 12:05</td>"))
+    assert not ISO_DATE.search(_text("<td>2026年1月5日 <code>2026-01-05</code></td>"))
 
 
 def _data():
@@ -75,7 +92,7 @@ def _data():
     enterprise_update(
         actor=staff,
         enterprise=enterprise,
-        changes={"employee_band": "100-299"},
+        changes={"employee_band": "100-299", "last_confirmed_on": "2026-01-05"},
         origin=ChangeRecord.Origin.STAFF,
     )
     ExportRecord.objects.create(
@@ -111,13 +128,14 @@ def _data():
         "/review/",
         "/imports/",
         f"/imports/{job.pk}/",
+        "/surveys/",
         f"/surveys/{survey.year}/",
     ]
     return staff, pages
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_labels_and_their_values_are_separated_in_the_readers_style(client, language):
+def test_labels_values_and_dates_read_in_the_readers_style(client, language):
     staff, pages = _data()
     client.force_login(staff)
     client.cookies["django_language"] = language
@@ -128,7 +146,9 @@ def test_labels_and_their_values_are_separated_in_the_readers_style(client, lang
         assert response.status_code == 200, url
         text = _text(response.content.decode())
         hits = [
-            text[max(0, m.start() - 20) : m.end() + 20] for m in wrong.finditer(text)
+            text[max(0, m.start() - 20) : m.end() + 20]
+            for pattern in (wrong, ISO_DATE)
+            for m in pattern.finditer(text)
         ]
         if hits:
             found[url] = hits
@@ -137,9 +157,9 @@ def test_labels_and_their_values_are_separated_in_the_readers_style(client, lang
         client.get("/imports/", headers={"accept-language": language}).content.decode()
     )
     if language == "zh-hans":
-        assert "搜索词：泳装；" in imports, imports
+        assert "搜索词：泳装；" in imports and "2026年1月5日" in imports
     else:
-        assert "Search text: 泳装; " in imports
+        assert "Search text: 泳装; " in imports and "Jan. 5, 2026" in imports
 
 
 def test_the_dry_run_reports_changed_fields_in_the_readers_style():
