@@ -28,6 +28,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from core.formats import labelled
 from enterprises.choices import RegistrationStatus, profile_verified
 from enterprises.models import (
     Enterprise,
@@ -68,12 +69,11 @@ class Badges:
 
     def html(self) -> SafeString:
         """The badges as a list, in the active language (results and the page)."""
-        colon = gettext(":")
         items = [
             _item(
                 "tag ok" if self.registration_active else "tag bad",
                 "registration",
-                gettext("Registration") + colon + self.registration_label,
+                labelled(gettext("Registration"), self.registration_label),
                 format_html(' data-value="{}"', self.registration_status),
             )
         ]
@@ -82,8 +82,9 @@ class Badges:
         if self.staff_verified:
             items.append(_item("tag ok", "staff-verified", gettext("Staff-verified")))
         if self.last_confirmed_on:
-            confirmed = gettext("Last confirmed") + colon
-            confirmed += date_format(self.last_confirmed_on)
+            confirmed = labelled(
+                gettext("Last confirmed"), date_format(self.last_confirmed_on)
+            )
         else:
             confirmed = gettext("Never confirmed")
         items.append(_item("tag", "confirmed", confirmed))

@@ -35,6 +35,9 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -298,12 +301,19 @@ def field_label(name: str) -> Any:
 def value_label(name: str, value: Any) -> Any:
     """A stored value of a field (a history record's, a change request's) as the
     reader sees it: the label of each choice in the reader's language instead of
-    its code ("100_299" → "100–299 人"); other values as they are."""
+    its code ("100_299" → "100–299 人"), a date in the language's style
+    ("2026-07-02" → "2026年7月2日"); other values as they are."""
     try:
         model_field = Enterprise._meta.get_field(name)
     except FieldDoesNotExist:
         return value
     base = getattr(model_field, "base_field", model_field)
+    if isinstance(base, models.DateField) and isinstance(value, str):
+        try:
+            day = parse_date(value)
+        except ValueError:  # well formed but not a day
+            day = None
+        return date_format(day) if day else value
     choices = getattr(base, "flatchoices", None)
     if not choices:
         return value

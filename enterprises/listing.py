@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
 
-from core.formats import join_list, number
+from core.formats import in_own_language, join_list, labelled, number
 from core.paging import page_numbers
 from core.regions import region_names
 from enterprises.badges import BADGE_COLUMNS
@@ -92,7 +92,7 @@ def chips(search: Search, groups) -> list[Chip]:
             rest = [v for v in values if v != value] or None
             out.append(
                 Chip(
-                    _labelled(group.title, labels.get(value, value)),
+                    labelled(group.title, labels.get(value, value)),
                     canonical_query(search, **{param: rest, "page": None}),
                     param,
                     value,
@@ -110,18 +110,13 @@ def chips(search: Search, groups) -> list[Chip]:
             }
         out.append(
             Chip(
-                _labelled(gettext("Updated since"), text),
+                labelled(gettext("Updated since"), text),
                 canonical_query(search, updated=None, page=None),
                 "updated",
                 search.updated_param,
             )
         )
     return out
-
-
-def _labelled(title: str, value: str) -> str:
-    # (a full-width colon after a Chinese label)
-    return gettext("%(title)s: %(value)s") % {"title": title, "value": value}
 
 
 def clear_all_query(search: Search) -> str:
@@ -174,23 +169,24 @@ def result_rows(rows) -> SafeString:
         if e.is_exporter:
             label = gettext("Exporter")
             if e.export_markets:
-                label = _labelled(label, join_list(e.export_market_labels))
+                label = labelled(label, join_list(e.export_market_labels))
             tags += f'<span class="tag">{escape(label)}</span>'
         products = e.products_en if english and e.products_en else e.products
         contacts = "".join(
             f'<div class="sub" data-field="{name}">'
-            f"{escape(_labelled(title, getattr(e, name)))}</div>"
+            f"{escape(labelled(title, getattr(e, name)))}</div>"
             for name, title in contact_titles
             if name in show and getattr(e, name)
         )
         out.append(
             f'<article class="result" data-id="{e.pk}">\n'
-            f'<h2><a href="{escape(e.get_absolute_url())}">{escape(e.display_name)}</a>'
+            f'<h2><a href="{escape(e.get_absolute_url())}">'
+            f"{in_own_language(e.display_name)}</a>"
             f"{'' if e.published else draft}</h2>\n"
             f"{e.badges.html()}\n"
             f'<div class="sub">{escape(place)}</div>\n'
             f"<div>{tags}</div>\n"
-            f'<div class="sub">{escape(products)}</div>\n'
+            f'<div class="sub">{in_own_language(products)}</div>\n'
             f"{contacts}</article>"
         )
     return SafeString("\n".join(out))

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.formats import join_list
@@ -90,7 +91,7 @@ def describe_filters(
         labels = [labeller.label(code, v) for v in values]
         out.append((str(FACET_TITLES.get(code, code)), join_list(labels)))
     if search.updated_since:
-        out.append((_("Updated since"), search.updated_since.isoformat()))
+        out.append((_("Updated since"), date_format(search.updated_since)))
     if search.stale:
         out.append((_("Data health"), _("not confirmed in 12 months")))
     if search.incomplete:

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.files import File
 from django.utils.translation import gettext as _
 
-from core.formats import join_list
+from core.formats import join_groups, join_list, labelled
 from core.sheetwriter import NUMBER, TEXT
 from core.tabular import csv_chunks, xlsx_chunks
 from imports.columns import SECTIONS
@@ -54,8 +54,8 @@ class ReportRows:
         action = data.get("action", "")
         changes = ""
         if action == "update":
-            changes = "; ".join(
-                f"{self.labels.get(name, name)}: {_shown(old)} → {_shown(new)}"
+            changes = join_groups(
+                labelled(self.labels.get(name, name), f"{_shown(old)} → {_shown(new)}")
                 for name, (old, new) in (data.get("changes") or {}).items()
             )
         elif action == "create":

@@ -1,19 +1,27 @@
 """Formatting that differs by language: a figure's digits grouped by thousands
 (`number`, through Django's number format of the reader's language, which
 ``zh_Hans/formats.py`` here adjusts: FORMAT_MODULE_PATH), and what Django's formats
-do not cover: the separator of a list ("日本、韩国", "Japan, South Korea") and
-between sentences (none after a Chinese full stop, a space after an English one).
+do not cover: the separator of a list ("日本、韩国", "Japan, South Korea"), a
+label before its value (a full-width colon after a Chinese label: "行业：泳装",
+"Sector: Swimwear"), the separator of such groups ("；", "; ") and between
+sentences (none after a Chinese full stop, a space after an English one), and
+the language of what the site shows as it was written: a Chinese name, product or
+address in the English UI is marked ``lang="zh-CN"`` (`in_own_language`), so a
+screen reader reads it as Chinese and the browser picks a Chinese font.
 
 `number` is for counts and amounts a reader sees (results, facet counts, figures,
 progress); codes, years, IDs, phone numbers, postcodes and page numbers are not
 figures and stay as they are. Templates call it as ``{{ value|number }}`` or
 ``{{ value|number:1 }}`` (``core_format``)."""
 
+import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.formats import number_format
-from django.utils.translation import get_language, gettext_noop
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext, gettext_noop
 
 # Django 6.1's label of a blank choice in a form's select has no Chinese in
 # Django's own catalogue; ours translates it (this marks it for makemessages).
@@ -26,6 +34,29 @@ def list_separator() -> str:
 
 def join_list(items: Iterable[object]) -> str:
     return list_separator().join(str(item) for item in items)
+
+
+def labelled(title: object, value: object) -> str:
+    """``value`` after its label: "出口企业：日本、韩国", "Exporter: Japan"."""
+    return gettext("%(title)s: %(value)s") % {"title": title, "value": value}
+
+
+def join_groups(items: Iterable[object]) -> str:
+    """Labelled values (`labelled`) one after another: "行业：泳装；城市：葫芦岛市"."""
+    glue = "; " if (get_language() or "").startswith("en") else "；"
+    return glue.join(str(item) for item in items)
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def in_own_language(text: object) -> SafeString:
+    """``text`` escaped, in a ``<span lang="zh-CN">`` when it is Chinese (has Han
+    characters) and the reader's language is English."""
+    text = "" if text is None else str(text)
+    if _HAN.search(text) and (get_language() or "").startswith("en"):
+        return format_html('<span lang="zh-CN">{}</span>', text)
+    return escape(text)
 
 
 def join_sentences(sentences: Iterable[object]) -> str:

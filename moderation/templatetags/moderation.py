@@ -1,11 +1,17 @@
+import datetime as dt
+
 from django import template
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.formats import join_list
+from enterprises.choices import Certification
 from enterprises.fields import value_label
 from moderation.services.changes import field_label as _field_label
 
 register = template.Library()
+SCHEMES = set(Certification.values)
 
 
 @register.filter
@@ -28,12 +34,23 @@ def show_value(value, field: str = "") -> str:
     if isinstance(value, list):
         parts = []
         for item in value:
-            if isinstance(item, dict):
-                text = item.get("scheme", "")
-                if item.get("valid_until"):
-                    text += " ≤ " + item["valid_until"]
+            if isinstance(item, dict):  # a certification: its label and date
+                scheme = item.get("scheme", "")
+                text = str(Certification(scheme).label) if scheme in SCHEMES else scheme
+                until = _date(item.get("valid_until"))
+                if until:
+                    text += " · " + _("valid until %(date)s") % {
+                        "date": date_format(until)
+                    }
                 parts.append(text)
             else:
                 parts.append(str(item).rsplit("/", 1)[-1])
         return join_list(parts)
     return str(value)
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return parse_date(str(value or ""))
+    except ValueError:  # well formed but not a day ("2026-02-30")
+        return None

@@ -1,15 +1,22 @@
 """Issue 13 walked as a visitor would, where no other browser test goes: the
-cluster comparison is reached from a cluster's page and the list (choosing the
-clusters there), on a desktop and a phone, in both languages, with axe-core."""
+visitor's pages (home, search with the typeahead open, an enterprise, the
+clusters) and the cluster comparison reached from a cluster's page and the list
+(choosing the clusters there), on a desktop and a phone, in both languages, with
+axe-core, no console error and no sideways scroll. The signed-in and staff pages
+(edit, claim, sign-up, /me/, dashboard, review queue, an import) are walked the
+same way in test_forms_a11y.py."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from enterprises.models import EnterpriseCertification
 from tests.e2e.axe import axe_violations
 from tests.e2e.test_forms_a11y import COMBOS, IDS, _as
-from tests.factories import ClusterFactory, EnterpriseFactory
+from tests.factories import ClusterFactory, EnterpriseFactory, MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,6 +25,61 @@ def _no_sideways_scroll(page) -> None:
     assert page.evaluate(
         "document.documentElement.scrollWidth <= window.innerWidth + 1"
     ), f"{page.url} scrolls sideways"
+
+
+def _walked(page, url) -> None:
+    page.goto(url)
+    assert axe_violations(page) == [], url
+    _no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize(("viewport", "language"), COMBOS, ids=IDS)
+def test_a_visitors_pages_pass_axe_and_fit_the_screen(
+    live_server, page, console_errors, viewport, language
+):
+    base = live_server.url
+    page.set_viewport_size(viewport)
+    swim = ClusterFactory(slug="swim", name="兴城泳装", name_en="")
+    today = timezone.localdate()
+    # A claimed, confirmed firm with a Chinese name only, one certificate
+    # expired and one expiring: every badge, and the long USCC, on one page.
+    firm = MembershipFactory(
+        enterprise__name="兴城市海韵泳装服饰有限责任公司",
+        enterprise__name_en="",
+        enterprise__short_name="海韵",
+        enterprise__products="泳装、沙滩裤、瑜伽服",
+        enterprise__sectors=["swimwear"],
+        enterprise__is_exporter=True,
+        enterprise__export_markets=["JP", "KR", "US"],
+        enterprise__last_confirmed_on=today,
+    ).enterprise
+    firm.clusters.add(swim)
+    for scheme, until in (("iso9001", -30), ("oeko_tex_100", 40)):
+        EnterpriseCertification.objects.create(
+            enterprise=firm,
+            scheme=scheme,
+            valid_from=today - dt.timedelta(days=700),
+            valid_until=today + dt.timedelta(days=until),
+        )
+    EnterpriseFactory.create_batch(3, products="泳装", sectors=["swimwear"])
+    _as(page, base, None, language)
+
+    _walked(page, f"{base}/")
+    _walked(page, f"{base}/enterprises/?q=%E6%B3%B3%E8%A3%85")  # 泳装
+    page.locator("#q").fill("")
+    page.locator("#q").press_sequentially("兴城")
+    expect(page.locator("#q-suggestions [role=option]").first).to_be_visible()
+    page.locator("#q").press("ArrowDown")
+    assert axe_violations(page) == []
+    _no_sideways_scroll(page)
+    _walked(page, f"{base}/enterprises/{firm.pk}/")
+    expect(page.locator('[data-certificate="iso9001"]')).to_have_attribute(
+        "data-state", "expired"
+    )
+    expect(page.locator("h1 [lang=zh-CN]")).to_have_count(1 if language == "en" else 0)
+    _walked(page, f"{base}/clusters/")
+    _walked(page, f"{base}/clusters/swim/")
+    assert console_errors == []
 
 
 @pytest.mark.parametrize(("viewport", "language"), COMBOS, ids=IDS)

@@ -23,7 +23,8 @@ def test_a_self_reported_section_says_when_the_enterprise_confirmed_it(client):
     enterprise = EnterpriseFactory(
         products="泳装", source="self", last_confirmed_on=dt.date(2026, 7, 2)
     )
-    assert "2026-07-02" in _provenance(client, enterprise)
+    # In the page's date style (Chinese by default), as every other date.
+    assert "2026年7月2日" in _provenance(client, enterprise)
     assert 'data-provenance="confirmed"' in _provenance(client, enterprise)
 
 
@@ -43,8 +44,8 @@ def test_a_staff_edit_shows_as_verified_by_the_association_on_its_date(client):
     section = _provenance(client, enterprise)
     assert 'data-provenance="confirmed"' not in section
     assert 'data-provenance="verified"' in section
-    today = timezone.localdate().isoformat()
-    assert today in section
+    today = timezone.localdate()
+    assert f"{today.year}年{today.month}月{today.day}日" in section
     record = ChangeRecord.objects.filter(enterprise=enterprise).first()
     assert record.reference == "verify" and "field_sources" in record.changes
 

@@ -1,6 +1,7 @@
 """The English UI shows no Chinese and the Chinese UI no English where the site
 writes the words: the edit form's selects (the county selector, the blank choice),
-the college and market lists' columns."""
+the college and market lists' columns, a change request's proposed values
+(labels and dates in the reader's language, not codes)."""
 
 import re
 
@@ -9,7 +10,8 @@ from django.urls import reverse
 
 from colleges.models import College
 from markets.models import Market
-from tests.factories import MembershipFactory
+from moderation.services.changes import change_request_submit
+from tests.factories import MembershipFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +71,41 @@ def test_college_and_market_lists_use_the_readers_language(client):
         zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert english in en and chinese not in en
         assert chinese in zh and english not in zh
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("en", ["100–299 employees", "Japan, South Korea", "valid until Oct. 1, 2027"]),
+        ("zh-hans", ["100–299 人", "日本、韩国", "有效期至 2027年10月1日"]),
+    ],
+)
+def test_a_change_request_shows_labels_and_dates_not_codes(client, language, labels):
+    member = MembershipFactory(enterprise__employee_band="20-99")
+    request = change_request_submit(
+        actor=member.user,
+        enterprise=member.enterprise,
+        changes={
+            "employee_band": "100-299",
+            "is_exporter": True,
+            "export_markets": ["JP", "KR"],
+            "certifications": [
+                {
+                    "scheme": "iso9001",
+                    "certificate_no": "",
+                    "valid_from": None,
+                    "valid_until": "2027-10-01",
+                }
+            ],
+        },
+    )
+    client.force_login(StaffFactory())
+    html = client.get(
+        reverse("review-change-request", args=[request.pk]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    table = html[html.index("<tbody") : html.index("</tbody>")]
+    for label in labels:
+        assert label in table, label
+    for code in ("100-299", "iso9001", "2027-10-01", ">JP"):
+        assert code not in table, code
