@@ -6,8 +6,8 @@ error (a 500) wherever a view passes it on. ``RejectNulMiddleware`` answers such
 request with a 400 and a translated message (the API's JSON error under
 ``/api/``) before any view runs, so nothing is changed.
 
-``BrandedNotFoundMiddleware`` keeps Django's technical 404 page for staff when
-``DEBUG`` is on.
+``BrandedNotFoundMiddleware`` renders the site's own 404 page when ``DEBUG`` is on
+(Django's technical one lists every URL pattern).
 """
 
 import json
@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 
 from core.exceptions import error_body
-from core.permissions import is_staff_member
 
 NUL = "\x00"
 API_PREFIX = "/api/"
@@ -94,19 +93,16 @@ class RejectNulMiddleware:
 
 class BrandedNotFoundMiddleware:
     """With ``DEBUG`` on, Django answers a missing page with its technical 404 (the
-    list of every URL pattern). The running demo is debugged by staff but used by
-    everyone: for anyone but staff this renders the site's own 404 page instead, as
-    production does. With ``DEBUG`` off it does nothing (Django renders 404.html)."""
+    list of every URL pattern). The running demo (``make run``, DEBUG on) is used by
+    everyone, its staff logins included: this renders the site's own 404 page
+    instead, as production does. With ``DEBUG`` off it does nothing (Django renders
+    404.html)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def _branded(self, request: HttpRequest) -> bool:
-        return (
-            settings.DEBUG
-            and not request.path_info.startswith(API_PREFIX)
-            and not is_staff_member(getattr(request, "user", None))
-        )
+        return settings.DEBUG and not request.path_info.startswith(API_PREFIX)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._branded(request):

@@ -46,12 +46,14 @@ def test_missing_object_is_branded_for_signed_in_users(client, debug):
     _assert_branded_404(missing, "en")
 
 
-def test_staff_keep_the_technical_404_when_debugging(client):
+def test_staff_get_the_sites_404_in_the_running_demo_too(client):
+    # make run serves with DEBUG on, and its demo logins include staff
     client.force_login(StaffFactory())
     with override_settings(DEBUG=True):
         response = client.get(MISSING)
     assert response.status_code == 404
-    assert "URLconf" in response.content.decode()
+    html = response.content.decode()
+    assert "URLconf" not in html and 'id="error-q"' in html
 
 
 def test_missing_slash_still_redirects(client):
