@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +25,10 @@ from enterprises.permissions import is_staff_member, user_can_edit
 from surveys.figures import BY_NAME, FIGURE_NAMES
 from surveys.models import EnterpriseFigures, Submission, Survey, SurveyReminder
 from surveys.rules import plausibility_flags
+
+# A date formatted in the language active when it is shown (a mail's subject is
+# made in each recipient's language).
+_date_in_reader_language = lazy(date_format, str)
 
 REMIND_BEFORE = dt.timedelta(days=7)
 VALUE_FIELDS = [*FIGURE_NAMES, "export_split"]
@@ -287,7 +293,8 @@ def survey_reminders_send(*, today: dt.date, site_url: str = "") -> int:
                 {"user": user, "survey": survey, "enterprises": enterprises,
                  "link": link},
                 [user],
-                params={"year": survey.year, "date": survey.closes_on.isoformat()},
+                params={"year": survey.year,
+                        "date": _date_in_reader_language(survey.closes_on)},
             )  # fmt: skip
             sent += 1
     return sent

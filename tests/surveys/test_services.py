@@ -212,6 +212,10 @@ def test_reminder_a_week_before_close_to_those_not_submitted(owner, owned):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [owner.email]
     assert owned.name in mail.outbox[0].body
+    # the closing date in the reader's language, not as ISO
+    subject = mail.outbox[0].subject
+    assert "2026-03-31" not in subject
+    assert "2026年3月31日" in subject or "March 31, 2026" in subject, subject
     assert survey_reminders_send(today=dt.date(2026, 3, 25)) == 0  # once only
 
 
