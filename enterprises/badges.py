@@ -36,6 +36,7 @@ from enterprises.models import (
 )
 
 EXPIRING_WITHIN = dt.timedelta(days=90)
+EXPIRED, SOON = "expired", "expiring"  # (certificate_state)
 # The entry's own fields the badges read (a page that loads only some columns
 # loads these).
 BADGE_COLUMNS = ("registration_status", "source", "field_sources", "last_confirmed_on")
@@ -46,9 +47,9 @@ def certificate_state(valid_until: dt.date | None, today: dt.date) -> str:
     if valid_until is None:
         return ""
     if valid_until < today:
-        return "expired"
+        return EXPIRED
     if valid_until <= today + EXPIRING_WITHIN:
-        return "expiring"
+        return SOON
     return ""
 
 
@@ -130,22 +131,38 @@ def attach_badges(
     today = today or timezone.localdate()
     claimed, due = _claims_and_due([e.pk for e in rows], today + EXPIRING_WITHIN)
     for e in rows:
-        certs = due.get(e.pk, [])
-        e.badges = Badges(
-            registration_status=e.registration_status,
-            registration_label=e.get_registration_status_display(),
-            claimed=e.pk in claimed,
-            staff_verified=profile_verified(e.source, e.field_sources),
-            last_confirmed_on=e.last_confirmed_on,
-            expired=[
-                c for c in certs if certificate_state(c.valid_until, today) == "expired"
-            ],
-            expiring=[
-                c
-                for c in certs
-                if certificate_state(c.valid_until, today) == "expiring"
-            ],
-        )
+        e.badges = badges_for(e, e.pk in claimed, due.get(e.pk, []), today)
+
+
+def badges_for(
+    e: Enterprise,
+    claimed: bool,
+    due: list[EnterpriseCertification],
+    today: dt.date,
+) -> Badges:
+    """The badges of ``e``, given whether it is claimed and its certificates that
+    end by ``today + EXPIRING_WITHIN`` (:func:`due_certificates`)."""
+    return Badges(
+        registration_status=e.registration_status,
+        registration_label=e.get_registration_status_display(),
+        claimed=claimed,
+        staff_verified=profile_verified(e.source, e.field_sources),
+        last_confirmed_on=e.last_confirmed_on,
+        expired=[c for c in due if certificate_state(c.valid_until, today) == EXPIRED],
+        expiring=[c for c in due if certificate_state(c.valid_until, today) == SOON],
+    )
+
+
+def due_certificates(
+    certificates: Iterable[EnterpriseCertification], today: dt.date
+) -> list[EnterpriseCertification]:
+    """Of an entry's certificates, those that end by ``today + EXPIRING_WITHIN``,
+    soonest first (as :func:`attach_badges` reads them)."""
+    until = today + EXPIRING_WITHIN
+    return sorted(
+        (c for c in certificates if c.valid_until and c.valid_until <= until),
+        key=lambda c: (c.valid_until, c.id),
+    )
 
 
 def _claims_and_due(

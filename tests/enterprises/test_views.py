@@ -256,14 +256,31 @@ def test_the_enterprise_page_reads_each_section_once(client):
     assert 'data-certificate="iso9001"' in html
     sqls = [q["sql"] for q in queries.captured_queries]
     full_list = [
-        s
-        for s in sqls
-        if 'FROM "enterprises_enterprisecertification"' in s
-        and "valid_until" not in s.split("WHERE")[1]
+        s for s in sqls if s.startswith('SELECT "enterprises_enterprisecertification"')
     ]
     assert len(full_list) == 1, full_list
     history = [s for s in sqls if 'FROM "enterprises_changerecord"' in s]
     assert len(history) <= 1, history
+
+
+def test_the_enterprise_page_reads_only_the_sections_an_entry_has(client):
+    """Whether an entry has clusters, certificates, designations, market stalls,
+    programmes, awards, partners, history or members comes with the entry; a
+    section it has none of is not read (most entries have two or three)."""
+    from tests.factories import ClusterFactory
+
+    bare = EnterpriseFactory()
+    client.get(bare.get_absolute_url())  # the per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(bare.get_absolute_url()).content.decode()
+    assert "data-claim" in html  # not claimed: no member
+    # (the table of each statement's first column)
+    read = [q["sql"].split()[1].split(".")[0] for q in queries.captured_queries]
+    assert read == ['"enterprises_enterprise"'], queries.captured_queries
+    cluster = ClusterFactory(name="兴城泳装产业集群")
+    bare.clusters.add(cluster)
+    html = client.get(bare.get_absolute_url()).content.decode()
+    assert cluster.get_absolute_url() in html
 
 
 def test_former_names_are_listed_the_readers_way(client):
