@@ -20,13 +20,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from core.formats import labelled
 from enterprises.choices import RegistrationStatus, profile_verified
@@ -37,6 +38,9 @@ from enterprises.models import (
 )
 
 EXPIRING_WITHIN = dt.timedelta(days=90)
+EXPIRED, SOON = "expired", "expiring"  # (certificate_state)
+# (as get_registration_status_display, which builds the dict at each call)
+REGISTRATION_LABELS = dict(RegistrationStatus.choices)
 # The entry's own fields the badges read (a page that loads only some columns
 # loads these).
 BADGE_COLUMNS = ("registration_status", "source", "field_sources", "last_confirmed_on")
@@ -47,9 +51,9 @@ def certificate_state(valid_until: dt.date | None, today: dt.date) -> str:
     if valid_until is None:
         return ""
     if valid_until < today:
-        return "expired"
+        return EXPIRED
     if valid_until <= today + EXPIRING_WITHIN:
-        return "expiring"
+        return SOON
     return ""
 
 
@@ -68,26 +72,34 @@ class Badges:
         return self.registration_status == RegistrationStatus.ACTIVE
 
     def html(self) -> SafeString:
-        """The badges as a list, in the active language (results and the page)."""
+        """The badges as a list, in the active language (results and the page).
+        Written with the fixed words of the language looked up once a process
+        (:func:`_words`): twenty rows asked for them a hundred times a page."""
+        words = _words(get_language())
         items = [
-            _item(
-                "tag ok" if self.registration_active else "tag bad",
-                "registration",
-                labelled(gettext("Registration"), self.registration_label),
-                format_html(' data-value="{}"', self.registration_status),
-            )
+            '<li class="tag ok" data-badge="registration"'
+            if self.registration_active
+            else '<li class="tag bad" data-badge="registration"',
+            f' data-value="{escape(self.registration_status)}">',
+            escape(labelled(words["registration"], self.registration_label)),
+            "</li>",
         ]
         if self.claimed:
-            items.append(_item("tag ok", "claimed", gettext("Claimed")))
+            items.append(words["claimed"])
         if self.staff_verified:
-            items.append(_item("tag ok", "staff-verified", gettext("Staff-verified")))
+            items.append(words["staff-verified"])
         if self.last_confirmed_on:
-            confirmed = labelled(
-                gettext("Last confirmed"), date_format(self.last_confirmed_on)
+            items.append(
+                _item(
+                    "tag",
+                    "confirmed",
+                    labelled(
+                        words["last-confirmed"], date_format(self.last_confirmed_on)
+                    ),
+                )
             )
         else:
-            confirmed = gettext("Never confirmed")
-        items.append(_item("tag", "confirmed", confirmed))
+            items.append(words["never-confirmed"])
         items += [
             _item(
                 "tag bad",
@@ -108,17 +120,25 @@ class Badges:
             )
             for c in self.expiring
         ]
-        return format_html(
-            '<ul class="badges plain-inline" aria-label="{}">{}</ul>',
-            gettext("Trust"),
-            SafeString("".join(items)),
-        )
+        return SafeString(f"{words['open']}{''.join(items)}</ul>")
 
 
-def _item(classes: str, badge: str, text: str, extra: str = "") -> SafeString:
-    return format_html(
-        '<li class="{}" data-badge="{}"{}>{}</li>', classes, badge, extra, text
-    )
+@lru_cache(maxsize=8)
+def _words(language: str | None) -> dict[str, str]:
+    """The badges' fixed words and items in ``language`` (HTML)."""
+    trust = escape(gettext("Trust"))
+    return {
+        "registration": gettext("Registration"),
+        "claimed": _item("tag ok", "claimed", gettext("Claimed")),
+        "staff-verified": _item("tag ok", "staff-verified", gettext("Staff-verified")),
+        "last-confirmed": gettext("Last confirmed"),
+        "never-confirmed": _item("tag", "confirmed", gettext("Never confirmed")),
+        "open": f'<ul class="badges plain-inline" aria-label="{trust}">',
+    }
+
+
+def _item(classes: str, badge: str, text: str) -> str:
+    return f'<li class="{classes}" data-badge="{badge}">{escape(text)}</li>'
 
 
 def attach_badges(
@@ -131,22 +151,40 @@ def attach_badges(
     today = today or timezone.localdate()
     claimed, due = _claims_and_due([e.pk for e in rows], today + EXPIRING_WITHIN)
     for e in rows:
-        certs = due.get(e.pk, [])
-        e.badges = Badges(
-            registration_status=e.registration_status,
-            registration_label=e.get_registration_status_display(),
-            claimed=e.pk in claimed,
-            staff_verified=profile_verified(e.source, e.field_sources),
-            last_confirmed_on=e.last_confirmed_on,
-            expired=[
-                c for c in certs if certificate_state(c.valid_until, today) == "expired"
-            ],
-            expiring=[
-                c
-                for c in certs
-                if certificate_state(c.valid_until, today) == "expiring"
-            ],
-        )
+        e.badges = badges_for(e, e.pk in claimed, due.get(e.pk, []), today)
+
+
+def badges_for(
+    e: Enterprise,
+    claimed: bool,
+    due: list[EnterpriseCertification],
+    today: dt.date,
+) -> Badges:
+    """The badges of ``e``, given whether it is claimed and its certificates that
+    end by ``today + EXPIRING_WITHIN`` (:func:`due_certificates`)."""
+    return Badges(
+        registration_status=e.registration_status,
+        registration_label=str(
+            REGISTRATION_LABELS.get(e.registration_status, e.registration_status)
+        ),
+        claimed=claimed,
+        staff_verified=profile_verified(e.source, e.field_sources),
+        last_confirmed_on=e.last_confirmed_on,
+        expired=[c for c in due if certificate_state(c.valid_until, today) == EXPIRED],
+        expiring=[c for c in due if certificate_state(c.valid_until, today) == SOON],
+    )
+
+
+def due_certificates(
+    certificates: Iterable[EnterpriseCertification], today: dt.date
+) -> list[EnterpriseCertification]:
+    """Of an entry's certificates, those that end by ``today + EXPIRING_WITHIN``,
+    soonest first (as :func:`attach_badges` reads them)."""
+    until = today + EXPIRING_WITHIN
+    return sorted(
+        (c for c in certificates if c.valid_until and c.valid_until <= until),
+        key=lambda c: (c.valid_until, c.id),
+    )
 
 
 def _claims_and_due(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from html import escape
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
@@ -15,9 +16,12 @@ from core.formats import in_own_language, join_list, labelled, number
 from core.paging import page_numbers
 from core.regions import region_names
 from enterprises.badges import BADGE_COLUMNS
+from enterprises.search.facets import choice_labels
 from enterprises.search.indexing import FACETS
 from enterprises.search.query import UPDATED_PRESETS, Search
 
+DETAIL_URL = "enterprises:enterprise-detail"
+PK_MARK = 987654321  # (in no other part of the address)
 # Facets long enough to get a filter box over their options.
 SEARCHABLE_FACETS = ("ci", "co", "mk", "cl")
 SEARCHABLE_FROM = 8  # options
@@ -158,6 +162,10 @@ def result_rows(rows) -> SafeString:
         ("contact_phone", gettext("Phone")),
     )
     names = region_names()
+    sectors, markets = choice_labels("se"), choice_labels("mk")
+    # Each row's address from one reversal (the pk in its place).
+    head, _pk, tail = reverse(DETAIL_URL, args=[PK_MARK]).partition(str(PK_MARK))
+    head, tail = escape(head), escape(tail)
     out = []
     for e, show in rows:
         place = names[e.city_id]
@@ -165,11 +173,15 @@ def result_rows(rows) -> SafeString:
             place += " · " + names[e.region_id]
         if e.founded_year:
             place += " · " + gettext("founded %(year)s") % {"year": e.founded_year}
-        tags = "".join(f'<span class="tag">{escape(t)}</span>' for t in e.sector_labels)
+        tags = "".join(
+            f'<span class="tag">{escape(sectors.get(s, s))}</span>' for s in e.sectors
+        )
         if e.is_exporter:
             label = gettext("Exporter")
             if e.export_markets:
-                label = labelled(label, join_list(e.export_market_labels))
+                label = labelled(
+                    label, join_list([markets.get(m, m) for m in e.export_markets])
+                )
             tags += f'<span class="tag">{escape(label)}</span>'
         products = e.products_en if english and e.products_en else e.products
         contacts = "".join(
@@ -180,7 +192,7 @@ def result_rows(rows) -> SafeString:
         )
         out.append(
             f'<article class="result" data-id="{e.pk}">\n'
-            f'<h2><a href="{escape(e.get_absolute_url())}">'
+            f'<h2><a href="{head}{e.pk}{tail}">'
             f"{in_own_language(e.display_name)}</a>"
             f"{'' if e.published else draft}</h2>\n"
             f"{e.badges.html()}\n"

@@ -46,13 +46,16 @@ def source_of(enterprise: Enterprise, field: str) -> str:
 
 
 def section_provenance(
-    enterprise: Enterprise, visible: frozenset[str] | set[str]
+    enterprise: Enterprise, visible: frozenset[str] | set[str], *, history=True
 ) -> list[dict[str, Any]]:
     """Per section of the profile: its label, the kind of source (``verified``,
     ``confirmed``, ``import``, ``survey``, ``demo``) and its date (or year), from
-    the ``visible`` fields only (what the viewer may see)."""
+    the ``visible`` fields only (what the viewer may see). ``history``: False
+    when the entry is known to have no history entries (not read)."""
     dated: dict[str, dt.date] = {}
     records = enterprise.change_records.only("created_at", "changes")[:HISTORY_LIMIT]
+    if not history:
+        records = records.none()
     for record in records:  # newest first
         when = timezone.localdate(record.created_at)
         verified = record.changes.get("field_sources", {}).get("new") or {}

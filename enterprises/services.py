@@ -56,6 +56,8 @@ def jsonable(value: Any) -> Any:
 def field_value(enterprise: Enterprise, field: str) -> Any:
     """The current value of an updatable field, JSON-safe."""
     if field == "clusters":
+        if "clusters" in getattr(enterprise, "_prefetched_objects_cache", {}):
+            return sorted(c.slug for c in enterprise.clusters.all())  # (read)
         return sorted(enterprise.clusters.values_list("slug", flat=True))
     if field == "region":
         return enterprise.region_id

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.apps import apps
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.choices import (
@@ -56,16 +58,38 @@ FACET_ORDER = [
 SHOWN_VALUES = 12
 
 
-def _designation_labels() -> dict:
-    return dict(apps.get_model("clusters", "Designation").Kind.choices)
-
-
 def _names(model) -> dict[str, str]:
     """Each row's name in the active language, by slug (three columns read)."""
     from core.models import bilingual
 
     rows = model.objects.order_by().values_list("slug", "name", "name_en")
     return {slug: bilingual(name, name_en) for slug, name, name_en in rows}
+
+
+# The facets whose labels are choices of the code (not rows of the database).
+CHOICE_LABELS = {
+    "se": lambda: Sector.choices,
+    "bm": lambda: BusinessModel.choices,
+    "mk": EXPORT_MARKETS.items,
+    "ce": lambda: Certification.choices,
+    "de": lambda: apps.get_model("clusters", "Designation").Kind.choices,
+    "eb": lambda: EmployeeBand.choices,
+    "rb": lambda: RevenueBand.choices,
+    "rs": lambda: RegistrationStatus.choices,
+    "ex": lambda: [("yes", _("Exporters")), ("no", _("Not exporting"))],
+    "vf": lambda: [("yes", _("Verified by the association"))],
+}
+
+
+def choice_labels(code: str) -> dict[str, str]:
+    """A choice facet's labels (by value) in the active language."""
+    return _choice_labels(code, get_language())
+
+
+@lru_cache(maxsize=64)
+def _choice_labels(code: str, language: str | None) -> dict[str, str]:
+    # Translated once a process (a page of results shows about two hundred).
+    return {value: str(label) for value, label in CHOICE_LABELS[code]()}
 
 
 class Labeller:
@@ -75,6 +99,8 @@ class Labeller:
         self._cache: dict[str, dict[str, str]] = {}
 
     def _labels(self, code: str) -> dict:
+        if code in CHOICE_LABELS:  # (in the language active now)
+            return choice_labels(code)
         if code in self._cache:
             return self._cache[code]
         from core.regions import region_names
@@ -87,26 +113,6 @@ class Labeller:
         elif code == "pr":
             Programme = apps.get_model("programmes", "Programme")
             labels = _names(Programme)
-        elif code == "se":
-            labels = dict(Sector.choices)
-        elif code == "bm":
-            labels = dict(BusinessModel.choices)
-        elif code == "mk":
-            labels = dict(EXPORT_MARKETS)
-        elif code == "ce":
-            labels = dict(Certification.choices)
-        elif code == "de":
-            labels = _designation_labels()
-        elif code == "eb":
-            labels = dict(EmployeeBand.choices)
-        elif code == "rb":
-            labels = dict(RevenueBand.choices)
-        elif code == "rs":
-            labels = dict(RegistrationStatus.choices)
-        elif code == "ex":
-            labels = {"yes": _("Exporters"), "no": _("Not exporting")}
-        elif code == "vf":
-            labels = {"yes": _("Verified by the association")}
         else:
             labels = {}
         self._cache[code] = labels

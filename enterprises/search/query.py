@@ -330,24 +330,6 @@ def sort_order(sort: str) -> str:
     return sort
 
 
-def first_matches(
-    search: Search, user, limit: int, *, exclude: list[int], names: bool = False
-) -> list:
-    """The ids of the first ``limit`` matches in relevance order, but those in
-    ``exclude``;
-    ``names``: ``exclude`` holds every exact and prefix name match (not searched
-    for again)."""
-    with index_only():
-        ids = [
-            i
-            for i in relevance_ids(
-                search, user, limit + len(exclude), names=exclude if names else None
-            )
-            if i not in exclude
-        ]
-        return ids[:limit]
-
-
 def fetch(ids: list[int], columns: tuple[str, ...] | None = None) -> list[Enterprise]:
     """The entries ``ids`` in that order: with ``columns``, only those (a page that
     shows a few of the fields, whose places it names from core.regions); else every

@@ -144,12 +144,12 @@ def _order_all(search: Search, user, need: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _tier_sql(source: str, where_sql: str, status: str) -> str:
+def _tier_sql(source: str, where_sql: str, status: str, unread: str = "") -> str:
     return (
         f"SELECT {TABLE}.id, ts_rank(%s::float4[], {TABLE}.search_vector, "
         f"%s::tsquery) FROM {source} WHERE {where_sql} "
         f"AND {TABLE}.registration_status {status} %s "
-        f"AND NOT ({TABLE}.id = ANY(%s)) LIMIT %s"
+        f"AND NOT ({TABLE}.id = ANY(%s)){unread} LIMIT %s"
     )
 
 
@@ -219,3 +219,58 @@ def _tiers(
                 return out
             seen += ids
     return out
+
+
+def suggestion_rows(
+    search: Search, user, names: list[int], limit: int, columns: tuple[str, ...]
+) -> list[tuple]:
+    """The typeahead's first ``limit`` entries as rows of (id, *columns), in one
+    statement: ``names`` (the exact and prefix name matches, :func:`name_matches`),
+    then the tiers' matches in the order :func:`relevance_ids` gives them after
+    those names. ``columns``: column names (constants).
+
+    The tiers are the children of one UNION ALL under the LIMIT, each read as
+    :func:`_tiers` reads it (``CANDIDATES`` rows without ORDER BY, then ordered by
+    rank and id). PostgreSQL runs the children of an Append one after the other
+    (parallel appends are turned off here) and stops when the LIMIT has its rows,
+    so a tier is read only when those before it had too few, as in
+    :func:`_tiers`: all of their rows were then read, and a tier leaves out those
+    of the earlier tiers of its status by their conditions rather than by their
+    ids. ``limit`` is at most ``CANDIDATES`` (every row of a tier is ranked)."""
+    if limit > CANDIDATES:
+        raise ValueError("a typeahead ranks at most CANDIDATES rows a tier")
+    children = [
+        "(SELECT n.id, n.k, 0::float4 AS r "
+        "FROM unnest(%s::bigint[]) WITH ORDINALITY AS n(id, k))"
+    ]
+    params: list = [names]
+    off = ["indexscan", "parallel_append"]
+    if len(names) >= limit or not search.tsquery:
+        off = []
+    else:
+        rank_query = search.rank_tsquery or search.tsquery
+        tier = len(names) + 1
+        for status in ("=", "<>"):
+            unread = ""  # not a row of this status's tiers so far
+            for vector in FIELD_VECTORS:
+                where_sql, where_params = search.where(user, vector=vector)
+                children.append(
+                    f"(SELECT t.id, {tier}, t.r FROM "
+                    f"({_tier_sql(TABLE, where_sql, status, unread)}) AS t(id, r) "
+                    "ORDER BY t.r DESC, t.id)"
+                )
+                params += [RANK_WEIGHTS, rank_query, *where_params, ACTIVE, names]
+                params += [search.tsquery] * unread.count("%s")
+                params.append(CANDIDATES)
+                if vector:  # (the whole document's tier comes last)
+                    unread += f" AND NOT ({vector} @@ %s::tsquery)"
+                tier += 1
+    cols = ", ".join(f"e.{column}" for column in columns)
+    sql = (
+        f"SELECT e.id, {cols} FROM ("  # noqa: S608
+        f"{' UNION ALL '.join(children)} LIMIT %s) AS s(id, k, r) "
+        f"JOIN {TABLE} AS e ON e.id = s.id ORDER BY s.k, s.r DESC, s.id"
+    )
+    with index_only(*off) as cursor:
+        cursor.execute(sql, [*params, limit])
+        return cursor.fetchall()

@@ -1,0 +1,73 @@
+"""The typeahead's suggestions: read in one statement after the name matches, in
+the order the search's tiers give them one statement at a time."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from bench import querymix
+from enterprises.search.query import Search
+from enterprises.search.ranking import name_matches, relevance_ids, suggestion_rows
+from enterprises.search.sampling import index_only
+from enterprises.views import TYPEAHEAD_LIMIT
+
+pytestmark = pytest.mark.django_db
+
+ANON = AnonymousUser()
+
+
+def tier_by_tier(search: Search, names: list[int]) -> list[int]:
+    """The order as the typeahead read it before: the names, then the tiers in
+    a statement each (relevance_ids given the names)."""
+    with index_only():
+        need = TYPEAHEAD_LIMIT - len(names)
+        rest = relevance_ids(search, ANON, TYPEAHEAD_LIMIT, names=names)
+        return names + [i for i in rest if i not in names][:need]
+
+
+def test_one_statement_gives_the_tier_by_tier_order():
+    call_command("seed_demo", enterprises=300, seed=7, workers=1)
+    with translation.override("zh-hans"):
+        typed = querymix.typeahead_queries(80)
+        # The search's mix too: places, products, English words, filters.
+        typed += [q for _kind, q in querymix.queries(64)]
+    compared = tiers_read = 0
+    for querystring in typed:
+        search = Search.from_params(QueryDict(querystring), ANON)
+        if not search.tsquery:
+            continue
+        names = name_matches(search.q, ANON, TYPEAHEAD_LIMIT)
+        expected = tier_by_tier(search, names)
+        rows = suggestion_rows(search, ANON, names, TYPEAHEAD_LIMIT, ("name",))
+        assert [row[0] for row in rows] == expected, querystring
+        compared += 1
+        tiers_read += len(expected) > len(names)
+    assert compared >= 100 and tiers_read >= 50
+
+
+def test_suggestions_follow_the_names_in_one_statement(client):
+    from tests.factories import EnterpriseFactory
+
+    named = EnterpriseFactory(name="泳装提示服饰有限公司")
+    products = EnterpriseFactory(name="兴城某服饰有限公司", products="泳装")
+    revoked = EnterpriseFactory(
+        name="兴城泳装旧厂", registration_status="revoked", products="泳装"
+    )
+    client.get("/enterprises/typeahead/?q=泳装")  # the per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/enterprises/typeahead/?q=泳装").content.decode()
+    # the exact and prefix name, then names holding the word (active first),
+    # then the products
+    order = [html.index(e.get_absolute_url()) for e in (named, products, revoked)]
+    assert order[0] < order[1] < order[2]
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+    ]
+    # the name matches, the suggestions (every tier, their columns), the clusters
+    assert len(reads) == 3, reads
