@@ -249,6 +249,42 @@ class CpuClock:
         return text
 
 
+class Statements:
+    """Counts the SQL statements Django's cursors run meanwhile (the writer's
+    COPYs, on the connection's own cursor, are not among them) and the garbage
+    collector's runs in this process."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows, self.count, self.collections = rows, 0, 0
+
+    def __enter__(self) -> "Statements":
+        import gc
+
+        from django.db import connection
+
+        self._wrapper = connection.execute_wrapper(self._count)
+        self._wrapper.__enter__()
+        self._gc = sum(g["collections"] for g in gc.get_stats())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import gc
+
+        self._wrapper.__exit__(*exc)
+        self.collections = sum(g["collections"] for g in gc.get_stats()) - self._gc
+
+    def _count(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __str__(self) -> str:
+        per = self.count * 1000 / self.rows if self.rows else 0
+        return (
+            f"{self.count:,} statements ({per:.1f} per 1,000 rows), "
+            f"{self.collections:,} garbage collections"
+        )
+
+
 def export_child(fmt: str) -> None:
     """Run in a subprocess: export every enterprise, print rows, seconds, peak RSS."""
     import django
@@ -396,14 +432,18 @@ def import_child(args, fmt: str, path: str) -> None:
     )
     try:
         start, clock = time.perf_counter(), CpuClock()
-        job = import_job_check(job_id=job.pk)  # the dry run task, as staff start it
+        with Statements(read_rows) as statements:
+            job = import_job_check(job_id=job.pk)  # the dry run task, as staff do
         dry = time.perf_counter() - start
-        print(f"dry run:  {dry:6.1f} s  {job.counts}; {clock}", flush=True)
+        print(f"dry run:  {dry:6.1f} s  {job.counts}; {clock}; {statements}")
         start, clock = time.perf_counter(), CpuClock()
-        applied = apply_file(job=job, actor=None, data=data, options=Options())
+        with Statements(read_rows) as statements:
+            applied = apply_file(job=job, actor=None, data=data, options=Options())
         apply = time.perf_counter() - start
         print(
-            f"apply:    {apply:6.1f} s  created {applied.counts['create']:,}; {clock}"
+            f"apply:    {apply:6.1f} s  created {applied.counts['create']:,}; "
+            f"{clock}; {statements}",
+            flush=True,
         )
         print(
             f"dry run + apply of {read_rows:,} rows ({fmt}): {dry + apply:.1f} s "

@@ -4,6 +4,7 @@ they were made with."""
 
 import datetime as dt
 import json
+import os
 import zlib
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ from enterprises.models import Enterprise
 from imports import prepare
 from imports.jobs import apply_file, import_job_check, import_job_create
 from imports.models import PreparedChunk
-from imports.plan import Options, RowPlan
+from imports.plan import ImportRefused, Options, RowPlan
 from tests.factories import ClusterFactory
 from tests.imports.helpers import csv_bytes, row, uscc
 
@@ -214,3 +215,56 @@ def test_a_file_other_than_the_one_prepared_is_read_and_prepared(staff, monkeypa
     assert calls
     assert Enterprise.objects.filter(uscc=uscc(902)).exists()
     assert not Enterprise.objects.filter(uscc=uscc(901)).exists()
+
+
+_PREPARE = prepare._prepare
+
+
+def _noting_prepare(chunk):
+    """`prepare._prepare`, noting the worker process's collector thresholds."""
+    import gc
+
+    notes = Path(os.environ["TEST_GC_NOTES"])
+    (notes / str(os.getpid())).write_text(json.dumps(gc.get_threshold()))
+    return _PREPARE(chunk)
+
+
+def test_a_run_collects_garbage_less_often_and_sets_the_collector_back(
+    staff, monkeypatch, tmp_path
+):
+    """While a large file is planned (the dry run, its worker processes, the
+    apply) the collector runs at GC_THRESHOLDS; after it, and after a run that
+    failed, the process's own thresholds are back."""
+    import gc
+
+    seen = []
+    monkeypatch.setattr(prepare, "_prepare", _noting_prepare)
+    monkeypatch.setenv("TEST_GC_NOTES", str(tmp_path))
+    before = gc.get_threshold()
+    assert before != prepare.GC_THRESHOLDS
+    job = checked(staff, csv_bytes(ROWS))
+    assert job.counts["create"] == 2
+    noted = [json.loads(p.read_text()) for p in tmp_path.iterdir()]
+    assert noted and all(tuple(t) == prepare.GC_THRESHOLDS for t in noted)
+    assert not any(p.name == str(os.getpid()) for p in tmp_path.iterdir())
+    assert gc.get_threshold() == before
+
+    original = prepare.PlanRun._freeze
+
+    def watch(run):
+        original(run)
+        seen.append(gc.get_threshold())
+
+    monkeypatch.setattr(prepare.PlanRun, "_freeze", watch)
+    apply_file(job=job, actor=staff, data=csv_bytes(ROWS), options=Options())
+    assert seen == [prepare.GC_THRESHOLDS]
+    assert gc.get_threshold() == before
+    assert Enterprise.objects.count() == 2
+
+    # A refused apply (a row with an error) sets them back too.
+    data = csv_bytes([row(name="准备三服饰有限公司", founded_year="x")])
+    bad = checked(staff, data)
+    assert bad.counts["error"] == 1
+    with pytest.raises(ImportRefused):
+        apply_file(job=bad, actor=staff, data=data, options=Options())
+    assert len(seen) == 3 and gc.get_threshold() == before  # its dry run, apply
