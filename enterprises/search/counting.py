@@ -15,7 +15,6 @@ from enterprises.search.sampling import (
     Sample,
     capped_count,
     estimate,
-    facet_counts,
     sample_percent,
     sampled_facet_counts,
 )
@@ -76,7 +75,7 @@ def count(search: Search, user, with_facets: bool) -> tuple[int, bool, dict, set
         if not search.filters:  # the matches are those: more than the limit
             return _sampled(search, user, with_facets, sampled)
     if with_facets and not (search.filters and small):
-        counts, exact_total = facet_counts(where_sql, params, cap=EXACT_LIMIT)
+        counts, exact_total = _capped_counts(where_sql, params)
     else:
         counts, exact_total = {}, capped_count(where_sql, params, EXACT_LIMIT)
     if exact_total > EXACT_LIMIT:
@@ -96,7 +95,7 @@ def count(search: Search, user, with_facets: bool) -> tuple[int, bool, dict, set
             sql, p = search.where(user, exclude_facet=code)
             own: dict[str, int] | None = None
             if not _broad_without(sampled, code, sql, p):
-                own, n = facet_counts(sql, p, cap=EXACT_LIMIT)
+                own, n = _capped_counts(sql, p)
                 if n > EXACT_LIMIT:
                     own = None
             if own is None:
@@ -109,6 +108,13 @@ def count(search: Search, user, with_facets: bool) -> tuple[int, bool, dict, set
                 del counts[key]
             counts.update({k: v for k, v in own.items() if k.startswith(code + ":")})
     return exact_total, False, counts, estimated
+
+
+def _capped_counts(sql: str, params: list) -> tuple[dict[str, int], int]:
+    """Exact facet counts and total of a condition, counted in memory (the facet
+    index); a total over EXACT_LIMIT (with no counts) when more match."""
+    counted = facetindex.counts_where(sql, params, EXACT_LIMIT)
+    return counted if counted is not None else ({}, EXACT_LIMIT + 1)
 
 
 def _broad_without(sampled: Sample | None, code: str, sql: str, params: list) -> bool:

@@ -142,6 +142,22 @@ def facet_counts(search: Search, user, cap: int) -> tuple[dict[str, int], int] |
     """(counts per facet key, total) of ``search`` as ``user`` sees it, exact; or
     None when more than ``cap`` entries match without the facet filters."""
     where_sql, params = search.where(user, exclude_facet="*")
+    return _counted(where_sql, params, cap, search.filters)
+
+
+def counts_where(
+    where_sql: str, params: list, cap: int
+) -> tuple[dict[str, int], int] | None:
+    """(counts per facet key, total) of the entries a condition selects (a search's
+    WHERE, filters and all), exact; or None when more than ``cap`` match. What
+    ``sampling.facet_counts`` counts with a cap, without PostgreSQL unnesting and
+    grouping every match's keys (1.1 s for 42,000 matches at 1,000,000 entries)."""
+    return _counted(where_sql, params, cap, {})
+
+
+def _counted(
+    where_sql: str, params: list, cap: int, selected: dict[str, list[str]]
+) -> tuple[dict[str, int], int] | None:
     index = index_for(read_alias())
     # (Through the text index, not by walking the rows in id order: see
     # sampling.capped_count.)
@@ -157,4 +173,4 @@ def facet_counts(search: Search, user, cap: int) -> tuple[dict[str, int], int] |
             return None
         with index.lock:
             index.refresh(cursor, ids, versions)
-            return index.counts(BitMap(ids), search.filters)
+            return index.counts(BitMap(ids), selected)

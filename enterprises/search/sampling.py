@@ -134,35 +134,6 @@ def sample_scale(percent: float) -> float:
     return table_rows() / rows if rows else 100.0 / percent
 
 
-def facet_counts(
-    where_sql: str, params: list, *, cap: int | None = None
-) -> tuple[dict[str, int], int]:
-    """Counts per facet key (and the number of matching rows) for a condition, in
-    one statement.
-
-    With ``cap``, at most ``cap + 1`` matching rows are read: a total above ``cap``
-    means "more" (and the counts are of the rows read), so one statement both
-    decides whether a result can be counted exactly and counts it.
-    """
-    limit = f" LIMIT {int(cap) + 1}" if cap is not None else ""
-    sql = (
-        f"WITH matched AS (SELECT facets FROM {TABLE} WHERE {where_sql}{limit}) "  # noqa: S608
-        "SELECT key, count(*) FROM matched, unnest(matched.facets) AS key GROUP BY key "
-        "UNION ALL SELECT NULL, count(*) FROM matched"
-    )
-    with index_only() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    counts: dict[str, int] = {}
-    total = 0
-    for key, count in rows:
-        if key is None:
-            total = count
-        else:
-            counts[key] = count
-    return counts, total
-
-
 def estimate(where_sql: str, params: list) -> int:
     """The planner's estimate of the number of matches (no rows are read)."""
     with connections[read_alias()].cursor() as cursor:
