@@ -95,9 +95,8 @@ def count(search: Search, user, with_facets: bool) -> tuple[int, bool, dict, set
             sql, p = search.where(user, exclude_facet=code)
             own: dict[str, int] | None = None
             if not _broad_without(sampled, code, sql, p):
-                own, n = _capped_counts(sql, p)
-                if n > EXACT_LIMIT:
-                    own = None
+                counted = facetindex.counts_where(sql, p, EXACT_LIMIT)
+                own = counted[0] if counted is not None else None
             if own is None:
                 sampled = sampled or sampled_facet_counts(
                     search, user, with_facets=True

@@ -149,9 +149,9 @@ def counts_where(
     where_sql: str, params: list, cap: int
 ) -> tuple[dict[str, int], int] | None:
     """(counts per facet key, total) of the entries a condition selects (a search's
-    WHERE, filters and all), exact; or None when more than ``cap`` match. What
-    ``sampling.facet_counts`` counts with a cap, without PostgreSQL unnesting and
-    grouping every match's keys (1.1 s for 42,000 matches at 1,000,000 entries)."""
+    WHERE, filters and all), exact; or None when more than ``cap`` match. Counted
+    here rather than by PostgreSQL unnesting and grouping every match's keys
+    (1.1 s for 42,000 matches at 1,000,000 entries)."""
     return _counted(where_sql, params, cap, {})
 
 
