@@ -394,20 +394,28 @@ def document(
     seen: dict[str, None] = {}
     entries: list[str] = []
     size = 0
+    atoms: set[int] = set()  # of synonym-group members, in this weight or above
     for weight in WEIGHTS:
         texts = weighted.get(weight) or ()
         if isinstance(texts, str):
             texts = (texts,)
         pinyin = weight in pinyin_weights
-        block = dict.fromkeys(
-            chain.from_iterable(
-                _scan_text_cached(text, pinyin)
-                if len(text) <= _CACHED_TEXT_CHARS
-                else _scan_text(text, pinyin)
-                for text in texts
-                if text
-            )
-        )
+        scanned = [
+            _scan_text_cached(text, pinyin)
+            if len(text) <= _CACHED_TEXT_CHARS
+            else _scan_text(text, pinyin)
+            for text in texts
+            if text
+        ]
+        block = dict.fromkeys(chain.from_iterable(scanned))
+        # A group's lexeme takes the highest weight at which the texts of that
+        # weight and above hold a member: a query restricted to weights "AB"
+        # matches it as it matched the member's lexemes (tests/core).
+        held = len(atoms)
+        for lexemes in scanned:
+            atoms.update(member_atoms(lexemes))
+        if len(atoms) > held:
+            block.update(dict.fromkeys(group_lexemes(atoms)))
         new = (
             [lexeme for lexeme in block if lexeme not in seen] if seen else list(block)
         )
@@ -436,11 +444,53 @@ def _within(lexemes: list[str], budget: int) -> list[str]:
 
 # Queries: core.textsearch.queries (re-exported here).
 from core.textsearch.queries import (  # noqa: E402
+    GROUP_MARK,
     MAX_QUERY_TERMS,
     Parsed,
+    group_lexeme,
+    group_lexemes,
+    member_atoms,
+    members_expression,
     parse,
     query,
     restricted,
 )
 
-__all__ += ["MAX_QUERY_TERMS", "Parsed", "parse", "restricted"]
+
+def stored_groups(vector: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Of a stored document (PostgreSQL's text form of a tsvector, which quotes
+    a lexeme as :func:`quote_lexeme` does): the group lexemes it holds, and
+    those it should hold, each at the highest weight at which it holds a member
+    (as :func:`document` gives them); both quoted lexeme -> weight. (The
+    lexemes :func:`document` makes hold no space or colon.)"""
+    by_weight: dict[str, list[str]] = {weight: [] for weight in WEIGHTS}
+    held: dict[str, str] = {}
+    mark = "'" + GROUP_MARK
+    for entry in vector.split(" ") if vector else ():
+        quoted, _colon, positions = entry.rpartition(":")
+        if not quoted:  # no positions
+            quoted, positions = positions, ""
+        weight = next((w for w in "ABC" if w in positions), "D")
+        if quoted.startswith(mark):
+            held[quoted] = weight
+        else:
+            by_weight[weight].append(quoted)
+    atoms: set[int] = set()
+    wanted: dict[str, str] = {}
+    for weight in WEIGHTS:
+        atoms.update(member_atoms(by_weight[weight]))
+        for lexeme in group_lexemes(atoms):
+            wanted.setdefault(lexeme, weight)
+    return held, wanted
+
+
+__all__ += [
+    "GROUP_MARK",
+    "MAX_QUERY_TERMS",
+    "Parsed",
+    "group_lexeme",
+    "members_expression",
+    "parse",
+    "restricted",
+    "stored_groups",
+]

@@ -16,6 +16,7 @@ from core.textsearch.text import (
     MAX_QUERY_TERMS,
     document,
     is_uscc,
+    members_expression,
     normalize,
     query,
     quote_lexeme,
@@ -296,19 +297,38 @@ def test_query_traditional_equals_simplified():
 
 
 def test_query_synonyms():
+    # A word of a synonym group is its group's one lexeme (which documents with
+    # any member hold), not the OR of the members' lexemes.
     swim = query("泳衣")
-    assert swim is not None
-    assert swim.startswith("(") and swim.endswith(")")
-    assert "'泳装'" in swim
-    assert "'swimwear':*" in swim
-    assert query("swimwear") == swim
-    assert query("SWIMWEAR") == swim
+    assert swim == "'≡泳衣'"
+    assert query("swimwear") == query("SWIMWEAR") == query("泳裝") == swim
+    members = members_expression(0)
+    assert "'泳装'" in members and "'swimwear':*" in members
 
 
 def test_query_synonym_multi_word_member():
     down = query("down jacket")
-    assert down is not None
-    assert "'羽绒'" in down
+    assert down == query("羽绒服") == "'≡羽绒服'"
+    assert "'down':* & 'jacket':*" in members_expression(5)
+
+
+def test_documents_hold_the_group_of_a_member_at_its_highest_weight():
+    vector = parse_vector(
+        document({"A": ["兴城海韵泳装有限公司"], "B": ["Swimwear, socks"], "C": ["袜"]})
+    )
+    assert vector["≡泳衣"][1] == "A"
+    assert vector["≡袜子"][1] == "B"
+    assert not any(lexeme.startswith("≡") for lexeme in lexemes_of({"A": ["大杨"]}))
+    # a member of several words whose words are in two weights: the lower one
+    vector = parse_vector(document({"A": ["Down Co."], "B": ["jacket"]}))
+    assert vector["≡羽绒服"][1] == "B"
+
+
+def test_no_text_spells_a_group_lexeme():
+    # the mark is not a word character: typed or in a document it is dropped
+    for typed in ("≡abc", "'≡abc'", "≡ abc", "\\≡abc"):
+        assert "≡" not in (query(typed) or ""), typed
+        assert not any("≡" in lexeme for lexeme in lexemes_of({"A": [typed]}))
 
 
 def test_query_none_without_searchable_token():
