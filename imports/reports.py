@@ -55,7 +55,7 @@ class ReportRows:
         changes = ""
         if action == "update":
             changes = join_groups(
-                labelled(self.labels.get(name, name), f"{_shown(old)} → {_shown(new)}")
+                labelled(self.labels.get(name, name), f"{shown(old)} → {shown(new)}")
                 for name, (old, new) in (data.get("changes") or {}).items()
             )
         elif action == "create":
@@ -73,9 +73,11 @@ class ReportRows:
         ]
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
+def shown(value: Any) -> str:
+    """A changed cell's value as the report and the import's page show it: as
+    the spreadsheet has it (a list joined with ";"), "—" for none."""
+    if value is None or value == "" or value == []:
+        return "—"
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     return str(value)

@@ -21,7 +21,7 @@ from imports.forms import ExportForm
 from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ExportRecord, ImportJob
 from imports.plan import max_bytes
-from imports.reports import report_chunks, skipped_chunks
+from imports.reports import report_chunks, shown, skipped_chunks
 from imports.template import template_chunks
 from imports.undo import import_job_request_undo
 
@@ -96,7 +96,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for entry in job.report:
         changes = [
-            (labels.get(name, name), old, new)
+            (labels.get(name, name), shown(old), shown(new))
             for name, (old, new) in (entry.get("changes") or {}).items()
         ]
         rows.append({**entry, "change_list": changes})

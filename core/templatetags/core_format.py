@@ -1,6 +1,8 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from core.formats import in_own_language
+from core.formats import in_own_language, labelled_html
 from core.formats import join_groups as _join_groups
 from core.formats import join_list as _join_list
 from core.formats import labelled as _labelled
@@ -42,3 +44,35 @@ def number(value, decimals=None) -> str:
 def message(stored) -> str:
     """A stored message (``core.messages``) in the reader's language."""
     return render_message(stored)
+
+
+class LabelledNode(template.Node):
+    def __init__(self, title, nodelist, strong: bool):
+        self.title, self.nodelist, self.strong = title, nodelist, strong
+
+    def render(self, context) -> str:
+        title = self.title.resolve(context)
+        value = self.nodelist.render(context).strip()
+        if not context.autoescape:  # a text e-mail: nothing is HTML
+            return _labelled(title, value)
+        if self.strong:
+            title = format_html("<strong>{}</strong>", title)
+        # The block's output is the template's, escaped as it rendered.
+        return labelled_html(title, mark_safe(value))  # noqa: S308
+
+
+@register.tag
+def labelled(parser, token):
+    """A label and its value by the one rule (``core.formats.labelled``: "行业：泳装",
+    "Sector: Swimwear"), the value being what the block renders (stripped; it may
+    hold links): ``{% labelled _("Cluster") %}<a …>…</a>{% endlabelled %}``;
+    ``{% labelled field|field_label strong %}`` puts the label in ``<strong>``."""
+    bits = token.split_contents()
+    if len(bits) not in (2, 3) or (len(bits) == 3 and bits[2] != "strong"):
+        raise template.TemplateSyntaxError(
+            "Usage: {% labelled <title> [strong] %}value{% endlabelled %}"
+        )
+    title = parser.compile_filter(bits[1])
+    nodelist = parser.parse(("endlabelled",))
+    parser.delete_first_token()
+    return LabelledNode(title, nodelist, strong=len(bits) == 3)

@@ -39,10 +39,7 @@ def _reasons(client, enterprise, language) -> list[str]:
         HTTP_ACCEPT_LANGUAGE=language,
     ).content.decode()
     # (The site's pages set a space after every label's colon, full-width too.)
-    return [
-        re.sub(r"\s+", " ", r).strip().replace("： ", "：")
-        for r in REASON.findall(page)
-    ]
+    return [re.sub(r"\s+", " ", r).strip() for r in REASON.findall(page)]
 
 
 def test_a_confirmed_profile_reads_in_the_readers_language(client):
