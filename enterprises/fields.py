@@ -39,6 +39,7 @@ from django.db import models
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
@@ -102,10 +103,14 @@ class EnterpriseField:
 
     @property
     def label(self) -> Any:
-        """The field's (lazy, translated) label."""
+        """The field's (lazy, translated) label, as a form labels it: its verbose
+        name with a capital ("Name (Chinese)", "Products (Chinese)"; Chinese as
+        it is), wherever the site names the field (the profile form, history,
+        change requests, the merge)."""
         if self.label_text is not None:
-            return self.label_text
-        return getattr(Enterprise._meta.get_field(self.name), "verbose_name", self.name)
+            return capfirst(self.label_text)
+        field = Enterprise._meta.get_field(self.name)
+        return capfirst(getattr(field, "verbose_name", self.name))
 
     @property
     def has_column(self) -> bool:

@@ -13,7 +13,6 @@ from typing import Any, cast
 from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.exceptions import ValidationError
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
@@ -64,7 +63,7 @@ CHANGE_KEYS = frozenset(
 
 
 def _field_label(field: str):
-    return capfirst(BY_NAME[field].label)
+    return BY_NAME[field].label
 
 
 def _choice_order(field: str, values: list[str]) -> list[str]:
