@@ -32,17 +32,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
-from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class Tier(StrEnum):
@@ -99,7 +101,7 @@ class EnterpriseField:
     low_risk: bool = False
     completeness: Completeness | None = None
     # The label of a field that is not a column of the enterprise row.
-    label_text: Promise | None = None
+    label_text: _StrPromise | None = None
 
     @property
     def label(self) -> Any:
