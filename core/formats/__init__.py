@@ -75,9 +75,25 @@ def in_own_language(text: object) -> SafeString:
     """``text`` escaped, in a ``<span lang="zh-CN">`` when it is Chinese (has Han
     characters) and the reader's language is English."""
     text = "" if text is None else str(text)
-    if _HAN.search(text) and (get_language() or "").startswith("en"):
+    if reads_as_chinese(text):
         return format_html('<span lang="zh-CN">{}</span>', text)
     return escape(text)
+
+
+def reads_as_chinese(text: object) -> bool:
+    """Whether ``text`` is Chinese shown in the English UI (`in_own_language`
+    marks it so)."""
+    return bool(_HAN.search(str(text or ""))) and (get_language() or "").startswith(
+        "en"
+    )
+
+
+def readable_or(text: object, fallback: object) -> object:
+    """``text``, or ``fallback`` where ``text`` would be Chinese in the English UI:
+    for a place no ``lang`` can mark, such as an action page's <title> ("Edit this
+    enterprise" for a firm with only a Chinese name; "Edit Dayang Group";
+    "编辑 大杨集团")."""
+    return fallback if reads_as_chinese(text) else text
 
 
 def join_sentences(sentences: Iterable[object]) -> str:

@@ -7,6 +7,8 @@ from core.formats import join_groups as _join_groups
 from core.formats import join_list as _join_list
 from core.formats import labelled as _labelled
 from core.formats import number as _number
+from core.formats import readable_or as _readable_or
+from core.formats import reads_as_chinese as _reads_as_chinese
 from core.messages import render_message
 
 register = template.Library()
@@ -31,6 +33,29 @@ def lang_marked(text) -> str:
     ``lang="zh-CN"`` when it is Chinese in the English UI (``core.formats``):
     ``{{ enterprise.display_name|lang_marked }}``."""
     return in_own_language(text)
+
+
+@register.filter
+def lang_attribute(text) -> str:
+    """`` lang="zh-CN"`` for an element whose text attribute (an image's ``alt``)
+    is Chinese in the English UI, else nothing:
+    ``<img alt="{{ p.caption }}"{{ p.caption|lang_attribute }}>``."""
+    return mark_safe(' lang="zh-CN"') if _reads_as_chinese(text) else ""
+
+
+@register.filter
+def reads_as_chinese(text) -> bool:
+    """Whether ``text`` is Chinese shown in the English UI (``core.formats``): an
+    attribute naming it (``aria-label``) would read it with an English voice, so
+    a template points at its marked element instead (``aria-labelledby``)."""
+    return _reads_as_chinese(text)
+
+
+@register.filter
+def readable_or(text, fallback):
+    """``text``, or ``fallback`` where it would be Chinese in the English UI
+    (``core.formats.readable_or``): ``enterprise.display_name|readable_or:this``."""
+    return _readable_or(text, fallback)
 
 
 @register.filter(is_safe=True)
