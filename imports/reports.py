@@ -46,7 +46,7 @@ class ReportRows:
     """Turns row plans (or their stored JSON) into the report's rows."""
 
     def __init__(self, kind: str) -> None:
-        self.labels = {c.field: c.header for c in SECTIONS[kind].columns}
+        self.labels = {c.field: c.label for c in SECTIONS[kind].columns}
         self.actions = _action_labels()
 
     def __call__(self, entry: RowPlan | dict[str, Any]) -> list[Any]:

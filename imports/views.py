@@ -92,7 +92,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     job = import_job_refresh(get_object_or_404(ImportJob, pk=pk))
-    labels = {c.field: c.header for c in SECTIONS[job.kind].columns}
+    labels = {c.field: c.label for c in SECTIONS[job.kind].columns}
     rows = []
     for entry in job.report:
         changes = [

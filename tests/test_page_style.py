@@ -336,10 +336,10 @@ def test_the_dry_run_reports_changed_fields_in_the_readers_style():
     }
     with translation.override("zh-hans"):
         changes = ReportRows("enterprises")(entry)[3]
-    assert changes == "企业名称 / Name：甲 → 乙；起订量 / MOQ：— → 500件"
+    assert changes == "企业名称：甲 → 乙；起订量：— → 500件"
     with translation.override("en"):
         changes = ReportRows("enterprises")(entry)[3]
-    assert changes == "企业名称 / Name: 甲 → 乙; 起订量 / MOQ: — → 500件"
+    assert changes == "Name: 甲 → 乙; MOQ: — → 500件"
 
 
 @pytest.mark.parametrize(

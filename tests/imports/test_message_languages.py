@@ -123,3 +123,34 @@ def test_messages_stored_as_text_before_codes_are_shown_as_they_are(client, staf
     assert _page_messages(client, job, "en") == ["旧的错误信息"]
     assert _report_messages(client, job, "en") == ["旧的错误信息"]
     assert row_messages(job.result["skipped"][0][1]) == "旧的跳过信息"
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [("en", ["Name: ", "MOQ: "]), ("zh-hans", ["企业名称：", "起订量："])],
+)
+def test_changed_fields_are_named_in_the_readers_language(
+    client, staff, language, labels
+):
+    """An update's changed fields on the import's page are named in the reader's
+    language, not by the template's two-language header ("企业名称 / Name")."""
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(uscc=uscc(601), name="旧名有限公司")
+    with translation.override(language):
+        job = import_job_create(
+            actor=staff,
+            kind="enterprises",
+            data=csv_bytes([row(name="新名有限公司", uscc=uscc(601), moq="500件")]),
+            file_name="rename.csv",
+            enqueue=False,
+        )
+        job = import_job_check(job_id=job.pk)
+    client.force_login(staff)
+    page = client.get(
+        reverse("imports:import-detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    changes = re.findall(r"<li>(.*?)<del>", page)
+    for label in labels:
+        assert label in changes, (label, changes)
+    assert not [c for c in changes if " / " in c]
