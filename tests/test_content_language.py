@@ -17,8 +17,15 @@ a cluster's checkbox is labelled by its (marked) name element
 What remains is documented in `DOCUMENTED_TITLES`: the ``<title>`` of a page
 whose subject *is* the name (an enterprise, cluster, market, programme, event or
 college with no English name, and a cluster's statistics), and of a search for
-Chinese words (the words as the reader typed them). There the Chinese is the
-content, and the title has no translated word to put instead."""
+Chinese words (the words as the reader typed them), and an inquiry's subject.
+There the Chinese is the content, and the title has no translated word to put
+instead.
+
+The staff and enterprise pages (history and its revert, change requests,
+claims, imports, surveys, answers and figures, inquiries, /me/) mark what people
+and files wrote: values, comments, reasons (a stored message's parameters too:
+"Reason: Minimum order quantity: “<span lang=zh-CN>已电话核实</span>”"), a
+search's words, an import's row names and cells."""
 
 import datetime as dt
 import re
@@ -61,6 +68,7 @@ DOCUMENTED_TITLES = {
     "/programmes/brand/": "区域品牌计划" + SITE,
     "/events/expo/": "泳装博览会" + SITE,
     "/colleges/c/": "辽东学院" + SITE,
+    "inquiry": "询价" + SITE,  # its subject, as the sender typed it
 }
 
 
@@ -252,3 +260,28 @@ def test_a_chart_is_named_by_its_caption_in_the_readers_language(language):
     assert found.attributes == [] and found.found == []
     assert 'aria-labelledby="chart-series-title"' in html
     assert ('<span lang="zh-CN">兴城泳装</span>' in html) == (language == "en")
+
+
+def test_staff_and_enterprise_pages_mark_what_people_wrote(client):
+    from tests.test_page_style import _data
+
+    staff, owner, staff_pages, member_pages = _data()
+    client.cookies["django_language"] = "en"
+    documented = {
+        ("title", "", DOCUMENTED_TITLES[key])
+        for key in ("inquiry", "/markets/m/", "/events/expo/")
+    }
+    unmarked, attributes, marked = {}, {}, 0
+    for user, pages in ((staff, staff_pages), (owner, member_pages)):
+        client.force_login(user)
+        for url in pages:
+            html = client.get(url, headers={"accept-language": "en"}).content
+            found = _read(html.decode())
+            marked += found.marked
+            if found.found:
+                unmarked[url] = found.found
+            if set(found.attributes) - documented:
+                attributes[url] = found.attributes
+    assert unmarked == {}, "\n".join(f"{u}: {t}" for u, t in unmarked.items())
+    assert attributes == {}
+    assert marked > 30

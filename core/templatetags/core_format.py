@@ -9,7 +9,7 @@ from core.formats import labelled as _labelled
 from core.formats import number as _number
 from core.formats import readable_or as _readable_or
 from core.formats import reads_as_chinese as _reads_as_chinese
-from core.messages import render_message
+from core.messages import render_message_html
 
 register = template.Library()
 
@@ -23,8 +23,12 @@ def join_list(items) -> str:
 @register.filter
 def join_labelled(pairs) -> str:
     """(label, value) pairs as "行业：泳装；城市：葫芦岛市" / "Sector: Swimwear;
-    City: Huludao" (``core.formats``): ``{{ filters|join_labelled }}``."""
-    return _join_groups(_labelled(label, value) for label, value in pairs or ())
+    City: Huludao" (``core.formats``): ``{{ filters|join_labelled }}``; a value
+    that is Chinese in the English UI (a search's words) is lang-marked."""
+    groups = (
+        labelled_html(label, in_own_language(value)) for label, value in pairs or ()
+    )
+    return mark_safe(_join_groups(groups))  # noqa: S308 (each group escaped)
 
 
 @register.filter
@@ -67,8 +71,9 @@ def number(value, decimals=None) -> str:
 
 @register.filter
 def message(stored) -> str:
-    """A stored message (``core.messages``) in the reader's language."""
-    return render_message(stored)
+    """A stored message (``core.messages``) in the reader's language, what a person
+    or a file wrote in it marked when it is Chinese in the English UI."""
+    return render_message_html(stored)
 
 
 class LabelledNode(template.Node):

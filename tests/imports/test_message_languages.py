@@ -48,7 +48,10 @@ def _page_messages(client, job, language: str) -> list[str]:
         reverse("imports:import-detail", args=[job.pk]),
         HTTP_ACCEPT_LANGUAGE=language,
     ).content.decode()
-    return re.findall(r"data-(?:error|warning)>([^<]*)<", page)
+    return [
+        re.sub(r"<[^>]+>", "", m)  # the text (a name in it may be lang-marked)
+        for m in re.findall(r"data-(?:error|warning)>(.*?)</div>", page)
+    ]
 
 
 def _report_messages(client, job, language: str) -> list[str]:
