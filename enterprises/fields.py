@@ -309,11 +309,18 @@ def value_label(name: str, value: Any) -> Any:
     """A stored value of a field (a history record's, a change request's) as the
     reader sees it: the label of each choice in the reader's language instead of
     its code ("100_299" → "100–299 人"), a date in the language's style
-    ("2026-07-02" → "2026年7月2日"); other values as they are."""
+    ("2026-07-02" → "2026年7月2日"), a cluster's name instead of its slug
+    ("swim" → "兴城泳装"); other values as they are."""
     try:
         model_field = Enterprise._meta.get_field(name)
     except FieldDoesNotExist:
         return value
+    if model_field.many_to_many and isinstance(value, list) and value:
+        # Clusters are recorded by slug: their names in the reader's language.
+        model: Any = model_field.related_model
+        related = model._default_manager.filter(slug__in=value)
+        names = {r.slug: str(r.display_name) for r in related}
+        return [names.get(v, v) for v in value]
     base = getattr(model_field, "base_field", model_field)
     if isinstance(base, models.DateField) and isinstance(value, str):
         try:

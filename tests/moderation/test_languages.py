@@ -171,3 +171,27 @@ def test_history_and_change_requests_name_fields_by_their_labels(
         or f"{labels['employee_band']}{separator}{labels['products']}" in me
     )
     assert f"<td>{labels['moq']}</td>" in me
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("en", "Xingcheng Swimwear"), ("zh-hans", "兴城泳装")]
+)
+def test_history_shows_a_clusters_name_not_its_slug(client, language, name):
+    from tests.factories import ClusterFactory
+
+    ClusterFactory(slug="swim", name="兴城泳装", name_en="Xingcheng Swimwear")
+    member = MembershipFactory()
+    enterprise_update(
+        actor=StaffFactory(),
+        enterprise=member.enterprise,
+        changes={"clusters": ["swim"]},
+        origin=ChangeRecord.Origin.STAFF,
+    )
+    client.force_login(member.user)
+    history = client.get(
+        reverse("enterprises:enterprise-history", args=[member.enterprise.pk]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    change = re.search(r'<li data-field="clusters">(.*?)</li>', history).group(1)
+    assert f"<ins>{name}</ins>" in change or f'">{name}</span></ins>' in change
+    assert ">swim<" not in change
