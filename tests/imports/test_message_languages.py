@@ -157,3 +157,45 @@ def test_changed_fields_are_named_in_the_readers_language(
     for label in labels:
         assert label in changes, (label, changes)
     assert not [c for c in changes if " / " in c]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Exporter: No → Yes", "Export markets: — → Japan, South Korea"]),
+        ("zh-hans", ["出口企业：否 → 是", "出口市场：— → 日本、韩国"]),
+    ],
+)
+def test_changed_values_read_as_labels_not_codes(client, staff, language, expected):
+    """An update's old and new values on the import's page and in its report are
+    the choices' labels and yes or no in the reader's language, not the stored
+    codes ("False → True", "JP;KR")."""
+    from imports.reports import ReportRows
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(uscc=uscc(602), name="出口有限公司", is_exporter=False)
+    data = csv_bytes(
+        [
+            row(
+                name="出口有限公司",
+                uscc=uscc(602),
+                is_exporter="是",
+                export_markets="JP;KR",
+            )
+        ]
+    )
+    job = import_job_create(
+        actor=staff, kind="enterprises", data=data, file_name="x.csv", enqueue=False
+    )
+    job = import_job_check(job_id=job.pk)
+    client.force_login(staff)
+    page = client.get(
+        reverse("imports:import-detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    changes = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<li>(.*?)</li>", page)]
+    with translation.override(language):
+        (entry,) = [e for e in job.report if e["action"] == "update"]
+        report = ReportRows("enterprises")(entry)[3]
+    for text in expected:
+        assert text in changes, (text, changes)
+        assert text in report, (text, report)
