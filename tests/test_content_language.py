@@ -285,3 +285,105 @@ def test_staff_and_enterprise_pages_mark_what_people_wrote(client):
     assert unmarked == {}, "\n".join(f"{u}: {t}" for u, t in unmarked.items())
     assert attributes == {}
     assert marked > 30
+
+
+# The Latin the Chinese UI shows besides content: file formats and units, codes
+# (datums, IDs, hashes), trade terms without a Chinese form in use (OEM, ODM)
+# and the certification schemes' own names. The language switch's "English" and
+# the home page's pitch for buyers are English on purpose, marked lang="en".
+DOCUMENTED_LATIN = {
+    *[
+        "CSV",
+        "XLSX",
+        "XLS",
+        "ODS",
+        "PNG",
+        "JPEG",
+        "JPG",
+        "WebP",
+        "PDF",
+        "MB",
+        "GBK",
+        "UTF-8",
+        "UTF-16",
+        "SHA-256",
+        "API",
+        "ID",
+    ],
+    *["WGS-84", "GCJ-02", "OEM", "ODM"],
+    *[
+        "ISO",
+        "OEKO-TEX",
+        "Standard",
+        "BSCI",
+        "amfori",
+        "WRAP",
+        "GOTS",
+        "GRS",
+        "SA8000",
+        "SMETA",
+        "Sedex",
+    ],
+    "bluesign",
+}
+# Content of the walk's data: user names and addresses, file names, English names
+# of firms, the letters of a USCC.
+CONTENT_LATIN = re.compile(
+    r"\S+@\S+|user\d+|\w+\.csv|Test Enterprise \d+ Co\., Ltd\.|(?<![A-Za-z])[A-Z]\b"
+)
+LATIN = re.compile(r"[A-Za-z][\w'’-]*(?:\.\d+)?")
+
+
+class _NotEnglish(HTMLParser):
+    """The text of a page outside elements marked English, scripts, styles and
+    code (an API header, a file's hash)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            lang = dict(attrs).get("lang") or ""
+            self.stack.append((tag, lang.startswith("en")))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        if not any(en or t in ("script", "style", "code") for t, en in self.stack):
+            self.parts.append(data)
+
+
+def _english_words(html: str) -> set[str]:
+    parser = _NotEnglish()
+    parser.feed(html)
+    text = CONTENT_LATIN.sub(" ", " ".join(parser.parts))
+    return set(LATIN.findall(text)) - DOCUMENTED_LATIN
+
+
+@pytest.mark.parametrize("walk", ["sections", "staff"])
+def test_the_chinese_ui_shows_no_english_but_codes_formats_and_brands(client, walk):
+    if walk == "sections":
+        _pk, pages = _pages()
+    else:
+        from tests.test_page_style import _data
+
+        staff, owner, staff_pages, member_pages = _data()
+        pages = [(staff, u) for u in staff_pages] + [(owner, u) for u in member_pages]
+    client.cookies["django_language"] = "zh-hans"
+    found = {}
+    for user, url in pages:
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        html = client.get(url, headers={"accept-language": "zh-hans"}).content
+        words = _english_words(html.decode())
+        if words:
+            found[url] = sorted(words)
+    assert found == {}, "\n".join(f"{u}: {w}" for u, w in found.items())
