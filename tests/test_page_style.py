@@ -375,3 +375,16 @@ def test_e_mails_put_labels_before_values_by_the_same_rule(language, expected):
         )
     for part in expected:
         assert part in text, (part, text)
+
+
+@pytest.mark.parametrize(
+    ("language", "rule"),
+    [("zh-hans", "%(title)s：%(value)s"), ("en", "%(title)s: %(value)s")],
+)
+def test_the_maps_tooltips_label_a_city_by_the_same_rule(client, language, rule):
+    """The Liaoning maps' tooltips ("沈阳市：12") take the page's rule for a label
+    and its value (core/static/directory/charts.js reads it from the map)."""
+    client.force_login(StaffFactory())
+    for url in ("/", "/dashboard/"):
+        html = client.get(url, headers={"accept-language": language}).content.decode()
+        assert f'id="liaoning-map" class="map" data-label-format="{rule}"' in html, url

@@ -40,9 +40,15 @@ def join_list(items: Iterable[object]) -> str:
     return list_separator().join(str(item) for item in items)
 
 
+def label_rule() -> str:
+    """The rule for a label and its value in the reader's language, with its
+    ``%(title)s`` and ``%(value)s`` (for a script: the maps' tooltips)."""
+    return gettext("%(title)s: %(value)s")
+
+
 def labelled(title: object, value: object) -> str:
     """``value`` after its label: "出口企业：日本、韩国", "Exporter: Japan"."""
-    return gettext("%(title)s: %(value)s") % {"title": title, "value": value}
+    return label_rule() % {"title": title, "value": value}
 
 
 def labelled_html(title: object, value: object) -> SafeString:
@@ -50,7 +56,7 @@ def labelled_html(title: object, value: object) -> SafeString:
     already (a link, ``<strong>``), so a page's label and its value follow the
     same rule ("来源：<a>…</a>", "Source: <a>…</a>"; the template tag
     ``{% labelled title %}value{% endlabelled %}`` of ``core_format``)."""
-    rule = conditional_escape(gettext("%(title)s: %(value)s"))
+    rule = conditional_escape(label_rule())
     parts = {
         name: conditional_escape(_text(part))
         for name, part in (("title", title), ("value", value))

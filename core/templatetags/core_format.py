@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 from core.formats import in_own_language, labelled_html
 from core.formats import join_groups as _join_groups
 from core.formats import join_list as _join_list
+from core.formats import label_rule as _label_rule
 from core.formats import labelled as _labelled
 from core.formats import number as _number
 from core.formats import readable_or as _readable_or
@@ -37,6 +38,13 @@ def lang_marked(text) -> str:
     ``lang="zh-CN"`` when it is Chinese in the English UI (``core.formats``):
     ``{{ enterprise.display_name|lang_marked }}``."""
     return in_own_language(text)
+
+
+@register.simple_tag
+def label_rule() -> str:
+    """The rule for a label and its value (``core.formats.label_rule``), for a
+    script: ``data-label-format="{% label_rule %}"``."""
+    return _label_rule()
 
 
 @register.filter
