@@ -19,7 +19,10 @@ in the reader's language ("3、5" / "3, 5"); a list holding messages renders as
 sentences. A number under one of the names in ``FIGURES`` (a count or a size) has
 its digits grouped ("12,345 rows"); other numbers (a row, a line, an ID) do not.
 
-`render_message` renders any of them; `{{ message|message }}` in templates
+`render_message` renders any of them as text; `render_message_html` for a page,
+where what a person or a file wrote (a plain text, a parameter such as a name or
+a comment) is marked as Chinese in the English UI (`core.formats.in_own_language`)
+and the site's own words are not: `{{ message|message }}` in templates
 (``core_format``).
 """
 
@@ -30,9 +33,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.formats import join_list, join_sentences, number
+from core.formats import in_own_language, join_list, join_sentences, number
 
 MESSAGES = {
     # A cell's error after its column ("label": a text in each language).
@@ -215,6 +220,39 @@ def render_message(stored: Any) -> str:
         return " ".join(str(_param(v)) for v in (stored.get("params") or {}).values())
     params = {k: _param(v, k) for k, v in (stored.get("params") or {}).items()}
     return str(template) % params if params else str(template)
+
+
+def _param_html(value: Any, name: str = "") -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number(value) if name in FIGURES else value  # %d wants a number
+    if isinstance(value, dict):
+        return render_message_html(value)
+    if isinstance(value, list):
+        if any(isinstance(item, dict | list) for item in value):
+            return render_message_html(value)
+        return mark_safe(join_list(map(in_own_language, value)))  # noqa: S308
+    return in_own_language(value)
+
+
+def render_message_html(stored: Any) -> SafeString:
+    """`render_message` for a page: escaped, and what a person or a file wrote
+    marked as Chinese in the English UI (``<span lang="zh-CN">``)."""
+    if stored is None:
+        return SafeString("")
+    if isinstance(stored, list):
+        parts = filter(None, map(render_message_html, stored))
+        return mark_safe(join_sentences(parts))  # noqa: S308 (each part escaped)
+    if not isinstance(stored, dict):
+        return in_own_language(stored)
+    if "code" not in stored:
+        return escape(_in_reader_language(stored))
+    template = MESSAGES.get(stored["code"])
+    params = stored.get("params") or {}
+    if template is None:
+        return mark_safe(" ".join(str(_param_html(v)) for v in params.values()))  # noqa: S308
+    shown = {k: _param_html(v, k) for k, v in params.items()}
+    text = conditional_escape(str(template))
+    return mark_safe(text % shown if shown else text)  # noqa: S308
 
 
 class StoredMessageError(Exception):

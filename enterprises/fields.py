@@ -32,16 +32,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
-from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class Tier(StrEnum):
@@ -98,14 +101,18 @@ class EnterpriseField:
     low_risk: bool = False
     completeness: Completeness | None = None
     # The label of a field that is not a column of the enterprise row.
-    label_text: Promise | None = None
+    label_text: _StrPromise | None = None
 
     @property
     def label(self) -> Any:
-        """The field's (lazy, translated) label."""
+        """The field's (lazy, translated) label, as a form labels it: its verbose
+        name with a capital ("Name (Chinese)", "Products (Chinese)"; Chinese as
+        it is), wherever the site names the field (the profile form, history,
+        change requests, the merge)."""
         if self.label_text is not None:
-            return self.label_text
-        return getattr(Enterprise._meta.get_field(self.name), "verbose_name", self.name)
+            return capfirst(self.label_text)
+        field = Enterprise._meta.get_field(self.name)
+        return capfirst(getattr(field, "verbose_name", self.name))
 
     @property
     def has_column(self) -> bool:
@@ -302,11 +309,18 @@ def value_label(name: str, value: Any) -> Any:
     """A stored value of a field (a history record's, a change request's) as the
     reader sees it: the label of each choice in the reader's language instead of
     its code ("100_299" → "100–299 人"), a date in the language's style
-    ("2026-07-02" → "2026年7月2日"); other values as they are."""
+    ("2026-07-02" → "2026年7月2日"), a cluster's name instead of its slug
+    ("swim" → "兴城泳装"); other values as they are."""
     try:
         model_field = Enterprise._meta.get_field(name)
     except FieldDoesNotExist:
         return value
+    if model_field.many_to_many and isinstance(value, list) and value:
+        # Clusters are recorded by slug: their names in the reader's language.
+        model: Any = model_field.related_model
+        related = model._default_manager.filter(slug__in=value)
+        names = {r.slug: str(r.display_name) for r in related}
+        return [names.get(v, v) for v in value]
     base = getattr(model_field, "base_field", model_field)
     if isinstance(base, models.DateField) and isinstance(value, str):
         try:

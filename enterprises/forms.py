@@ -13,9 +13,10 @@ from typing import Any, cast
 from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.exceptions import ValidationError
-from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.formats import in_own_language
 from core.models import Region
 from core.uploads import MAX_IMAGE_BYTES, reencode_image
 from enterprises.choices import (
@@ -64,7 +65,7 @@ CHANGE_KEYS = frozenset(
 
 
 def _field_label(field: str):
-    return capfirst(BY_NAME[field].label)
+    return BY_NAME[field].label
 
 
 def _choice_order(field: str, values: list[str]) -> list[str]:
@@ -301,8 +302,15 @@ class EnterpriseProfileForm(forms.ModelForm):
         self.photos = list(self.instance.photos.all()) if self.instance.pk else []
         photos_remove = cast(forms.MultipleChoiceField, self.fields["photos_remove"])
         photos_remove.choices = [
-            (str(p.pk), p.caption or p.image.name) for p in self.photos
+            (str(p.pk), in_own_language(p.caption or p.image.name)) for p in self.photos
         ]
+        # A field with an English twin ("products" / "products_en") holds
+        # Chinese: in the English UI its input says so (as core.formats marks
+        # Chinese text), for screen readers and the font.
+        if (get_language() or "").startswith("en"):
+            for name, field in self.fields.items():
+                if f"{name}_en" in self.fields:
+                    field.widget.attrs["lang"] = "zh-CN"
 
     def clean_logo(self):
         value = self.cleaned_data.get("logo")

@@ -17,6 +17,7 @@ from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Cluster
@@ -48,7 +49,14 @@ class Column:
 
     @property
     def header(self) -> str:
+        """The template's header, in both languages."""
         return f"{self.zh} / {self.en}"
+
+    @property
+    def label(self) -> str:
+        """The column's name in the reader's language: an import's changed
+        fields on its page and in its report."""
+        return self.en if (get_language() or "").startswith("en") else self.zh
 
 
 # The enterprise columns: the field registry's, in its order.

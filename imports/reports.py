@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.formats import join_groups, join_list, labelled
 from core.sheetwriter import NUMBER, TEXT
 from core.tabular import csv_chunks, xlsx_chunks
+from enterprises.fields import value_label
 from imports.columns import SECTIONS
 from imports.models import ImportJob
 from imports.plan import open_table
@@ -46,8 +47,9 @@ class ReportRows:
     """Turns row plans (or their stored JSON) into the report's rows."""
 
     def __init__(self, kind: str) -> None:
-        self.labels = {c.field: c.header for c in SECTIONS[kind].columns}
+        self.labels = {c.field: c.label for c in SECTIONS[kind].columns}
         self.actions = _action_labels()
+        self.kind = kind
 
     def __call__(self, entry: RowPlan | dict[str, Any]) -> list[Any]:
         data = entry.as_json() if isinstance(entry, RowPlan) else entry
@@ -55,8 +57,8 @@ class ReportRows:
         changes = ""
         if action == "update":
             changes = join_groups(
-                labelled(self.labels.get(name, name), f"{_shown(old)} → {_shown(new)}")
-                for name, (old, new) in (data.get("changes") or {}).items()
+                labelled(self.labels.get(name, name), " → ".join(values))
+                for name, values in change_values(self.kind, data)
             )
         elif action == "create":
             changes = join_list(
@@ -73,11 +75,28 @@ class ReportRows:
         ]
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
+def change_values(
+    kind: str, entry: dict[str, Any]
+) -> Iterator[tuple[str, tuple[str, str]]]:
+    """Each changed field of a row's plan with its old and new value shown."""
+    for name, (old, new) in (entry.get("changes") or {}).items():
+        field = name if kind == "enterprises" else ""
+        yield name, (shown(old, field), shown(new, field))
+
+
+def shown(value: Any, field: str = "") -> str:
+    """A changed value as the report and the import's page show it, in the
+    reader's language: an enterprise ``field``'s choices by their labels
+    (``enterprises.fields.value_label``: "日本、韩国", not "JP;KR"), yes or no,
+    "—" for none."""
+    if field:
+        value = value_label(field, value)
+    if value is None or value == "" or value == []:
+        return "—"
+    if value is True or value is False:
+        return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+        return join_list(value)
     return str(value)
 
 

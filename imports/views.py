@@ -21,7 +21,7 @@ from imports.forms import ExportForm
 from imports.jobs import import_job_create, import_job_refresh, import_job_request_apply
 from imports.models import ExportRecord, ImportJob
 from imports.plan import max_bytes
-from imports.reports import report_chunks, skipped_chunks
+from imports.reports import change_values, report_chunks, skipped_chunks
 from imports.template import template_chunks
 from imports.undo import import_job_request_undo
 
@@ -92,12 +92,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     job = import_job_refresh(get_object_or_404(ImportJob, pk=pk))
-    labels = {c.field: c.header for c in SECTIONS[job.kind].columns}
+    labels = {c.field: c.label for c in SECTIONS[job.kind].columns}
     rows = []
     for entry in job.report:
         changes = [
             (labels.get(name, name), old, new)
-            for name, (old, new) in (entry.get("changes") or {}).items()
+            for name, (old, new) in change_values(job.kind, entry)
         ]
         rows.append({**entry, "change_list": changes})
     template = "imports/import_detail.html"

@@ -45,7 +45,7 @@ class ClaimForm(forms.ModelForm):
 
 class ClaimDecisionForm(forms.Form):
     reason = forms.CharField(
-        label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 
@@ -53,7 +53,7 @@ class ReasonForm(forms.Form):
     """The reason a destructive staff action asks for on its confirmation page."""
 
     reason = forms.CharField(
-        label=_("reason"),
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=500,
         error_messages={"required": _("Say why.")},
@@ -61,9 +61,9 @@ class ReasonForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("email"))
+    email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(
-        label=_("role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR
+        label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.EDITOR
     )
 
 

@@ -19,13 +19,17 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.formats import number_format
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_noop
 
 # Django 6.1's label of a blank choice in a form's select has no Chinese in
 # Django's own catalogue; ours translates it (this marks it for makemessages).
 BLANK_CHOICE_LABEL = gettext_noop("- Select an option -")
+# A form field's label suffix (Django's forms translate ":"): full-width in
+# Chinese. Our templates write a label and its value through `labelled`, so this
+# marks the message for makemessages.
+LABEL_SUFFIX = gettext_noop(":")
 
 
 def list_separator() -> str:
@@ -36,9 +40,32 @@ def join_list(items: Iterable[object]) -> str:
     return list_separator().join(str(item) for item in items)
 
 
+def label_rule() -> str:
+    """The rule for a label and its value in the reader's language, with its
+    ``%(title)s`` and ``%(value)s`` (for a script: the maps' tooltips)."""
+    return gettext("%(title)s: %(value)s")
+
+
 def labelled(title: object, value: object) -> str:
     """``value`` after its label: "出口企业：日本、韩国", "Exporter: Japan"."""
-    return gettext("%(title)s: %(value)s") % {"title": title, "value": value}
+    return label_rule() % {"title": title, "value": value}
+
+
+def labelled_html(title: object, value: object) -> SafeString:
+    """`labelled` in HTML: ``title`` and ``value`` escaped unless they are safe
+    already (a link, ``<strong>``), so a page's label and its value follow the
+    same rule ("来源：<a>…</a>", "Source: <a>…</a>"; the template tag
+    ``{% labelled title %}value{% endlabelled %}`` of ``core_format``)."""
+    rule = conditional_escape(label_rule())
+    parts = {
+        name: conditional_escape(_text(part))
+        for name, part in (("title", title), ("value", value))
+    }
+    return mark_safe(rule % parts)  # noqa: S308 (every part escaped above)
+
+
+def _text(value: object) -> str | SafeData:
+    return value if isinstance(value, SafeData) else str(value)
 
 
 def join_groups(items: Iterable[object]) -> str:
@@ -54,9 +81,25 @@ def in_own_language(text: object) -> SafeString:
     """``text`` escaped, in a ``<span lang="zh-CN">`` when it is Chinese (has Han
     characters) and the reader's language is English."""
     text = "" if text is None else str(text)
-    if _HAN.search(text) and (get_language() or "").startswith("en"):
+    if reads_as_chinese(text):
         return format_html('<span lang="zh-CN">{}</span>', text)
     return escape(text)
+
+
+def reads_as_chinese(text: object) -> bool:
+    """Whether ``text`` is Chinese shown in the English UI (`in_own_language`
+    marks it so)."""
+    return bool(_HAN.search(str(text or ""))) and (get_language() or "").startswith(
+        "en"
+    )
+
+
+def readable_or(text: object, fallback: object) -> object:
+    """``text``, or ``fallback`` where ``text`` would be Chinese in the English UI:
+    for a place no ``lang`` can mark, such as an action page's <title> ("Edit this
+    enterprise" for a firm with only a Chinese name; "Edit Dayang Group";
+    "编辑 大杨集团")."""
+    return fallback if reads_as_chinese(text) else text
 
 
 def join_sentences(sentences: Iterable[object]) -> str:

@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.utils import translation
+from django.utils.text import capfirst
 
 from enterprises import fields
 from enterprises.api import EnterpriseSerializer, EnterpriseUpdateSerializer
@@ -65,15 +66,15 @@ def test_the_registry_is_consistent():
         assert (field.zh == "") == (field.en == ""), field.name
 
 
-def test_labels_are_the_model_fields_verbose_names():
+def test_labels_are_the_model_fields_verbose_names_as_a_form_shows_them():
     with translation.override("en"):
-        assert field_label("export_share") == "export share (%)"
-        assert field_label("certifications") == "certifications"
+        assert field_label("export_share") == "Export share (%)"
+        assert field_label("certifications") == "Certifications"
         assert field_label("no_such_field") == "no_such_field"
     for field in FIELDS:
         if field.label_text is None:
             verbose = Enterprise._meta.get_field(field.name).verbose_name
-            assert field.label == verbose
+            assert field.label == capfirst(verbose)
 
 
 def test_import_columns_are_the_registry_columns():

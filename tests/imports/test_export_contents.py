@@ -280,7 +280,8 @@ def test_every_export_is_recorded_and_listed_for_staff(client, staff):
     assert "<" not in title and title.startswith("Imports"), title
     first, second = ExportRecord.objects.order_by("id")
     assert f'data-export="{first.pk}"' in text and f'data-export="{second.pk}"' in text
-    assert "Search text: 泳装; Sector: Swimwear" in text
+    # The searched words as typed, marked Chinese in the English UI.
+    assert 'Search text: <span lang="zh-CN">泳装</span>; Sector: Swimwear' in text
     assert text.index(f'data-export="{second.pk}"') < text.index(
         f'data-export="{first.pk}"'
     )

@@ -48,7 +48,10 @@ def _page_messages(client, job, language: str) -> list[str]:
         reverse("imports:import-detail", args=[job.pk]),
         HTTP_ACCEPT_LANGUAGE=language,
     ).content.decode()
-    return re.findall(r"data-(?:error|warning)>([^<]*)<", page)
+    return [
+        re.sub(r"<[^>]+>", "", m)  # the text (a name in it may be lang-marked)
+        for m in re.findall(r"data-(?:error|warning)>(.*?)</div>", page)
+    ]
 
 
 def _report_messages(client, job, language: str) -> list[str]:
@@ -123,3 +126,76 @@ def test_messages_stored_as_text_before_codes_are_shown_as_they_are(client, staf
     assert _page_messages(client, job, "en") == ["旧的错误信息"]
     assert _report_messages(client, job, "en") == ["旧的错误信息"]
     assert row_messages(job.result["skipped"][0][1]) == "旧的跳过信息"
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [("en", ["Name: ", "MOQ: "]), ("zh-hans", ["企业名称：", "起订量："])],
+)
+def test_changed_fields_are_named_in_the_readers_language(
+    client, staff, language, labels
+):
+    """An update's changed fields on the import's page are named in the reader's
+    language, not by the template's two-language header ("企业名称 / Name")."""
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(uscc=uscc(601), name="旧名有限公司")
+    with translation.override(language):
+        job = import_job_create(
+            actor=staff,
+            kind="enterprises",
+            data=csv_bytes([row(name="新名有限公司", uscc=uscc(601), moq="500件")]),
+            file_name="rename.csv",
+            enqueue=False,
+        )
+        job = import_job_check(job_id=job.pk)
+    client.force_login(staff)
+    page = client.get(
+        reverse("imports:import-detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    changes = re.findall(r"<li>(.*?)<del>", page)
+    for label in labels:
+        assert label in changes, (label, changes)
+    assert not [c for c in changes if " / " in c]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Exporter: No → Yes", "Export markets: — → Japan, South Korea"]),
+        ("zh-hans", ["出口企业：否 → 是", "出口市场：— → 日本、韩国"]),
+    ],
+)
+def test_changed_values_read_as_labels_not_codes(client, staff, language, expected):
+    """An update's old and new values on the import's page and in its report are
+    the choices' labels and yes or no in the reader's language, not the stored
+    codes ("False → True", "JP;KR")."""
+    from imports.reports import ReportRows
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(uscc=uscc(602), name="出口有限公司", is_exporter=False)
+    data = csv_bytes(
+        [
+            row(
+                name="出口有限公司",
+                uscc=uscc(602),
+                is_exporter="是",
+                export_markets="JP;KR",
+            )
+        ]
+    )
+    job = import_job_create(
+        actor=staff, kind="enterprises", data=data, file_name="x.csv", enqueue=False
+    )
+    job = import_job_check(job_id=job.pk)
+    client.force_login(staff)
+    page = client.get(
+        reverse("imports:import-detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    changes = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<li>(.*?)</li>", page)]
+    with translation.override(language):
+        (entry,) = [e for e in job.report if e["action"] == "update"]
+        report = ReportRows("enterprises")(entry)[3]
+    for text in expected:
+        assert text in changes, (text, changes)
+        assert text in report, (text, report)

@@ -38,9 +38,9 @@ def _reasons(client, enterprise, language) -> list[str]:
         reverse("enterprises:enterprise-history", args=[enterprise.pk]),
         HTTP_ACCEPT_LANGUAGE=language,
     ).content.decode()
-    # (The site's pages set a space after every label's colon, full-width too.)
+    # The text (what a person wrote is lang-marked in the English UI).
     return [
-        re.sub(r"\s+", " ", r).strip().replace("： ", "：")
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", r)).strip()
         for r in REASON.findall(page)
     ]
 
@@ -90,6 +90,11 @@ def test_a_verification_and_a_persons_revert_reason(client):
         "原因：录错了 typo",
         "原因：已由协会核实。",
     ]
+    history = client.get(
+        reverse("enterprises:enterprise-history", args=[enterprise.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert 'Reason: <span lang="zh-CN">录错了 typo</span>' in history
 
 
 def test_a_reason_stored_as_text_before_codes_is_shown_as_it_is(client):

@@ -1,7 +1,10 @@
 """The English UI shows no Chinese and the Chinese UI no English where the site
 writes the words: the edit form's selects (the county selector, the blank choice),
 the college and market lists' columns, a change request's proposed values
-(labels and dates in the reader's language, not codes)."""
+(labels and dates in the reader's language, not codes), and the names of the
+fields on the history, a change request and /me/: the field registry's labels
+("Products (Chinese)", as the profile form has them), not field codes or
+lowercase verbose names ("products")."""
 
 import re
 
@@ -9,6 +12,8 @@ import pytest
 from django.urls import reverse
 
 from colleges.models import College
+from enterprises.models import ChangeRecord
+from enterprises.services import enterprise_update
 from markets.models import Market
 from moderation.services.changes import change_request_submit
 from tests.factories import MembershipFactory, StaffFactory
@@ -109,3 +114,84 @@ def test_a_change_request_shows_labels_and_dates_not_codes(client, language, lab
         assert label in table, label
     for code in ("100-299", "iso9001", "2027-10-01", ">JP"):
         assert code not in table, code
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        (
+            "en",
+            {
+                "products": "Products (Chinese)",
+                "employee_band": "Employees",
+                "moq": "Minimum order quantity",
+            },
+        ),
+        (
+            "zh-hans",
+            {"products": "产品（中文）", "employee_band": "员工人数", "moq": "起订量"},
+        ),
+    ],
+)
+def test_history_and_change_requests_name_fields_by_their_labels(
+    client, language, labels
+):
+    member = MembershipFactory(enterprise__employee_band="20-99")
+    staff = StaffFactory()
+    enterprise_update(
+        actor=staff,
+        enterprise=member.enterprise,
+        changes={"products": "泳装", "employee_band": "100-299"},
+        origin=ChangeRecord.Origin.STAFF,
+    )
+    request = change_request_submit(
+        actor=member.user, enterprise=member.enterprise, changes={"moq": "500件"}
+    )
+    client.force_login(staff)
+
+    def page(url):
+        return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    history = page(
+        reverse("enterprises:enterprise-history", args=[member.enterprise.pk])
+    )
+    shown = dict(
+        re.findall(r'<li data-field="(\w+)"><strong>([^<]*)</strong>', history)
+    )
+    assert shown == {f: labels[f] for f in ("products", "employee_band")}
+    review = page(reverse("review-change-request", args=[request.pk]))
+    assert re.findall(r'<tr data-field="moq"[^>]*>\s*<td>([^<]*)<br>', review) == [
+        labels["moq"]
+    ]
+    client.force_login(member.user)
+    me = page(reverse("me"))
+    separator = ", " if language == "en" else "、"
+    assert (
+        f"{labels['products']}{separator}{labels['employee_band']}" in me
+        or f"{labels['employee_band']}{separator}{labels['products']}" in me
+    )
+    assert f"<td>{labels['moq']}</td>" in me
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("en", "Xingcheng Swimwear"), ("zh-hans", "兴城泳装")]
+)
+def test_history_shows_a_clusters_name_not_its_slug(client, language, name):
+    from tests.factories import ClusterFactory
+
+    ClusterFactory(slug="swim", name="兴城泳装", name_en="Xingcheng Swimwear")
+    member = MembershipFactory()
+    enterprise_update(
+        actor=StaffFactory(),
+        enterprise=member.enterprise,
+        changes={"clusters": ["swim"]},
+        origin=ChangeRecord.Origin.STAFF,
+    )
+    client.force_login(member.user)
+    history = client.get(
+        reverse("enterprises:enterprise-history", args=[member.enterprise.pk]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    change = re.search(r'<li data-field="clusters">(.*?)</li>', history).group(1)
+    assert f"<ins>{name}</ins>" in change or f'">{name}</span></ins>' in change
+    assert ">swim<" not in change

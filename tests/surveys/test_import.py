@@ -68,7 +68,8 @@ def test_dry_run_apply_and_undo(client, staff, django_capture_on_commit_callback
     assert update["changes"] == {"employees": [40, 45]}
     assert EnterpriseFigures.objects.count() == 1  # the dry run changed nothing
     page = client.get(reverse("imports:import-detail", args=[job.pk])).content
-    assert "从业人数 / Employees".encode() in page
+    # The changed field, named in the reader's language (Chinese by default).
+    assert "<li>从业人数：<del>".encode() in page and b"/ Employees" not in page
 
     import_job_request_apply(actor=staff, job=job)
     with django_capture_on_commit_callbacks(execute=True):

@@ -236,3 +236,29 @@ def test_statistics_cost_a_few_queries_whatever_the_clusters(
     statistics_refresh()
     after = counts()
     assert after == before
+
+
+def test_statistics_pages_mark_a_chinese_cluster_name_in_english(client, two_clusters):
+    """A cluster with only a Chinese name is marked lang="zh-CN" in the English
+    statistics, report, comparison and dashboard (tests/test_content_language)."""
+    from clusters.models import Cluster
+    from tests.factories import StaffFactory
+    from tests.test_content_language import _read
+
+    Cluster.objects.filter(slug="swim").update(name="兴城泳装", name_en="")
+    statistics_refresh()
+    client.force_login(StaffFactory())
+    unmarked, marked = {}, 0
+    for url in (
+        "/statistics/?year=2025",
+        "/statistics/report/2025/",
+        "/clusters/compare/?c=swim&c=knit",
+        "/dashboard/",
+    ):
+        html = client.get(url, headers={"accept-language": "en"}).content.decode()
+        found = _read(html)
+        marked += found.marked
+        if found.found or found.attributes:
+            unmarked[url] = found.found + found.attributes
+    assert unmarked == {}
+    assert marked >= 4

@@ -71,6 +71,7 @@
     if (!el) return;
     const data = readJSON(el.dataset.mapData);
     const select = document.getElementById("map-figure");
+    const labelFormat = el.dataset.labelFormat || "%(title)s: %(value)s";
     fetch(el.dataset.geojson, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error("map " + response.status);
@@ -96,7 +97,14 @@
             tooltip: {
               trigger: "item",
               formatter: function (p) {
-                return echarts.format.encodeHTML(p.name) + ": " + echarts.format.addCommas(p.value || 0);
+                // The page's rule for a label and its value (core.formats.labelled).
+                const parts = {
+                  title: echarts.format.encodeHTML(p.name),
+                  value: echarts.format.addCommas(p.value || 0),
+                };
+                return labelFormat.replace(/%\((title|value)\)s/g, function (_m, key) {
+                  return parts[key];
+                });
               },
             },
             visualMap: {
