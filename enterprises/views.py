@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
-from core.pagecache import visitor_cache
+from core.pagecache import built_generation, visitor_cache
 from core.regions import region_levels, region_names
 from enterprises.badges import (
     attach_badges,
@@ -34,7 +34,7 @@ from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
 from enterprises.permissions import Viewer, access_enterprise_by_id
 from enterprises.provenance import section_provenance
-from enterprises.search.facets import facet_groups
+from enterprises.search.facets import Labeller, facet_groups
 from enterprises.search.query import (
     SORTS,
     UPDATED_PRESETS,
@@ -72,7 +72,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     viewer = Viewer(request.user)
     attach_badges(result.rows)
     rows = [(e, viewer.fields(e)) for e in result.rows]
-    groups = facet_groups(result)
+    groups = facet_groups(result, Labeller(built_generation(request)))
     facet_options(groups, result)
     active = chips(search, groups)
     health = sum(1 for on in (search.stale, search.incomplete) if on) + (
