@@ -42,7 +42,6 @@ from enterprises.search.query import (
     run,
 )
 from enterprises.search.ranking import like_prefix, name_matches, suggestion_rows
-from enterprises.search.sampling import index_only
 
 TYPEAHEAD_LIMIT = 8
 # The columns a suggestion shows (its place is named from core.regions).
@@ -134,13 +133,14 @@ def typeahead(request: HttpRequest) -> HttpResponse:
     search.page_size = TYPEAHEAD_LIMIT
     suggestions: list[Enterprise] = []
     if search.tsquery:
-        with index_only():  # (one transaction, one planner setting for both)
-            ids = name_matches(search.q, request.user, TYPEAHEAD_LIMIT)
-            # Fewer than the limit: every name match is among them; the text
-            # matches follow (the same statement reads the columns shown).
-            rows = suggestion_rows(
-                search, request.user, ids, TYPEAHEAD_LIMIT, TYPEAHEAD_COLUMNS
-            )
+        # Two statements, each with its planner settings in one round trip
+        # (sampling.index_only_rows), in no transaction of their own.
+        ids = name_matches(search.q, request.user, TYPEAHEAD_LIMIT)
+        # Fewer than the limit: every name match is among them; the text
+        # matches follow (the same statement reads the columns shown).
+        rows = suggestion_rows(
+            search, request.user, ids, TYPEAHEAD_LIMIT, TYPEAHEAD_COLUMNS
+        )
         places = region_names()
         for row in rows:
             e = Enterprise.from_db(None, TYPEAHEAD_FIELDS, row)

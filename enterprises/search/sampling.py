@@ -62,6 +62,31 @@ def index_only(*settings: str):
             connection._index_only = outer  # type: ignore[attr-defined]
 
 
+def index_only_rows(sql: str, params: list, *settings: str) -> list[tuple]:
+    """The rows of one statement run as ``index_only(*settings)`` runs its own.
+    Outside a transaction, in one round trip: the settings and the statement are
+    sent as one query string, which PostgreSQL runs as one implicit transaction
+    that the settings end with (no BEGIN, SET and COMMIT of their own: under load
+    each round trip costs a wake-up of the server and of this process). In a
+    transaction, or an index_only() block, as index_only() does."""
+    alias = read_alias()
+    connection = connections[alias]
+    if (
+        connection.in_atomic_block
+        or getattr(connection, "_index_only", None) is not None
+        or not connection.get_autocommit()
+    ):
+        with index_only(*settings) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    off = ["seqscan", *settings]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_settings(off, 'off')}; {sql}", params)
+        for _name in off:  # (past each SET's result, to the statement's rows)
+            cursor.nextset()
+        return cursor.fetchall()
+
+
 def _settings(names: list[str], value: str) -> str:
     return "; ".join(f"SET LOCAL enable_{name} TO {value}" for name in names)
 
