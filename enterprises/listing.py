@@ -4,9 +4,13 @@ links and the active filters as removable chips (the SQL is enterprises.search).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from types import SimpleNamespace
 
 from django.http import QueryDict
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
@@ -21,6 +25,7 @@ from enterprises.search.indexing import FACETS
 from enterprises.search.query import UPDATED_PRESETS, Search
 
 DETAIL_URL = "enterprises:enterprise-detail"
+FACET_GROUP_TEMPLATE = "enterprises/enterprise_list.html#facet-group"
 PK_MARK = 987654321  # (in no other part of the address)
 # Facets long enough to get a filter box over their options.
 SEARCHABLE_FACETS = ("ci", "co", "mk", "cl")
@@ -202,6 +207,48 @@ def result_rows(rows) -> SafeString:
             f"{contacts}</article>"
         )
     return SafeString("\n".join(out))
+
+
+# Where a facet group's checkboxes go in its fieldset rendered once (``_fieldset``).
+_VALUES, _MORE = SafeString("\x00values\x00"), SafeString("\x00more\x00")
+
+
+def facet_fieldsets(groups, searchable: set[str]) -> SafeString:
+    """The facet groups' fieldsets (the template's ``facet-group`` partial, with
+    each group's checkboxes from ``facet_options``): the partial is rendered once
+    a process per language and kind of group, not per group and page (the loop
+    cost about a tenth of the page's CPU). ``searchable``: the params of the
+    groups with a filter box."""
+    # (The engine's template: the same object while the cached loader keeps it.)
+    template = get_template(FACET_GROUP_TEMPLATE).template
+    language = get_language() or ""
+    return SafeString(
+        "".join(
+            _fieldset(
+                template,
+                language,
+                g.param,
+                g.title,
+                g.param in searchable,
+                bool(g.more),
+            )
+            .replace(_VALUES, g.values_html)
+            .replace(_MORE, g.more_html)
+            for g in groups
+        )
+    )
+
+
+@lru_cache(maxsize=512)
+def _fieldset(
+    template, language: str, param: str, title: str, searchable: bool, more: bool
+) -> str:
+    # (The template object in the key: a reloaded template is rendered anew.)
+    group = SimpleNamespace(
+        param=param, title=title, values_html=_VALUES, more=more, more_html=_MORE
+    )
+    context = Context({"group": group, "searchable": {param} if searchable else ()})
+    return template.render(context)
 
 
 def facet_options(groups, result) -> None:

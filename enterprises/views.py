@@ -6,6 +6,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
@@ -25,6 +26,7 @@ from enterprises.listing import (
     canonical_query,
     chips,
     clear_all_query,
+    facet_fieldsets,
     facet_options,
     is_untidy,
     page_links,
@@ -73,6 +75,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     rows = [(e, viewer.fields(e)) for e in result.rows]
     groups = facet_groups(result, Labeller(built_generation(request)))
     facet_options(groups, result)
+    searchable = {
+        g.param
+        for g in groups
+        if g.code in SEARCHABLE_FACETS
+        and len(g.values) + len(g.more) >= SEARCHABLE_FROM
+    }
     active = chips(search, groups)
     health = sum(1 for on in (search.stale, search.incomplete) if on) + (
         "uw" in search.filters
@@ -83,12 +91,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "rows_html": result_rows(rows),
         "groups": groups,
-        "searchable": {
-            g.param
-            for g in groups
-            if g.code in SEARCHABLE_FACETS
-            and len(g.values) + len(g.more) >= SEARCHABLE_FROM
-        },
+        "facets_html": facet_fieldsets(groups, searchable),
         "chips": active,
         "filter_count": len(active) + health,
         "clear_all_url": clear_all_query(search),
@@ -146,15 +149,18 @@ def typeahead(request: HttpRequest) -> HttpResponse:
             e = Enterprise.from_db(None, TYPEAHEAD_FIELDS, row)
             e.place = places[e.city_id]
             suggestions.append(e)
-    return render(
-        request,
-        "enterprises/typeahead.html",
-        {
-            "suggestions": suggestions,
-            "search": search,
-            "clusters": _matching_clusters(search.normalized_q),
-            "places": _matching_places(search.normalized_q),
-        },
+    # A list of options, no page: rendered without the request's context
+    # processors (the user, CSRF token, messages, flags: none of it is shown).
+    return HttpResponse(
+        render_to_string(
+            "enterprises/typeahead.html",
+            {
+                "suggestions": suggestions,
+                "search": search,
+                "clusters": _matching_clusters(search.normalized_q),
+                "places": _matching_places(search.normalized_q),
+            },
+        )
     )
 
 
