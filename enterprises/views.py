@@ -6,7 +6,6 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
@@ -31,6 +30,7 @@ from enterprises.listing import (
     is_untidy,
     page_links,
     result_rows,
+    typeahead_options,
 )
 from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
@@ -144,24 +144,14 @@ def typeahead(request: HttpRequest) -> HttpResponse:
         rows = suggestion_rows(
             search, request.user, ids, TYPEAHEAD_LIMIT, TYPEAHEAD_COLUMNS
         )
-        places = region_names()
+        names = region_names()
         for row in rows:
             e = Enterprise.from_db(None, TYPEAHEAD_FIELDS, row)
-            e.place = places[e.city_id]
+            e.place = names[e.city_id]
             suggestions.append(e)
-    # A list of options, no page: rendered without the request's context
-    # processors (the user, CSRF token, messages, flags: none of it is shown).
-    return HttpResponse(
-        render_to_string(
-            "enterprises/typeahead.html",
-            {
-                "suggestions": suggestions,
-                "search": search,
-                "clusters": _matching_clusters(search.normalized_q),
-                "places": _matching_places(search.normalized_q),
-            },
-        )
-    )
+    clusters = _matching_clusters(search.normalized_q)
+    places = _matching_places(search.normalized_q)
+    return HttpResponse(typeahead_options(search, suggestions, clusters, places))
 
 
 def _matching_clusters(text: str) -> list:

@@ -106,3 +106,27 @@ def test_the_typeahead_outside_a_transaction_suggests_as_inside(client):
     assert html.count('role="option"') == 3  # two entries, all results
     # the name matches, the suggestions, the clusters: one round trip each
     assert len(queries.captured_queries) == 3, queries.captured_queries
+
+
+def test_the_typeahead_options_escape_what_was_typed_and_mark_chinese_in_english(
+    client,
+):
+    from tests.factories import ClusterFactory, EnterpriseFactory
+
+    entry = EnterpriseFactory(
+        name="泳装<b>&提示有限公司", name_en="", region_id="211402"
+    )
+    ClusterFactory(slug="xingcheng", name="兴城泳装<i>集群", name_en="")
+    html = client.get("/enterprises/typeahead/?q=泳装<b>&x=1").content.decode()
+    assert "<b>" not in html  # (the & ended the parameter: q is 泳装<b>)
+    name = "泳装&lt;b&gt;&amp;提示有限公司"
+    assert f'data-href="/enterprises/{entry.pk}/">{name} ' in html
+    assert 'data-href="/enterprises/?q=%E6%B3%B3%E8%A3%85%3Cb%3E" class="all">' in html
+    assert "“泳装&lt;b&gt;”的全部结果" in html
+    english = client.get(
+        "/enterprises/typeahead/?q=泳装", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    cluster = '<span lang="zh-CN">兴城泳装&lt;i&gt;集群</span> <span class="sub">'
+    assert cluster + "cluster" in english
+    assert 'data-href="/enterprises/?cluster=xingcheng"' in english
+    assert english.startswith("\n<li") and english.endswith("</li>\n\n")
