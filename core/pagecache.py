@@ -153,8 +153,14 @@ def writers_in_flight() -> bool:
 def scoped_key(request: HttpRequest, key: str) -> str:
     """``key`` for a small cache a page reads: while the page is built for this
     cache, tied to its generation (so what it caches is exact too)."""
-    built = getattr(_django_request(request), "_pagecache_generation", None)
+    built = built_generation(request)
     return key if built is None else f"{key}:g{built}"
+
+
+def built_generation(request: Any) -> int | None:
+    """The generation this request read, if a page is being built for this cache
+    (then a small cache the page reads may be keyed by it at no statement)."""
+    return getattr(_django_request(request), "_pagecache_generation", None)
 
 
 def _django_request(request: Any) -> HttpRequest:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
-from core.pagecache import visitor_cache
+from core.pagecache import built_generation, visitor_cache
 from core.regions import region_levels, region_names
 from enterprises.badges import (
     attach_badges,
@@ -25,16 +25,18 @@ from enterprises.listing import (
     canonical_query,
     chips,
     clear_all_query,
+    facet_fieldsets,
     facet_options,
     is_untidy,
     page_links,
     result_rows,
+    typeahead_options,
 )
 from enterprises.merging import survivor_id
 from enterprises.models import Enterprise
 from enterprises.permissions import Viewer, access_enterprise_by_id
 from enterprises.provenance import section_provenance
-from enterprises.search.facets import facet_groups
+from enterprises.search.facets import Labeller, facet_groups
 from enterprises.search.query import (
     SORTS,
     UPDATED_PRESETS,
@@ -42,7 +44,6 @@ from enterprises.search.query import (
     run,
 )
 from enterprises.search.ranking import like_prefix, name_matches, suggestion_rows
-from enterprises.search.sampling import index_only
 
 TYPEAHEAD_LIMIT = 8
 # The columns a suggestion shows (its place is named from core.regions).
@@ -72,8 +73,14 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     viewer = Viewer(request.user)
     attach_badges(result.rows)
     rows = [(e, viewer.fields(e)) for e in result.rows]
-    groups = facet_groups(result)
+    groups = facet_groups(result, Labeller(built_generation(request)))
     facet_options(groups, result)
+    searchable = {
+        g.param
+        for g in groups
+        if g.code in SEARCHABLE_FACETS
+        and len(g.values) + len(g.more) >= SEARCHABLE_FROM
+    }
     active = chips(search, groups)
     health = sum(1 for on in (search.stale, search.incomplete) if on) + (
         "uw" in search.filters
@@ -84,12 +91,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "rows_html": result_rows(rows),
         "groups": groups,
-        "searchable": {
-            g.param
-            for g in groups
-            if g.code in SEARCHABLE_FACETS
-            and len(g.values) + len(g.more) >= SEARCHABLE_FROM
-        },
+        "facets_html": facet_fieldsets(groups, searchable),
         "chips": active,
         "filter_count": len(active) + health,
         "clear_all_url": clear_all_query(search),
@@ -134,28 +136,22 @@ def typeahead(request: HttpRequest) -> HttpResponse:
     search.page_size = TYPEAHEAD_LIMIT
     suggestions: list[Enterprise] = []
     if search.tsquery:
-        with index_only():  # (one transaction, one planner setting for both)
-            ids = name_matches(search.q, request.user, TYPEAHEAD_LIMIT)
-            # Fewer than the limit: every name match is among them; the text
-            # matches follow (the same statement reads the columns shown).
-            rows = suggestion_rows(
-                search, request.user, ids, TYPEAHEAD_LIMIT, TYPEAHEAD_COLUMNS
-            )
-        places = region_names()
+        # Two statements, each with its planner settings in one round trip
+        # (sampling.index_only_rows), in no transaction of their own.
+        ids = name_matches(search.q, request.user, TYPEAHEAD_LIMIT)
+        # Fewer than the limit: every name match is among them; the text
+        # matches follow (the same statement reads the columns shown).
+        rows = suggestion_rows(
+            search, request.user, ids, TYPEAHEAD_LIMIT, TYPEAHEAD_COLUMNS
+        )
+        names = region_names()
         for row in rows:
             e = Enterprise.from_db(None, TYPEAHEAD_FIELDS, row)
-            e.place = places[e.city_id]
+            e.place = names[e.city_id]
             suggestions.append(e)
-    return render(
-        request,
-        "enterprises/typeahead.html",
-        {
-            "suggestions": suggestions,
-            "search": search,
-            "clusters": _matching_clusters(search.normalized_q),
-            "places": _matching_places(search.normalized_q),
-        },
-    )
+    clusters = _matching_clusters(search.normalized_q)
+    places = _matching_places(search.normalized_q)
+    return HttpResponse(typeahead_options(search, suggestions, clusters, places))
 
 
 def _matching_clusters(text: str) -> list:

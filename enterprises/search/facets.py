@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core import pagecache
+from core.models import bilingual
 from enterprises.choices import (
     EXPORT_MARKETS,
     BusinessModel,
@@ -58,12 +61,52 @@ FACET_ORDER = [
 SHOWN_VALUES = 12
 
 
-def _names(model) -> dict[str, str]:
-    """Each row's name in the active language, by slug (three columns read)."""
-    from core.models import bilingual
+# The facets whose values are rows of the database named by slug, and their models.
+NAMED_FACETS = {"cl": ("clusters", "Cluster"), "pr": ("programmes", "Programme")}
+# This process's copy of their (slug, name, name_en) rows, exact at a generation
+# of the database (core.pagecache: every committed write of their tables moves it
+# on): (generation, rows by facet code, labels by language and code).
+_named: tuple[int, dict[str, list[tuple]], dict[tuple[str, str], dict]] | None = None
 
-    rows = model.objects.order_by().values_list("slug", "name", "name_en")
-    return {slug: bilingual(name, name_en) for slug, name, name_en in rows}
+
+def _named_rows() -> dict[str, list[tuple]]:
+    """Every named facet's (slug, name, name_en) rows, in one statement, from the
+    primary (what is kept under a generation must not come from a lagging
+    replica)."""
+    parts = []
+    for code, (app, model) in NAMED_FACETS.items():
+        table = apps.get_model(app, model)._meta.db_table
+        parts.append(f"SELECT '{code}', slug, name, name_en FROM {table}")  # noqa: S608
+    rows: dict[str, list[tuple]] = {code: [] for code in NAMED_FACETS}
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        for code, *row in cursor.fetchall():
+            rows[code].append(tuple(row))
+    return rows
+
+
+def named_labels(code: str, generation: int | None = None) -> dict[str, str]:
+    """A named facet's labels (cluster or programme names by slug) in the active
+    language, from this process's copy while the database's generation is the one
+    it was read at. ``generation``: the one the request has read already (a page
+    built for the page cache), else it is read (one statement). The copy is read
+    again after any write, and kept only if no writer was in flight (as the page
+    cache keeps a page: a write that advanced the generation and commits later
+    advances it again first)."""
+    global _named
+    if generation is None:
+        generation = pagecache.generation()
+    current = _named
+    if current is None or current[0] != generation:
+        keep = not pagecache.writers_in_flight()
+        current = (generation, _named_rows(), {})
+        if keep:
+            _named = current
+    _generation, rows, labels = current
+    key = (code, get_language() or "")
+    if key not in labels:
+        labels[key] = {slug: bilingual(name, en) for slug, name, en in rows[code]}
+    return labels[key]
 
 
 # The facets whose labels are choices of the code (not rows of the database).
@@ -93,10 +136,13 @@ def _choice_labels(code: str, language: str | None) -> dict[str, str]:
 
 
 class Labeller:
-    """Resolves facet values to display labels with a fixed number of queries."""
+    """Resolves facet values to display labels with a fixed number of queries
+    (none but the database's generation for names this process knows).
+    ``generation``: the one the request has read, if any (``named_labels``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, generation: int | None = None) -> None:
         self._cache: dict[str, dict[str, str]] = {}
+        self._generation = generation
 
     def _labels(self, code: str) -> dict:
         if code in CHOICE_LABELS:  # (in the language active now)
@@ -105,14 +151,12 @@ class Labeller:
             return self._cache[code]
         from core.regions import region_names
 
-        if code == "cl":
-            Cluster = apps.get_model("clusters", "Cluster")
-            labels = _names(Cluster)
+        if code in NAMED_FACETS:
+            if self._generation is None:  # (read once for every named facet)
+                self._generation = pagecache.generation()
+            labels = named_labels(code, self._generation)
         elif code in ("ci", "co"):
             labels = region_names()
-        elif code == "pr":
-            Programme = apps.get_model("programmes", "Programme")
-            labels = _names(Programme)
         else:
             labels = {}
         self._cache[code] = labels

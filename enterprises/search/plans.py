@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from enterprises.search.sampling import TABLE
+from enterprises.search.sampling import TABLE, settings_prefix
 
 
 @dataclass
@@ -93,10 +93,16 @@ def capture(*, analyze: bool = False):
     options = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
 
     def explain(execute, sql, params, many, context):
-        text = sql.lstrip()
+        # The planner settings of index_only() outside a transaction travel in
+        # the statement's query string: the plan is made with them.
+        prefix, results = settings_prefix(context["connection"])
+        statement = sql[len(prefix) :] if prefix and sql.startswith(prefix) else sql
+        text = statement.lstrip()
         if not many and text.upper().startswith(("SELECT", "WITH")) and TABLE in sql:
             raw = context["cursor"].cursor
-            raw.execute(f"EXPLAIN ({options}) {sql}", params)
+            raw.execute(f"{prefix}EXPLAIN ({options}) {statement}", params)
+            for _result in range(results):
+                raw.nextset()
             found = raw.fetchone()[0]
             found = json.loads(found) if isinstance(found, str) else found
             captured.plans.append(

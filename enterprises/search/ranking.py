@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from core.textsearch.text import normalize, restricted
 from enterprises.permissions import visible_enterprise_sql
-from enterprises.search.sampling import TABLE, index_only
+from enterprises.search.sampling import TABLE, index_only, index_only_rows
 
 if TYPE_CHECKING:
     from enterprises.search.query import Search
@@ -67,8 +67,7 @@ def name_matches(text: str, user, limit: int) -> list[int]:
     nq = normalize(text) if text else ""
     if not nq:
         return []
-    with index_only():
-        return _name_matches(nq, user, limit)
+    return _name_matches(nq, user, limit)
 
 
 def _name_matches_sql(nq: str, user, limit: int) -> tuple[str, list]:
@@ -91,9 +90,7 @@ def _name_matches_sql(nq: str, user, limit: int) -> tuple[str, list]:
 
 def _name_matches(nq: str, user, limit: int) -> list[int]:
     sql, params = _name_matches_sql(nq, user, limit)
-    with index_only() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return [row[0] for row in index_only_rows(sql, params)]
 
 
 def pinned(search: Search, user) -> list[int]:
@@ -271,6 +268,4 @@ def suggestion_rows(
         f"{' UNION ALL '.join(children)} LIMIT %s) AS s(id, k, r) "
         f"JOIN {TABLE} AS e ON e.id = s.id ORDER BY s.k, s.r DESC, s.id"
     )
-    with index_only(*off) as cursor:
-        cursor.execute(sql, [*params, limit])
-        return cursor.fetchall()
+    return index_only_rows(sql, [*params, limit], *off)

@@ -35,16 +35,45 @@ def read_alias() -> str:
 
 @contextmanager
 def index_only(*settings: str):
-    """A transaction in which the planner may not scan the table sequentially (nor
-    use the other plan kinds named, e.g. ``"indexscan"``), and its cursor. Nested
-    in another, it adds its settings for its own statements (no savepoint), and
-    none that the other has already made."""
+    """A block in which the planner may not scan the table sequentially (nor use
+    the other plan kinds named, e.g. ``"indexscan"``), and its cursor. Nested in
+    another, it adds its settings for its own statements, and none that the other
+    has already made.
+
+    Outside a transaction (a request's search), no transaction is opened: every
+    statement of the block, of any cursor of the connection (the ORM's too), is
+    sent with its ``SET LOCAL``s in one query string, which PostgreSQL runs as one
+    implicit transaction that the settings end with, so a block costs no BEGIN,
+    SET or COMMIT round trip of its own (under load each round trip waits for the
+    server's backend, then this process, to be scheduled again). In a transaction
+    (a test, a caller's atomic block), a transaction of its own (no savepoint)
+    with the settings made and reset as statements."""
     alias = read_alias()
     connection = connections[alias]
     # The plan kinds an enclosing index_only() has already turned off (seqscan
     # among them, always).
     outer: frozenset[str] | None = getattr(connection, "_index_only", None)
     off = [name for name in ("seqscan", *settings) if name not in (outer or ())]
+    prefixed = getattr(connection, "_index_only_prefixed", False)
+    if outer is None and connection.get_autocommit():
+        prefixed = not connection.in_atomic_block
+    if prefixed:
+        connection._index_only = (outer or frozenset()) | set(off)  # type: ignore[attr-defined]
+        connection._index_only_prefixed = True  # type: ignore[attr-defined]
+        try:
+            if outer is None:
+                with (
+                    connection.execute_wrapper(_with_settings),
+                    connection.cursor() as cursor,
+                ):
+                    yield cursor
+            else:
+                with connection.cursor() as cursor:
+                    yield cursor
+        finally:
+            connection._index_only = outer  # type: ignore[attr-defined]
+            connection._index_only_prefixed = outer is not None  # type: ignore[attr-defined]
+        return
     # Outside a transaction the settings end with this one; inside, they are reset.
     reset = outer is not None or connection.in_atomic_block
     with (
@@ -60,6 +89,37 @@ def index_only(*settings: str):
                 cursor.execute(_settings(off, "DEFAULT"))
         finally:
             connection._index_only = outer  # type: ignore[attr-defined]
+
+
+def settings_prefix(connection) -> tuple[str, int]:
+    """The ``SET LOCAL``s a statement sent now must carry (index_only() outside a
+    transaction), and how many results they add before the statement's own."""
+    if not getattr(connection, "_index_only_prefixed", False):
+        return "", 0
+    names = sorted(connection._index_only, key=lambda name: (name != "seqscan", name))
+    return _settings(names, "off") + "; ", len(names)
+
+
+def _with_settings(execute, sql, params, many, context):
+    """The execute wrapper of index_only() outside a transaction: the block's
+    settings in the statement's query string. Not for executemany, nor a
+    server-side cursor (DECLARE takes one statement): none runs in the block."""
+    prefix, results = settings_prefix(context["connection"])
+    wrapper = context["cursor"]
+    if not prefix or many or getattr(wrapper.cursor, "name", None):
+        return execute(sql, params, many, context)
+    done = execute(prefix + sql, params, many, context)
+    for _result in range(results):  # past each SET's result, to the statement's
+        wrapper.nextset()
+    return done
+
+
+def index_only_rows(sql: str, params: list, *settings: str) -> list[tuple]:
+    """The rows of one statement run in ``index_only(*settings)``: outside a
+    transaction, one round trip."""
+    with index_only(*settings) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _settings(names: list[str], value: str) -> str:

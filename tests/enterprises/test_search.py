@@ -244,3 +244,36 @@ def test_broad_relevance_pins_exact_and_prefix_names_first(broad_limits):
     page2 = run(Search.from_params(QueryDict("q=大杨服饰&page_size=5&page=2")), ANON)
     shown = [e.id for e in result.rows] + [e.id for e in page2.rows]
     assert len(shown) == len(set(shown)) == 10
+
+
+def test_a_page_s_rows_read_with_only_its_columns_are_the_orm_s():
+    """query.fetch with columns (the search page's): the ids' order, missing ids
+    left out, each value as the ORM's only() reads it (JSON, arrays, dates,
+    foreign keys) and every other field deferred."""
+    from enterprises.listing import RESULT_COLUMNS
+    from enterprises.search.query import fetch
+
+    first = EnterpriseFactory(
+        sectors=["swimwear", "knitting"],
+        export_markets=["JP"],
+        is_exporter=True,
+        field_sources={"products": {"kind": "staff"}},
+        last_confirmed_on=dt.date(2026, 6, 30),
+        founded_year=1998,
+    )
+    second = EnterpriseFactory(region_id="210202")
+    ids = [second.pk, 999_999, first.pk]
+    rows = fetch(ids, RESULT_COLUMNS)
+    assert [e.pk for e in rows] == [second.pk, first.pk]
+    read = Enterprise.objects.filter(pk__in=ids).only(*RESULT_COLUMNS)
+    orm = {e.pk: e for e in read}
+    for entry in rows:
+        expected = orm[entry.pk]
+        assert entry.get_deferred_fields() == expected.get_deferred_fields()
+        for field in Enterprise._meta.concrete_fields:
+            if field.attname not in entry.get_deferred_fields():
+                assert getattr(entry, field.attname) == getattr(
+                    expected, field.attname
+                ), field.attname
+    assert rows[1].field_sources == {"products": {"kind": "staff"}}
+    assert rows[0].city_id == "210200"

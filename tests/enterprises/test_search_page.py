@@ -172,3 +172,29 @@ def test_a_result_row_is_written_in_the_readers_language(client):
     assert "Haicheng &lt;Test&gt; Apparel" in en
     assert "Exporter: Japan, South Korea" in en
     assert "founded 2008" in en and ">swimwear</div>" in en
+
+
+def test_facet_groups_are_in_the_reader_language_with_this_page_s_counts(client):
+    """Each facet group's fieldset is rendered once a process per language and
+    kind of group (enterprises.listing.facet_fieldsets); its title, filter box
+    and "More" follow the language, its checkboxes and counts the page."""
+    for i in range(14):  # more cities than a group shows: a "More" and a filter box
+        EnterpriseFactory.create_batch(
+            1 + i % 2, products="泳装", region_id=f"21{i + 1:02d}02"
+        )
+    EnterpriseFactory.create_batch(3, products="袜子", region_id="211002")
+    pages = {}
+    for language in ("zh-hans", "en"):
+        for q in ("泳装", "袜子"):
+            pages[language, q] = client.get(
+                f"/enterprises/?q={q}", HTTP_ACCEPT_LANGUAGE=language
+            ).content.decode()
+    zh, en = pages["zh-hans", "泳装"], pages["en", "泳装"]
+    assert "<legend>市</legend>" in zh and "<legend>City</legend>" in en
+    assert "<summary>更多</summary>" in zh and "<summary>More</summary>" in en
+    assert 'placeholder="在列表中查找"' in zh and 'placeholder="Search the list"' in en
+    socks = pages["zh-hans", "袜子"]
+    assert 'name="city" value="211000"' in socks and "<summary>" not in socks
+    assert '<span class="count">3</span>' in socks
+    chaoyang = 'name="city" value="211300"'
+    assert chaoyang in zh and chaoyang not in socks

@@ -109,3 +109,58 @@ def test_a_place_is_still_found_in_pinyin():
     EnterpriseFactory(name="另一服饰有限公司", region_id="211021")
     result = run(Search.from_params(QueryDict("q=xingcheng")), ANON)
     assert [e.id for e in result.rows] == [firm.id]
+
+
+SETTINGS_SQL = (
+    "current_setting('enable_seqscan') || current_setting('enable_indexscan')"
+)
+
+
+def settings_seen() -> str:
+    """The planner settings an ORM statement runs with now."""
+    from django.db.models.expressions import RawSQL
+
+    from enterprises.models import Enterprise
+
+    return (
+        Enterprise.objects.annotate(s=RawSQL(SETTINGS_SQL, ()))  # noqa: S611
+        .values_list("s", flat=True)
+        .first()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_every_statement_of_a_block_carries_its_settings():
+    """A request's search opens no transaction: each statement of an index_only()
+    block (the ORM's too) is sent with the block's settings, which end with it."""
+    from enterprises.search.sampling import index_only
+
+    EnterpriseFactory()
+    with CaptureQueriesContext(connection) as queries:
+        with index_only():
+            assert settings_seen() == "offon"
+            with index_only("indexscan"):
+                assert settings_seen() == "offoff"
+            assert settings_seen() == "offon"
+        assert settings_seen() == "onon"
+    assert len(queries.captured_queries) == 4  # no BEGIN, SET, reset or COMMIT
+    assert not connection.in_atomic_block
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_outside_a_transaction_is_one_statement_a_step(swimwear):
+    """Counted with its facets, ranked, its rows: three round trips, each with
+    its planner settings (none scans the table)."""
+    from enterprises.search.plans import capture
+
+    run(Search.from_params(QueryDict("q=泳装")), ANON)
+    with CaptureQueriesContext(connection) as queries, capture() as captured:
+        result = run(Search.from_params(QueryDict("q=泳装")), ANON)
+    assert result.total == 4
+    assert len(queries.captured_queries) == 3, queries.captured_queries
+    assert all(
+        q["sql"].startswith("SET LOCAL enable_seqscan TO off")
+        for q in queries.captured_queries
+    )
+    assert len(captured.plans) == 3
+    assert not any(plan.scans_table for plan in captured.plans)

@@ -12,7 +12,7 @@ from django.utils import translation
 from bench import querymix
 from enterprises.search.query import Search
 from enterprises.search.ranking import name_matches, relevance_ids, suggestion_rows
-from enterprises.search.sampling import index_only
+from enterprises.search.sampling import index_only, index_only_rows
 from enterprises.views import TYPEAHEAD_LIMIT
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,62 @@ def test_suggestions_follow_the_names_in_one_statement(client):
     ]
     # the name matches, the suggestions (every tier, their columns), the clusters
     assert len(reads) == 3, reads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_with_planner_settings_outside_a_transaction_is_one_round_trip():
+    """Outside a transaction (a request's typeahead), the settings and the
+    statement go as one query string: no BEGIN, SET or COMMIT of their own, and
+    the settings end with the statement."""
+    settings_sql = (
+        "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')"
+    )
+    notices = []
+    connection.ensure_connection()
+    connection.connection.add_notice_handler(notices.append)
+    with CaptureQueriesContext(connection) as queries:
+        rows = index_only_rows(settings_sql, [], "indexscan")
+    assert rows == [("off", "off")]
+    assert len(queries.captured_queries) == 1
+    assert not notices  # (no "SET LOCAL outside a transaction block" warning)
+    with connection.cursor() as cursor:
+        cursor.execute(settings_sql)
+        assert cursor.fetchall() == [("on", "on")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_typeahead_outside_a_transaction_suggests_as_inside(client):
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(name="泳装提示服饰有限公司")
+    EnterpriseFactory(name="兴城某服饰有限公司", products="泳装")
+    client.get("/enterprises/typeahead/?q=泳装")  # the per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/enterprises/typeahead/?q=泳装").content.decode()
+    assert html.count('role="option"') == 3  # two entries, all results
+    # the name matches, the suggestions, the clusters: one round trip each
+    assert len(queries.captured_queries) == 3, queries.captured_queries
+
+
+def test_the_typeahead_options_escape_what_was_typed_and_mark_chinese_in_english(
+    client,
+):
+    from tests.factories import ClusterFactory, EnterpriseFactory
+
+    entry = EnterpriseFactory(
+        name="泳装<b>&提示有限公司", name_en="", region_id="211402"
+    )
+    ClusterFactory(slug="xingcheng", name="兴城泳装<i>集群", name_en="")
+    html = client.get("/enterprises/typeahead/?q=泳装<b>&x=1").content.decode()
+    assert "<b>" not in html  # (the & ended the parameter: q is 泳装<b>)
+    name = "泳装&lt;b&gt;&amp;提示有限公司"
+    assert f'data-href="/enterprises/{entry.pk}/">{name} ' in html
+    assert 'data-href="/enterprises/?q=%E6%B3%B3%E8%A3%85%3Cb%3E" class="all">' in html
+    assert "“泳装&lt;b&gt;”的全部结果" in html
+    english = client.get(
+        "/enterprises/typeahead/?q=泳装", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    cluster = '<span lang="zh-CN">兴城泳装&lt;i&gt;集群</span> <span class="sub">'
+    assert cluster + "cluster" in english
+    assert 'data-href="/enterprises/?cluster=xingcheng"' in english
+    assert english.startswith("\n<li") and english.endswith("</li>\n\n")
