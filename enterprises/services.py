@@ -245,10 +245,12 @@ def enterprise_update_many(
     origin: str,
     reason: Reason = "",
     reference: str = "",
+    references: Sequence[str] | None = None,
 ) -> list[ChangeRecord | None]:
     """Apply field changes to many enterprises (pairs of an ID and its changes,
     as `enterprise_update` takes them) and record them: for each, its change
-    record or None when nothing changed, in the order given.
+    record or None when nothing changed, in the order given. `references` gives
+    each entry's record its own reference instead of `reference`.
 
     What is written is what `enterprise_update` would write for each entry in
     turn (the values, the history, the search document and facet keys, the
@@ -264,6 +266,9 @@ def enterprise_update_many(
     for _pk, entry_changes in changes:
         _refuse_unknown(entry_changes)
     pks = [pk for pk, _entry_changes in changes]
+    entry_refs = list(references) if references is not None else [reference] * len(pks)
+    if len(entry_refs) != len(pks):
+        raise ValueError("one reference for each entry")
 
     def one_by_one() -> list[ChangeRecord | None]:
         return [
@@ -273,9 +278,9 @@ def enterprise_update_many(
                 changes=entry_changes,
                 origin=origin,
                 reason=reason,
-                reference=reference,
+                reference=ref,
             )
-            for pk, entry_changes in changes
+            for (pk, entry_changes), ref in zip(changes, entry_refs, strict=True)
         ]
 
     if not pks:
@@ -302,13 +307,13 @@ def enterprise_update_many(
     touched = [one.enterprise for one in staged.values()]
     # full_clean's steps in its order: each entry's fields (normalised) and
     # rules, then the constraints, over the cleaned values.
-    references = _references_valid(touched)
-    if references is None:
+    related = _references_valid(touched)
+    if related is None:
         return one_by_one()
     for one in staged.values():
         try:
             one.enterprise.full_clean(
-                exclude=[*CLEAN_EXCLUDE, *references.checked, *UNCLEANED],
+                exclude=[*CLEAN_EXCLUDE, *related.checked, *UNCLEANED],
                 validate_constraints=False,
             )
         except ValidationError:
@@ -328,9 +333,12 @@ def enterprise_update_many(
         return one_by_one()  # (raises "Unknown cluster.")
     if not settled:
         return [None] * len(pks)
-    _write_many(list(settled.values()), clusters, references.regions)
+    _write_many(list(settled.values()), clusters, related.regions)
+    ref_of = dict(zip(pks, entry_refs, strict=True))  # (each entry once here)
     records = {
-        pk: _record(one, actor=actor, origin=origin, reason=reason, reference=reference)
+        pk: _record(
+            one, actor=actor, origin=origin, reason=reason, reference=ref_of[pk]
+        )
         for pk, one in settled.items()
     }
     ChangeRecord.objects.bulk_create(records.values())
@@ -664,9 +672,15 @@ def change_record_revert(
     *, actor: User, record: ChangeRecord, reason: Reason = ""
 ) -> ChangeRecord | None:
     """Put back the old values of a recorded change (itself recorded)."""
-    enterprise = Enterprise.objects.get(pk=record.enterprise_id)
-    for field, values in record.changes.items():
-        if field_value(enterprise, field) != values["new"]:
+    [revert] = change_record_revert_many(actor=actor, records=[record], reason=reason)
+    return revert
+
+
+def _reverted_values(enterprise: Enterprise, record: ChangeRecord) -> dict[str, Any]:
+    """The changes that put back a record's old values; raises ValidationError
+    when one of its fields has changed again since."""
+    for name, values in record.changes.items():
+        if field_value(enterprise, name) != values["new"]:
             raise ValidationError(
                 gettext_lazy(
                     "“%(field)s” has changed again since; revert the later change "
@@ -674,29 +688,62 @@ def change_record_revert(
                 ),
                 params={
                     "field": getattr(
-                        Enterprise._meta.get_field(field), "verbose_name", field
+                        Enterprise._meta.get_field(name), "verbose_name", name
                     )
                 },
             )
-    old = {field: values["old"] for field, values in record.changes.items()}
-    for field in ("latitude", "longitude"):
-        if old.get(field) is not None:
-            old[field] = Decimal(old[field])
-    for field in ("last_confirmed_on",):
-        if old.get(field):
-            old[field] = dt.date.fromisoformat(old[field])
-    revert = enterprise_update(
+    old = {name: values["old"] for name, values in record.changes.items()}
+    for name in ("latitude", "longitude"):
+        if old.get(name) is not None:
+            old[name] = Decimal(old[name])
+    for name in ("last_confirmed_on",):
+        if old.get(name):
+            old[name] = dt.date.fromisoformat(old[name])
+    return old
+
+
+@transaction.atomic
+def change_record_revert_many(
+    *, actor: User | None, records: Sequence[ChangeRecord], reason: Reason = ""
+) -> list[ChangeRecord | None]:
+    """Revert recorded changes of different entries in the order given (as
+    `change_record_revert` each, through `enterprise_update_many`): for each, the
+    revert's record, or None when nothing changed. Raises ValidationError
+    (nothing is saved) at the first whose fields have changed again since.
+    Records of the same entry are reverted one after the other."""
+    entry_ids = [r.enterprise_id for r in records]
+    if len(set(entry_ids)) != len(entry_ids):
+        return [
+            change_record_revert_many(actor=actor, records=[r], reason=reason)[0]
+            for r in records
+        ]
+    entries = Enterprise.objects.defer(*UNCLEANED).prefetch_related("clusters")
+    found = entries.in_bulk(entry_ids)
+    changes = []
+    for record in records:
+        if record.enterprise_id not in found:
+            raise Enterprise.DoesNotExist
+        changes.append(
+            (
+                record.enterprise_id,
+                _reverted_values(found[record.enterprise_id], record),
+            )
+        )
+    reverts = enterprise_update_many(
         actor=actor,
-        enterprise=enterprise,
-        changes=old,
+        changes=changes,
         origin=ChangeRecord.Origin.REVERT,
         reason=reason,
-        reference=f"change-record:{record.pk}",
+        references=[f"change-record:{r.pk}" for r in records],
     )
-    if revert is not None:
-        revert.reverts = record
-        revert.save(update_fields=["reverts"])
-    return revert
+    done = []
+    for record, revert in zip(records, reverts, strict=True):
+        if revert is not None:
+            revert.reverts = record
+            done.append(revert)
+    if done:
+        ChangeRecord.objects.bulk_update(done, ["reverts"])
+    return reverts
 
 
 def index_data_for(

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from clusters.models import Designation
 from enterprises import services
@@ -18,6 +19,8 @@ from enterprises.models import ChangeRecord, Enterprise, EnterpriseCertification
 from enterprises.services import (
     UPDATABLE_FIELDS,
     _update_row,
+    change_record_revert,
+    change_record_revert_many,
     enterprise_reindex,
     enterprise_update_many,
     field_value,
@@ -130,8 +133,9 @@ def changes_for(entries) -> list[tuple[int, dict]]:
                 "products": "泳衣、比基尼",
                 "clusters": ["dalian-suits", "liaoyang-socks"],  # one out, two in
                 "uscc": uscc(901).lower(),  # cleaned: upper case
-                "latitude": Decimal("40.6"),
-                "longitude": Decimal("120.7"),
+                # (as stored: a revert compares with the stored digits)
+                "latitude": Decimal("40.600000"),
+                "longitude": Decimal("120.700000"),
                 "datum": "wgs84",
             },
         ),
@@ -275,3 +279,54 @@ def test_a_set_of_updates_takes_the_same_statements_whatever_its_size(
     assert len(queries.captured_queries) <= 15, [
         q["sql"][:80] for q in queries.captured_queries
     ]
+
+
+def test_reverting_a_set_of_records_writes_what_reverting_one_by_one_writes(
+    entries, monkeypatch
+):
+    staff = StaffFactory()
+    changes = changes_for(entries)
+    pks = [pk for pk, _c in changes]
+    records = [
+        r
+        for r in enterprise_update_many(actor=staff, changes=changes, origin="import")
+        if r is not None
+    ]
+    newest_first = sorted(records, key=lambda r: -r.pk)
+    since = last_event()
+    with transaction.atomic():
+        for record in newest_first:
+            change_record_revert(actor=staff, record=record, reason="撤销")
+        expected = snapshot(pks, since)
+        transaction.set_rollback(True)
+
+    since = last_event()
+    no_fallback(monkeypatch)
+    reverts = change_record_revert_many(
+        actor=staff, records=newest_first, reason="撤销"
+    )
+    assert [r.reverts_id for r in reverts] == [r.pk for r in newest_first]
+    written = snapshot(pks, since)
+    for pk in pks:
+        for key in expected[pk]:
+            assert written[pk][key] == expected[pk][key], (pk, key)
+    assert written[pks[0]]["clusters"] == ["xingcheng-swimwear"]  # put back
+    assert written[pks[1]]["published"] is True
+
+
+def test_a_set_of_reverts_is_refused_when_one_changed_again(entries):
+    e, _clusters = entries
+    records = enterprise_update_many(
+        actor=None,
+        changes=[(e["first"].pk, {"products": "一"}), (e["fourth"].pk, {"moq": "5"})],
+        origin="staff",
+    )
+    enterprise_update_many(
+        actor=None, changes=[(e["fourth"].pk, {"moq": "6"})], origin="staff"
+    )
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="has changed again since"),
+    ):
+        change_record_revert_many(actor=None, records=records)
+    assert Enterprise.objects.get(pk=e["first"].pk).products == "一"

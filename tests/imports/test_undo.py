@@ -517,3 +517,36 @@ def test_undo_of_an_import_of_updates_restores_the_old_values_and_documents(
     assert state() == before
     job.refresh_from_db()
     assert job.status == ImportJob.Status.UNDONE
+
+
+def test_the_undo_of_updates_takes_the_same_statements_whatever_their_number(
+    staff, django_capture_on_commit_callbacks
+):
+    """Undoing an import's updates reverts them a chunk at a time: 40 take no more
+    statements than 4 (one by one, each took some 30)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports.undo import import_job_undo
+
+    def undo_statements(count: int, start: int) -> int:
+        entries = [
+            EnterpriseFactory(uscc=uscc(start + i), name=f"撤{start + i}服饰有限公司")
+            for i in range(count)
+        ]
+        job = applied(
+            staff,
+            csv_bytes(
+                [row(name=e.name, uscc=e.uscc, products="新产品") for e in entries]
+            ),
+            django_capture_on_commit_callbacks,
+        )
+        with CaptureQueriesContext(connection) as queries:
+            import_job_undo(actor=staff, job=job)
+        assert not Enterprise.objects.filter(
+            pk__in=[e.pk for e in entries], products="新产品"
+        ).exists()
+        return len(queries.captured_queries)
+
+    few, many = undo_statements(4, 370), undo_statements(40, 380)
+    assert many <= few, (few, many)
