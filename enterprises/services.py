@@ -45,6 +45,10 @@ User = AuthUser | AnonymousUser
 # code and its parameters, or a list of them: `core.messages`).
 Reason = str | dict[str, Any] | list[Any]
 
+# What an enterprise's search document reads of its related rows: certification
+# schemes, designations (kind, title, English title), programme slugs.
+Related = tuple[list[str], list[tuple[str, str, str]], list[str]]
+
 
 def jsonable(value: Any) -> Any:
     """A field value as stored in history (JSON)."""
@@ -287,12 +291,12 @@ def enterprise_update_many(
         return []
     if len(set(pks)) != len(pks):
         return one_by_one()
-    # What the search documents need comes along (as `enterprise_reindex`
-    # reads it).
+    # The clusters come along (the diff reads them); the rest of what the search
+    # documents read with `index_relations`.
     locked = (
         Enterprise.objects.select_for_update()
         .defer(*UNCLEANED)
-        .prefetch_related(*INDEX_RELATIONS)
+        .prefetch_related("clusters")
     )
     entries = {e.pk: e for e in locked.filter(pk__in=pks)}
     if len(entries) != len(pks):
@@ -333,7 +337,12 @@ def enterprise_update_many(
         return one_by_one()  # (raises "Unknown cluster.")
     if not settled:
         return [None] * len(pks)
-    _write_many(list(settled.values()), clusters, related.regions)
+    _write_many(
+        list(settled.values()),
+        clusters,
+        related.regions,
+        index_relations(list(settled)),
+    )
     ref_of = dict(zip(pks, entry_refs, strict=True))  # (each entry once here)
     records = {
         pk: _record(
@@ -512,7 +521,10 @@ def _json_value(field: Any, value: Any) -> Any:
 
 
 def _write_many(
-    staged: list[_Staged], clusters: dict[str, Any], regions: dict[str, Any]
+    staged: list[_Staged],
+    clusters: dict[str, Any],
+    regions: dict[str, Any],
+    relations: dict[int, Related],
 ) -> None:
     """Save validated updates: one UPDATE of every changed column (each entry's
     own columns only) with the search document and facet keys, the cluster links
@@ -543,7 +555,12 @@ def _write_many(
             columns[f.column] = f
             row[f.column] = _json_value(f, f.pre_save(enterprise, False))
         document, facets = index(
-            index_data_for(enterprise, regions=regions, clusters=cluster_list)
+            index_data_for(
+                enterprise,
+                regions=regions,
+                clusters=cluster_list,
+                related=relations[enterprise.pk],
+            )
         )
         row["search_vector"], row["facets"] = document, facets
         rows.append(row)
@@ -751,10 +768,12 @@ def index_data_for(
     *,
     regions: Mapping[str, Any] | None = None,
     clusters: list[Any] | None = None,
+    related: Related | None = None,
 ) -> IndexData:
     """Collect what search needs of an enterprise from the database: its regions
-    from `regions` (by code) when given, its clusters from `clusters` when given
-    (a set of updates has them at hand)."""
+    from `regions` (by code), its clusters from `clusters` and its related rows
+    from `related` (`index_relations`) when given (a set of updates has them at
+    hand), else through its relations."""
     if regions is not None:
         region = regions[enterprise.region_id]
         city = regions[enterprise.city_id] if enterprise.city_id else region
@@ -763,17 +782,42 @@ def index_data_for(
         city = enterprise.city if enterprise.city_id else region
     if clusters is None:
         clusters = list(enterprise.clusters.all())
+    if related is None:
+        related = (
+            [c.scheme for c in enterprise.certifications.all()],
+            [(d.kind, d.title, d.title_en) for d in enterprise.designations.all()],
+            [p.programme.slug for p in enterprise.participations.all()],
+        )
+    certifications, designations, programmes = related
     return index_data(
         {name: getattr(enterprise, name) for name in INDEXED_FIELDS},
         county=(region.code, region.name, region.name_en),
         city=(city.code, city.name, city.name_en),
         clusters=[(c.slug, c.name, c.name_en) for c in clusters],
-        certifications=[c.scheme for c in enterprise.certifications.all()],
-        designations=[
-            (d.kind, d.title, d.title_en) for d in enterprise.designations.all()
-        ],
-        programmes=[p.programme.slug for p in enterprise.participations.all()],
+        certifications=certifications,
+        designations=designations,
+        programmes=programmes,
     )
+
+
+def index_relations(pks: list[int]) -> dict[int, Related]:
+    """What `index_data_for` reads of these enterprises' related rows, in one
+    query per relation (in each relation's own order, as prefetching reads it)
+    and without a model instance or manager per row."""
+    out: dict[int, Related] = {pk: ([], [], []) for pk in pks}
+    for position, name, columns in (
+        (0, "certifications", ("scheme",)),
+        (1, "designations", ("kind", "title", "title_en")),
+        (2, "participations", ("programme__slug",)),
+    ):
+        model: Any = Enterprise._meta.get_field(name).related_model
+        rows = model._default_manager.filter(enterprise_id__in=pks).values_list(
+            "enterprise_id", *columns
+        )
+        for pk, *values in rows:
+            found: list[Any] = out[pk][position]
+            found.append(values[0] if len(values) == 1 else tuple(values))
+    return out
 
 
 # The relations an enterprise's search document reads (`index_data_for`).
