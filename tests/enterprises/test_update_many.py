@@ -330,3 +330,17 @@ def test_a_set_of_reverts_is_refused_when_one_changed_again(entries):
     ):
         change_record_revert_many(actor=None, records=records)
     assert Enterprise.objects.get(pk=e["first"].pk).products == "一"
+
+
+def test_two_entries_of_a_set_taking_the_same_code_are_refused(entries):
+    e, _clusters = entries
+    with pytest.raises(ValidationError):
+        enterprise_update_many(
+            actor=None,
+            changes=[
+                (e["third"].pk, {"uscc": uscc(904)}),
+                (e["fourth"].pk, {"uscc": uscc(904)}),
+            ],
+            origin="staff",
+        )
+    assert not Enterprise.objects.filter(uscc=uscc(904)).exists()
