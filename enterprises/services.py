@@ -397,7 +397,9 @@ def _references_valid(entries: list[Enterprise]) -> _References | None:
         )
         for value in values:
             if value is None:
-                continue
+                if key.null:
+                    continue
+                return None  # (full_clean refuses it)
             clean = key.target_field.to_python(value)
             if type(clean) is not type(value) or clean != value or value not in found:
                 return None

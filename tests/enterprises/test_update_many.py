@@ -344,3 +344,19 @@ def test_two_entries_of_a_set_taking_the_same_code_are_refused(entries):
             origin="staff",
         )
     assert not Enterprise.objects.filter(uscc=uscc(904)).exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"region": None}, {"region": "999999"}, {"clusters": ["no-such-cluster"]}],
+)
+def test_a_missing_reference_in_a_set_raises_as_one_by_one(entries, changes):
+    e, _clusters = entries
+    pairs = [(e["first"].pk, {"products": "新"}), (e["second"].pk, changes)]
+    with pytest.raises(ValidationError) as raised, transaction.atomic():
+        enterprise_update_many(actor=None, changes=pairs, origin="staff")
+    with pytest.raises(ValidationError) as expected, transaction.atomic():
+        for pk, c in pairs:
+            _update_row(actor=None, pk=pk, changes=c, origin="staff")
+    assert raised.value.messages == expected.value.messages
+    assert Enterprise.objects.get(pk=e["first"].pk).products == "泳衣"
