@@ -109,6 +109,7 @@ def entries():
     )
     third = EnterpriseFactory(name="辽阳三号袜业有限公司", products="袜子")
     fourth = EnterpriseFactory(name="四号纺织有限公司", products="面料")
+    fifth = EnterpriseFactory(name="五号纺织有限公司", products="面料")
     EnterpriseCertification.objects.create(enterprise=second, scheme="iso9001")
     Designation.objects.create(
         enterprise=third, kind="brand", title="辽宁名牌", awarding_body="省厅"
@@ -116,7 +117,8 @@ def entries():
     Participation.objects.create(programme=programme, enterprise=third, year=2025)
     for entry in (second, third):  # as the services keep them
         enterprise_reindex(enterprise=entry)
-    return {"first": first, "second": second, "third": third, "fourth": fourth}, {
+    named = {"first": first, "second": second, "third": third, "fourth": fourth}
+    return {**named, "fifth": fifth}, {
         "suits": suits,
         "swim": swim,
         "socks": socks,
@@ -149,7 +151,9 @@ def changes_for(entries) -> list[tuple[int, dict]]:
                 "published": False,  # the feed says unpublish
             },
         ),
-        (e["third"].pk, {"products": "袜子"}),  # nothing changes
+        (e["fifth"].pk, {"products": "面料"}),  # nothing changes
+        # (its document reads its designation and programme)
+        (e["third"].pk, {"products": "袜子、手套"}),
         (
             e["fourth"].pk,
             {"contact_visibility": "public", "employee_band": "100-299"},
@@ -197,7 +201,7 @@ def test_a_set_of_updates_writes_what_updating_one_by_one_writes(entries, monkey
     )
     written = snapshot(pks, since)
     assert [r is None for r in records] == [r is None for r in one_by_one]
-    assert records[2] is None  # the third entry did not change
+    assert records[2] is None  # the fifth entry did not change
     for pk in pks:
         for key in expected[pk]:
             assert written[pk][key] == expected[pk][key], (pk, key)
@@ -208,6 +212,8 @@ def test_a_set_of_updates_writes_what_updating_one_by_one_writes(entries, monkey
     assert second["city"] == "211400"
     assert [kind for kind, *_rest in second["events"]] == ["unpublish", "update"]
     assert len(first["events"]) == 3  # the values; clusters removed; added
+    assert "ce:iso9001" in second["facets"]
+    assert {"de:brand", "pr:heritage"} <= set(written[pks[3]]["facets"])
 
 
 def test_an_invalid_value_in_a_set_raises_as_one_by_one_and_saves_nothing(entries):
