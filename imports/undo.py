@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy
 
 from core.messages import coded, validation_texts
 from enterprises.models import ChangeRecord, Enterprise
-from enterprises.services import change_record_revert, jsonable
+from enterprises.services import change_record_revert_many, jsonable
 from imports.columns import SECTIONS
 from imports.models import ImportJob
 from imports.progress import Progress, lock_job
 
 UNDO_CHUNK = 20_000  # created entries deleted per round of statements
+REVERT_CHUNK = 1000  # updates reverted per round of statements
 UNDO_RUNNING = (ImportJob.Status.UNDO_QUEUED, ImportJob.Status.UNDOING)
 
 
@@ -136,11 +137,19 @@ def import_job_undo(
                 ),
                 params={"id": later},
             )
-        for record in ChangeRecord.objects.filter(
-            pk__in=job.result.get("records", [])
-        ).order_by("-id"):
-            change_record_revert(actor=actor, record=record, reason=reason)
-            done += 1
+        # Newest first, a chunk of records at a time (an import records one
+        # change per entry, so a chunk reverts in a few statements).
+        records = sorted(
+            (int(pk) for pk in job.result.get("records", [])), reverse=True
+        )
+        for start in range(0, len(records), REVERT_CHUNK):
+            chunk = records[start : start + REVERT_CHUNK]
+            change_record_revert_many(
+                actor=actor,
+                records=list(ChangeRecord.objects.filter(pk__in=chunk).order_by("-id")),
+                reason=reason,
+            )
+            done += len(chunk)
             progress.update(done)
         for start in range(0, len(created), UNDO_CHUNK):
             chunk = created[start : start + UNDO_CHUNK]

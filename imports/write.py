@@ -2,9 +2,9 @@
 `enterprises.services.enterprise_create` writes for one entry, made by the same
 functions: the column values and history changes by `enterprise_values`, the
 search document and facet keys by `enterprises.search.indexing.index_data`, the
-name key and sort keys by `enterprises.names` (tested field by field). Updates go
-through `enterprise_update` itself. Clusters, colleges and markets are saved one by
-one (there are few)."""
+name key and sort keys by `enterprises.names` (tested field by field). A chunk's
+updates go through `enterprise_update_many`, in a few statements. Clusters,
+colleges and markets are saved one by one (there are few)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from enterprises.models import ChangeRecord, Enterprise
 from enterprises.search.indexing import INDEXED_FIELDS, index, index_data
 from enterprises.services import (
     city_code,
-    enterprise_update,
+    enterprise_update_many,
     enterprise_values,
 )
 from imports.columns import Section
@@ -102,24 +102,24 @@ class EnterpriseWriter:
 
     def write(self, plans: list[RowPlan]) -> None:
         """Write a chunk: new entries in bulk (with the search documents built
-        ahead when there are), updates through `enterprise_update`."""
+        ahead when there are), updates through `enterprise_update_many`."""
         creates = [p for p in plans if p.action == "create"]
         if creates:
             self._create(
                 creates,
                 [p.index or self.builder.index(p.values) for p in creates],
             )
-        for plan in plans:
-            if plan.action == "update":
-                record = enterprise_update(
-                    actor=self.actor,
-                    enterprise=Enterprise(pk=plan.target),
-                    changes=plan.values,
-                    origin=ChangeRecord.Origin.IMPORT,
-                    reference=self.reference,
-                )
-                if record is not None:
-                    self.result["records"].append(record.pk)
+        updates = [
+            (plan.target, plan.values) for plan in plans if plan.action == "update"
+        ]
+        if updates:
+            records = enterprise_update_many(
+                actor=self.actor,
+                changes=updates,
+                origin=ChangeRecord.Origin.IMPORT,
+                reference=self.reference,
+            )
+            self.result["records"] += [r.pk for r in records if r is not None]
 
     def reserve(self, count: int) -> None:
         """Take IDs for up to `count` new entries from the sequence now."""

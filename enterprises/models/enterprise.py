@@ -412,17 +412,27 @@ class Enterprise(BilingualName):
         super().clean()
         self.check_rules({field: getattr(self, field) for field in self.RULE_FIELDS})
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    # The keys `save` keeps of the names (and writes when a name is saved).
+    NAME_KEY_FIELDS = ("name_key", "name_sort", "name_sort_en")
+
+    def set_name_keys(self) -> None:
         self.name_key = names.name_key(self.name)
         self.name_sort, self.name_sort_en = names.sort_keys(self.name, self.name_en)
+
+    @classmethod
+    def fields_saved(cls, update_fields: Any) -> set[str]:
+        """The fields a save of `update_fields` writes: the name keys too when a
+        name is among them (`enterprises.services` writes many rows the same way)."""
+        fields = set(update_fields)
+        if {"name", "name_en"} & fields:
+            fields.update(cls.NAME_KEY_FIELDS)
+        return fields
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.set_name_keys()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"name", "name_en"} & set(update_fields):
-            kwargs["update_fields"] = {
-                *update_fields,
-                "name_key",
-                "name_sort",
-                "name_sort_en",
-            }
+        if update_fields is not None:
+            kwargs["update_fields"] = self.fields_saved(update_fields)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -458,3 +458,95 @@ def test_undo_stays_refused_when_a_reverted_change_was_reapplied(
     change_record_revert(actor=staff, record=revert_again)  # and gone again
     import_job_undo(actor=staff, job=first)
     assert not Enterprise.objects.filter(uscc=uscc(355)).exists()
+
+
+def test_undo_of_an_import_of_updates_restores_the_old_values_and_documents(
+    staff, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    from enterprises.services import UPDATABLE_FIELDS, field_value
+    from imports.undo import import_job_undo
+
+    swim = ClusterFactory(slug="xingcheng-swimwear", name="兴城泳装集群")
+    ClusterFactory(slug="dalian-suits", name="大连西装集群", region_id="210200")
+    entries = [
+        EnterpriseFactory(
+            uscc=uscc(360 + i),
+            name=f"还原{i}服饰有限公司",
+            products="衬衫",
+            clusters=[swim],
+        )
+        for i in range(3)
+    ]
+
+    def state():
+        out = []
+        for e in Enterprise.objects.filter(pk__in=[x.pk for x in entries]):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT search_vector::text FROM enterprises_enterprise "
+                    "WHERE id = %s",
+                    [e.pk],
+                )
+                [document] = cursor.fetchone()
+            values = {name: field_value(e, name) for name in UPDATABLE_FIELDS}
+            out.append((values, e.city_id, e.name_key, document))
+        return out
+
+    before = state()
+    job = applied(
+        staff,
+        csv_bytes(
+            [
+                row(
+                    name=e.name,
+                    uscc=e.uscc,
+                    products="泳衣",
+                    region="210202",
+                    clusters="大连西装集群",
+                )
+                for e in entries
+            ]
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    assert job.counts["update"] == 3 and len(job.result["records"]) == 3
+    assert state() != before
+    import_job_undo(actor=staff, job=job)
+    assert state() == before
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UNDONE
+
+
+def test_the_undo_of_updates_takes_the_same_statements_whatever_their_number(
+    staff, django_capture_on_commit_callbacks
+):
+    """Undoing an import's updates reverts them a chunk at a time: 40 take no more
+    statements than 4 (one by one, each took some 30)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports.undo import import_job_undo
+
+    def undo_statements(count: int, start: int) -> int:
+        entries = [
+            EnterpriseFactory(uscc=uscc(start + i), name=f"撤{start + i}服饰有限公司")
+            for i in range(count)
+        ]
+        job = applied(
+            staff,
+            csv_bytes(
+                [row(name=e.name, uscc=e.uscc, products="新产品") for e in entries]
+            ),
+            django_capture_on_commit_callbacks,
+        )
+        with CaptureQueriesContext(connection) as queries:
+            import_job_undo(actor=staff, job=job)
+        assert not Enterprise.objects.filter(
+            pk__in=[e.pk for e in entries], products="新产品"
+        ).exists()
+        return len(queries.captured_queries)
+
+    few, many = undo_statements(4, 370), undo_statements(40, 380)
+    assert many <= few, (few, many)
