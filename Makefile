@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DJANGO_DEBUG=1
 # Packages and modules the type checker covers (make lint).
-TYPED := core accounts enterprises/permissions.py enterprises/fields.py enterprises/services.py enterprises/merging.py enterprises/provenance.py moderation/services moderation/duplicates.py surveys/permissions.py surveys/services.py surveys/statistics.py surveys/rules.py
+TYPED := core accounts enterprises/permissions.py enterprises/fields.py enterprises/services enterprises/merging.py enterprises/provenance.py moderation/services moderation/duplicates.py surveys/permissions.py surveys/services.py surveys/statistics.py surveys/rules.py
 
 .PHONY: run serve test lint mypy format check-migrations messages bench bench-reset reset-db db-stop clean venv
 

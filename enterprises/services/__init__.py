@@ -5,76 +5,64 @@ the search index current."""
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
-from django.db.models.sql import Query
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enterprises.choices import Source
-from enterprises.fields import EDITABLE_FIELDS
 from enterprises.models import ChangeRecord, Enterprise
-from enterprises.search.indexing import (
-    INDEXED_FIELDS,
-    IndexData,
-    index,
-    index_data,
+from enterprises.search.indexing import index
+from enterprises.services.checks import (
+    CLEAN_EXCLUDE,
+    UNCLEANED,
+    _concrete,
+    _constraints_hold,
+    _json_value,
+    _references_valid,
+)
+from enterprises.services.documents import (
+    enterprise_reindex,
+    index_data_for,
+    index_relations,
+)
+from enterprises.services.values import (
+    ORIGIN_SOURCE,
+    UPDATABLE_FIELDS,
+    Reason,
+    Related,
+    User,
+    city_code,
+    field_value,
+    jsonable,
+    reason_fields,
 )
 
-# Fields `enterprise_update` may change (the field registry's editable fields).
-# "clusters" takes a list of cluster slugs.
-UPDATABLE_FIELDS = frozenset(EDITABLE_FIELDS)
-ORIGIN_SOURCE: dict[str, str] = {
-    ChangeRecord.Origin.STAFF: Source.STAFF_VERIFIED,
-    ChangeRecord.Origin.CHANGE_REQUEST: Source.SELF_REPORTED,
-    ChangeRecord.Origin.SELF_SERVICE: Source.SELF_REPORTED,
-    ChangeRecord.Origin.IMPORT: Source.IMPORT,
-    ChangeRecord.Origin.API: Source.STAFF_VERIFIED,
-}
-
-User = AuthUser | AnonymousUser
-
-
-# Why a change was made: what a person typed, or a message the site writes (a
-# code and its parameters, or a list of them: `core.messages`).
-Reason = str | dict[str, Any] | list[Any]
-
-# What an enterprise's search document reads of its related rows: certification
-# schemes, designations (kind, title, English title), programme slugs.
-Related = tuple[list[str], list[tuple[str, str, str]], list[str]]
-
-
-def jsonable(value: Any) -> Any:
-    """A field value as stored in history (JSON)."""
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
-
-
-def field_value(enterprise: Enterprise, field: str) -> Any:
-    """The current value of an updatable field, JSON-safe."""
-    if field == "clusters":
-        if "clusters" in getattr(enterprise, "_prefetched_objects_cache", {}):
-            return sorted(c.slug for c in enterprise.clusters.all())  # (read)
-        return sorted(enterprise.clusters.values_list("slug", flat=True))
-    if field == "region":
-        return enterprise.region_id
-    return jsonable(getattr(enterprise, field))
-
-
-def city_code(region: str | None) -> str | None:
-    """The city (prefecture-level) of a county or district code."""
-    return str(region)[:4] + "00" if region else None
+__all__ = [
+    "ORIGIN_SOURCE",
+    "UPDATABLE_FIELDS",
+    "Reason",
+    "Related",
+    "User",
+    "change_record_revert",
+    "change_record_revert_many",
+    "city_code",
+    "enterprise_build",
+    "enterprise_create",
+    "enterprise_reindex",
+    "enterprise_update",
+    "enterprise_update_many",
+    "enterprise_values",
+    "field_value",
+    "index_data_for",
+    "index_relations",
+    "jsonable",
+    "reason_fields",
+]
 
 
 def _set(enterprise: Enterprise, field: str, value: Any) -> None:
@@ -83,11 +71,6 @@ def _set(enterprise: Enterprise, field: str, value: Any) -> None:
         enterprise.city_id = city_code(value)  # type: ignore[assignment]
     else:
         setattr(enterprise, field, value)
-
-
-# What validating an enterprise leaves out: its city (derived from the region)
-# and its logo (an upload, checked by `core.uploads`).
-CLEAN_EXCLUDE = ("city", "logo")
 
 
 def _refuse_unknown(changes: dict[str, Any]) -> None:
@@ -354,184 +337,6 @@ def enterprise_update_many(
     return [records.get(pk) for pk in pks]
 
 
-# Columns full_clean of a set of updates leaves out: the search's, rebuilt by the
-# update (not read, so as not to send every document twice; their values are
-# always valid, the database's column types hold them).
-UNCLEANED = ("search_vector", "facets")
-
-
-@dataclasses.dataclass
-class _References:
-    checked: list[str]  # the foreign keys found valid for every entry
-    regions: dict[str, Any]  # the regions of the entries (and their cities)
-
-
-def _references_valid(entries: list[Enterprise]) -> _References | None:
-    """What full_clean checks of each entry's foreign keys (the row they name
-    exists, `ForeignKey.validate`), for all entries in one statement per related
-    model; None when one may not hold (then full_clean decides, row by row). The
-    regions read (those of the entries and their cities) are returned for the
-    search documents."""
-    keys = [
-        f
-        for f in Enterprise._meta.concrete_fields
-        if f.many_to_one and f.name not in CLEAN_EXCLUDE
-    ]
-    checked = []
-    regions: dict[str, Any] = {}
-    key: Any
-    for key in keys:
-        values = [getattr(e, key.attname) for e in entries]
-        wanted = {v for v in values if v is not None}
-        if key.name == "region":
-            wanted |= {e.city_id for e in entries if e.city_id}
-        if not wanted:
-            checked.append(key.name)
-            continue
-        found = (
-            key.remote_field.model._base_manager.complex_filter(
-                key.get_limit_choices_to()
-            )
-            .filter(**{f"{key.target_field.name}__in": wanted})
-            .in_bulk(field_name=key.target_field.name)
-        )
-        for value in values:
-            if value is None:
-                if key.null:
-                    continue
-                return None  # (full_clean refuses it)
-            clean = key.target_field.to_python(value)
-            if type(clean) is not type(value) or clean != value or value not in found:
-                return None
-        if key.name == "region":
-            if any(e.city_id and e.city_id not in found for e in entries):
-                return None
-            regions = found
-        checked.append(key.name)
-    return _References(checked, regions)
-
-
-def _constraints_hold(staged: list[_Staged]) -> bool:
-    """What full_clean's `validate_constraints` checks of each entry, for all
-    entries at once: every check constraint's condition, compiled as Django
-    compiles it into the table's definition, over the entries' values in one
-    statement; every unique constraint on fields in one query for the values
-    the entries would hold (another entry holding one, or two of these entries
-    sharing one, may be refused; an entry whose constraint's fields are
-    unchanged holds its value already, so the table has it nowhere else). False
-    when one may not hold; a constraint of another kind is checked entry by
-    entry."""
-    meta = Enterprise._meta
-    entries = [one.enterprise for one in staged]
-    checks = [c for c in meta.constraints if isinstance(c, models.CheckConstraint)]
-    uniques = [
-        c
-        for c in meta.constraints
-        if isinstance(c, models.UniqueConstraint)
-        and c.fields
-        and not c.expressions
-        and c.nulls_distinct is not False
-    ]
-    others = [c for c in meta.constraints if c not in checks and c not in uniques]
-    for entry in entries:
-        for constraint in others:
-            try:
-                constraint.validate(Enterprise, entry, exclude=set(CLEAN_EXCLUDE))
-            except ValidationError:
-                return False
-    conditions = [c.condition for c in checks] + [
-        c.condition for c in uniques if c.condition is not None
-    ]
-    if not conditions:
-        holds: list[Any] = [() for _e in entries]
-    else:
-        holds = _conditions(entries, conditions)
-        if not all(all(row[: len(checks)]) for row in holds):
-            return False
-    conditional = iter(range(len(checks), len(conditions)))
-    for constraint in uniques:
-        column = next(conditional) if constraint.condition is not None else None
-        reads = set(constraint.fields)
-        if constraint.condition is not None:
-            reads |= constraint.condition.referenced_base_fields
-        wanted: dict[tuple, int] = {}
-        changed: list[tuple] = []
-        for one, row in zip(staged, holds, strict=True):
-            if column is not None and not row[column]:
-                continue
-            value = tuple(
-                getattr(one.enterprise, _concrete(name).attname)
-                for name in constraint.fields
-            )
-            if any(v is None for v in value):
-                continue  # NULL never repeats another
-            if value in wanted:
-                return False
-            wanted[value] = one.enterprise.pk
-            if reads & one.diff.keys():
-                changed.append(value)
-        if not changed:
-            continue
-        if len(constraint.fields) == 1:
-            query = models.Q(**{f"{constraint.fields[0]}__in": [v for (v,) in changed]})
-        else:
-            query = models.Q()
-            for value in changed:
-                query |= models.Q(**dict(zip(constraint.fields, value, strict=True)))
-        held = Enterprise._default_manager.filter(query)
-        if constraint.condition is not None:
-            held = held.filter(constraint.condition)
-        for pk, *value in held.values_list("pk", *constraint.fields):
-            if wanted.get(tuple(value), pk) != pk:
-                return False
-    return True
-
-
-def _conditions(entries: list[Enterprise], conditions: list[Any]) -> list[tuple]:
-    """Whether each condition (a Q of the enterprise's fields) holds for each
-    entry's values (NULL counts as holding, as in a CHECK), in one statement: the
-    values sent as JSON rows of the table's type."""
-    meta = Enterprise._meta
-    query = Query(model=Enterprise, alias_cols=False)
-    compiler = query.get_compiler(connection=connection)
-    parts: list[str] = []
-    params: list[Any] = []
-    names: set[str] = set()
-    for condition in conditions:
-        sql, where_params = query.build_where(condition).as_sql(compiler, connection)
-        parts.append(f"COALESCE(({sql}), true)")
-        params += where_params
-        names |= condition.referenced_base_fields
-    fields = [_concrete(name) for name in sorted(names)]
-    rows = [
-        {f.column: _json_value(f, getattr(e, f.attname)) for f in fields}
-        for e in entries
-    ]
-    table = connection.ops.quote_name(meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(parts)} "  # noqa: S608 - compiled by Django
-            f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) "
-            "WITH ORDINALITY AS entry ORDER BY ordinality",
-            [*params, json.dumps(rows, ensure_ascii=False)],
-        )
-        return [tuple(row) for row in cursor.fetchall()]
-
-
-def _concrete(name: str) -> Any:
-    """An enterprise's concrete field by name."""
-    return Enterprise._meta.get_field(name)
-
-
-def _json_value(field: Any, value: Any) -> Any:
-    """A field's value as Django would send it to PostgreSQL, as JSON for
-    `jsonb_populate_record` (which reads it into the column's type)."""
-    value = field.get_db_prep_save(value, connection)
-    if hasattr(value, "obj"):  # psycopg's Jsonb adapter of a JSONField
-        value = value.obj
-    return jsonable(value)
-
-
 def _write_many(
     staged: list[_Staged],
     clusters: dict[str, Any],
@@ -688,14 +493,6 @@ def enterprise_create(
     return enterprise
 
 
-def reason_fields(reason: Reason | None) -> dict[str, Any]:
-    """The columns of a change record that hold `reason`: a person's text in
-    ``reason``, a message of the site's (`core.messages`) in ``system_reason``."""
-    if isinstance(reason, dict | list):
-        return {"reason": "", "system_reason": reason}
-    return {"reason": reason or "", "system_reason": None}
-
-
 @transaction.atomic
 def change_record_revert(
     *, actor: User, record: ChangeRecord, reason: Reason = ""
@@ -780,89 +577,6 @@ def change_record_revert_many(
                 [[r.pk for r in done], [r.reverts_id for r in done]],
             )
     return reverts
-
-
-def index_data_for(
-    enterprise: Enterprise,
-    *,
-    regions: Mapping[str, Any] | None = None,
-    clusters: list[Any] | None = None,
-    related: Related | None = None,
-) -> IndexData:
-    """Collect what search needs of an enterprise from the database: its regions
-    from `regions` (by code), its clusters from `clusters` and its related rows
-    from `related` (`index_relations`) when given (a set of updates has them at
-    hand), else through its relations."""
-    if regions is not None:
-        region = regions[enterprise.region_id]
-        city = regions[enterprise.city_id] if enterprise.city_id else region
-    else:
-        region = enterprise.region
-        city = enterprise.city if enterprise.city_id else region
-    if clusters is None:
-        clusters = list(enterprise.clusters.all())
-    if related is None:
-        related = (
-            [c.scheme for c in enterprise.certifications.all()],
-            [(d.kind, d.title, d.title_en) for d in enterprise.designations.all()],
-            [p.programme.slug for p in enterprise.participations.all()],
-        )
-    certifications, designations, programmes = related
-    return index_data(
-        {name: getattr(enterprise, name) for name in INDEXED_FIELDS},
-        county=(region.code, region.name, region.name_en),
-        city=(city.code, city.name, city.name_en),
-        clusters=[(c.slug, c.name, c.name_en) for c in clusters],
-        certifications=certifications,
-        designations=designations,
-        programmes=programmes,
-    )
-
-
-def index_relations(pks: list[int]) -> dict[int, Related]:
-    """What `index_data_for` reads of these enterprises' related rows, in one
-    query per relation (in each relation's own order, as prefetching reads it)
-    and without a model instance or manager per row."""
-    out: dict[int, Related] = {pk: ([], [], []) for pk in pks}
-    for position, name, columns in (
-        (0, "certifications", ("scheme",)),
-        (1, "designations", ("kind", "title", "title_en")),
-        (2, "participations", ("programme__slug",)),
-    ):
-        model: Any = Enterprise._meta.get_field(name).related_model
-        rows = model._default_manager.filter(enterprise_id__in=pks).values_list(
-            "enterprise_id", *columns
-        )
-        for pk, *values in rows:
-            found: list[Any] = out[pk][position]
-            found.append(values[0] if len(values) == 1 else tuple(values))
-    return out
-
-
-# The relations an enterprise's search document reads (`index_data_for`).
-INDEX_RELATIONS = (
-    "clusters",
-    "certifications",
-    "designations",
-    "participations__programme",
-)
-
-
-@transaction.atomic
-def enterprise_reindex(*, enterprise: Enterprise) -> None:
-    """Recompute the search document and facet keys of one enterprise."""
-    enterprise = (
-        Enterprise.objects.select_related("region", "city")
-        .prefetch_related(*INDEX_RELATIONS)
-        .get(pk=enterprise.pk)
-    )
-    document, facets = index(index_data_for(enterprise))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE enterprises_enterprise SET search_vector = %s::tsvector, "
-            "facets = %s WHERE id = %s",
-            [document, facets, enterprise.pk],
-        )
 
 
 def _cluster_model():
