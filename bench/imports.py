@@ -421,9 +421,7 @@ def import_child(args, fmt: str, path: str) -> None:
     django.setup()
     from enterprises.models import Enterprise
     from imports.jobs import apply_file, import_job_check, import_job_create
-    from imports.models import ImportJob
     from imports.plan import Options, open_table
-    from imports.prepare import discard_prepared
     from imports.undo import import_job_undo
 
     before = Enterprise.objects.count()
@@ -475,24 +473,32 @@ def import_child(args, fmt: str, path: str) -> None:
         import_job_undo(actor=None, job=job)
         print(f"undo:     {time.perf_counter() - start:6.1f} s")
     finally:
-        job.refresh_from_db()
-        if job.status == ImportJob.Status.APPLIED:
-            import_job_undo(actor=None, job=job)
-        discard_prepared(job)
-        job.file.delete(save=False)
-        if job.report_file:
-            job.report_file.delete(save=False)
-        job.delete()
+        _discard(job)
     assert Enterprise.objects.count() == before  # noqa: S101
+
+
+def _discard(job) -> None:
+    """An import job of the bench and what it left: undone if applied, its
+    prepared rows, files and row."""
+    from imports.models import ImportJob
+    from imports.prepare import discard_prepared
+    from imports.undo import import_job_undo
+
+    job.refresh_from_db()
+    if job.status == ImportJob.Status.APPLIED:
+        import_job_undo(actor=None, job=job)
+    discard_prepared(job)
+    job.file.delete(save=False)
+    if job.report_file:
+        job.report_file.delete(save=False)
+    job.delete()
 
 
 def update_bench(fmt: str, path: str, rows: int) -> None:
     """A file of updates to every entry the first file created (other products
     and phone, matched by USCC): its dry run, apply and undo."""
     from imports.jobs import apply_file, import_job_check, import_job_create
-    from imports.models import ImportJob
     from imports.plan import Options
-    from imports.prepare import discard_prepared
     from imports.undo import import_job_undo
 
     updates = Path(path).with_suffix(f".updates.{fmt}")
@@ -531,14 +537,7 @@ def update_bench(fmt: str, path: str, rows: int) -> None:
         import_job_undo(actor=None, job=job)
         print(f"updates undo:    {time.perf_counter() - start:6.1f} s; {clock}")
     finally:
-        job.refresh_from_db()
-        if job.status == ImportJob.Status.APPLIED:
-            import_job_undo(actor=None, job=job)
-        discard_prepared(job)
-        job.file.delete(save=False)
-        if job.report_file:
-            job.report_file.delete(save=False)
-        job.delete()
+        _discard(job)
 
 
 def export_bench(args) -> None:
