@@ -170,18 +170,31 @@ def _render(atom: _Atom) -> str:
     return quote_lexeme(lexeme) + (":*" if prefix else "")
 
 
-def _term_form(term: _Term) -> list[_Atom] | str:
-    """A term's atoms to AND, or an already rendered expression."""
+def _term_alternatives(term: _Term) -> list[list[_Atom]]:
+    """A term's ways to match, each a list of atoms to AND: a CJK word by its
+    bigrams (one character by prefix), a Latin word as :func:`_atom` says, a
+    compound (``t-shirt``) joined or as its parts."""
     if term.cjk:
         run = term.key
         if len(run) == 1:
-            return [(run, True)]
+            return [[(run, True)]]
         bigrams = dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1))
-        return [(bigram, False) for bigram in bigrams]
+        return [[(bigram, False) for bigram in bigrams]]
     if len(term.parts) == 1:
-        return [_atom(term.key)]
-    each = " & ".join(_render(_atom(part)) for part in term.parts)
-    return f"({_render(_atom(term.key))} | ({each}))"
+        return [[_atom(term.key)]]
+    return [[_atom(term.key)], [_atom(part) for part in term.parts]]
+
+
+def _render_ways(ways) -> str:
+    """The OR of ways to match, each the AND of its atoms."""
+    rendered = [_and([_render(atom) for atom in way]) for way in ways]
+    return rendered[0] if len(rendered) == 1 else "(" + " | ".join(rendered) + ")"
+
+
+def _term_form(term: _Term) -> list[_Atom] | str:
+    """A term's atoms to AND, or an already rendered expression."""
+    ways = _term_alternatives(term)
+    return ways[0] if len(ways) == 1 else _render_ways(ways)
 
 
 @functools.cache
@@ -218,14 +231,6 @@ def _group_expression(number: int) -> str:
     return quote_lexeme(group_lexeme(number))
 
 
-def _term_alternatives(term: _Term) -> list[list[_Atom]]:
-    """A term's form as alternatives, each a list of atoms to AND."""
-    form = _term_form(term)
-    if isinstance(form, list):
-        return [form]
-    return [[_atom(term.key)], [_atom(part) for part in term.parts]]
-
-
 @functools.cache
 def _member_alternatives(number: int) -> tuple[tuple[_Atom, ...], ...]:
     """Every way a document matches a member of group ``number`` (an OR of ANDs)."""
@@ -244,14 +249,7 @@ def _member_alternatives(number: int) -> tuple[tuple[_Atom, ...], ...]:
 @functools.cache
 def members_expression(number: int) -> str:
     """The tsquery of group ``number``'s members: what its lexeme stands for."""
-    alternatives = [
-        _and([_render(atom) for atom in way]) for way in _member_alternatives(number)
-    ]
-    return (
-        alternatives[0]
-        if len(alternatives) == 1
-        else ("(" + " | ".join(alternatives) + ")")
-    )
+    return _render_ways(_member_alternatives(number))
 
 
 class _FoldTable(NamedTuple):
